@@ -1,0 +1,41 @@
+namespace QuotaSidecar.Core.Ledger;
+
+/// <summary>Settings every central ledger implementation honours the same way.</summary>
+public sealed class CentralLedgerOptions
+{
+    /// <summary>How long a lease lives without renewal before any script touching the account reclaims it.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest fraction of central available credits one take may lease (a lease is still at least
+    /// the minimum its request needs).</summary>
+    /// <value>The default value is 0.10.</value>
+    public double MaxLeaseShare { get; set; } = 0.10;
+
+    /// <summary>How long a reclaim request stays visible to holders after a take could not be filled.</summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan ReclaimWindow { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Ledger entries kept per account; older ones are trimmed.</summary>
+    /// <value>The default value is 10,000.</value>
+    public int MaxLedgerEntries { get; set; } = 10_000;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the setting that is out of range.</summary>
+    public void Validate()
+    {
+        if (LeaseTtl <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"LeaseTtl must be positive (got {LeaseTtl})");
+        }
+
+        if (MaxLeaseShare is <= 0 or > 1)
+        {
+            throw new ArgumentException($"MaxLeaseShare must be in (0, 1] (got {MaxLeaseShare})");
+        }
+
+        if (MaxLedgerEntries < 1)
+        {
+            throw new ArgumentException($"MaxLedgerEntries must be >= 1 (got {MaxLedgerEntries})");
+        }
+    }
+}

@@ -1,0 +1,514 @@
+using System.Globalization;
+using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Grants;
+
+namespace QuotaSidecar.Core.Ledger.Embedded;
+
+/// <summary>
+/// One account's central state and the rules that change it. Not thread-safe: <see cref="EmbeddedLedger"/>
+/// locks the book around every call. The Redis ledger's Lua scripts implement the same rules step by step.
+/// </summary>
+internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions options)
+{
+    private readonly List<GrantRecord> _grants = [];
+    private readonly Dictionary<string, GrantRecord> _grantsById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LeaseRecord> _leases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LastExchange> _lastExchange = new(StringComparer.Ordinal);
+    private readonly List<LedgerEntry> _entries = [];
+    private long _nextEntry;
+    private long _granted;
+    private long _consumed;
+    private long _expired;
+    private long _voided;
+    private long _debt;
+    private DateTimeOffset? _reclaimRequestedAt;
+
+    public AccountPolicy Policy { get; set; } = policy;
+
+    public Balance Balance()
+    {
+        long available = 0;
+        foreach (var g in _grants)
+        {
+            if (g.IsActive)
+            {
+                available += g.Remaining;
+            }
+        }
+
+        long leased = 0, overageLeased = 0;
+        foreach (var lease in _leases.Values)
+        {
+            leased += lease.Credits;
+            overageLeased += lease.Overage;
+        }
+
+        return new Balance(available, leased, _consumed, _expired, _voided, _debt, _granted, overageLeased);
+    }
+
+    /// <summary>Applies everything time has made due: lease reclaim, activation, renewal, expiry.</summary>
+    public void Advance(DateTimeOffset now)
+    {
+        ReclaimExpiredLeases(now);
+        _grants.Sort(GrantRecord.Compare);
+        foreach (var g in _grants)
+        {
+            if (g.VoidedAt is not null || g.Closed)
+            {
+                continue;
+            }
+
+            if (!g.Activated)
+            {
+                if (g.EffectiveAt > now)
+                {
+                    continue;
+                }
+
+                g.Activated = true;
+                g.Remaining = g.Spec.Amount;
+                _granted += g.Spec.Amount;
+                Append(now, LedgerEntryKind.Granted, g.Spec.Amount, g.Id, "");
+                PayOffDebt(g, now);
+            }
+
+            if (g.Spec.Recurrence is { } recurrence)
+            {
+                Renew(g, recurrence, now);
+            }
+
+            if (g.Spec.ExpiresAt is { } expiresAt && expiresAt <= now)
+            {
+                g.Closed = true;
+                if (g.Remaining > 0)
+                {
+                    _expired += g.Remaining;
+                    Append(now, LedgerEntryKind.Expired, g.Remaining, g.Id, "");
+                    g.Remaining = 0;
+                }
+            }
+        }
+    }
+
+    public LeaseExchangeResult Exchange(LeaseExchange ex, DateTimeOffset now)
+    {
+        Advance(now);
+        if (_lastExchange.TryGetValue(ex.InstanceId, out var last) && ex.Sequence <= last.Sequence)
+        {
+            // A retry of the last exchange gets its first answer; an older one changes nothing.
+            return ex.Sequence == last.Sequence ? last.Result : Snapshot(ex.InstanceId, now);
+        }
+
+        var leaseLost = last is { HadLease: true } && !_leases.ContainsKey(ex.InstanceId);
+        if (!_leases.TryGetValue(ex.InstanceId, out var lease))
+        {
+            lease = new LeaseRecord();
+            _leases[ex.InstanceId] = lease;
+        }
+
+        ApplyUsage(lease, ex.Used, ex.InstanceId, now);
+        ReturnCredits(lease, ex.Return, now);
+        lease.Overage -= Math.Min(lease.Overage, ex.ReturnOverage);
+        var revoked = RevokeInactiveSlices(lease, now);
+
+        long granted = 0, overageGranted = 0;
+        if (Policy.Status == AccountStatus.Active)
+        {
+            if (ex.Want > 0)
+            {
+                granted = Take(lease, ex.InstanceId, ex.Want, ex.MinAcceptable, now);
+            }
+
+            if (ex.OverageWant > 0 && Policy.OverageMode == OverageMode.Soft)
+            {
+                overageGranted = Math.Min(ex.OverageWant, OverageHeadroom());
+                lease.Overage += overageGranted;
+            }
+        }
+
+        var credits = lease.Credits;
+        lease.ExpiresAt = LeaseExpiry(lease, now);
+        if (credits == 0 && lease.Overage == 0)
+        {
+            _leases.Remove(ex.InstanceId);
+        }
+
+        var result = new LeaseExchangeResult(
+            true, Policy, granted, overageGranted, revoked, leaseLost, credits, lease.ExpiresAt,
+            Available(), OverageHeadroom(), ReclaimPending(now));
+        _lastExchange[ex.InstanceId] = new LastExchange(ex.Sequence, result, credits + lease.Overage > 0);
+        return result;
+    }
+
+    public Grant AddGrant(GrantSpec spec, DateTimeOffset now)
+    {
+        Advance(now);
+        if (_grantsById.TryGetValue(spec.GrantId, out var existing))
+        {
+            if (!existing.Spec.SameGrantAs(spec))
+            {
+                throw new QuotaException(
+                    QuotaError.AlreadyExists,
+                    $"grant_id '{spec.GrantId}' already exists with different fields; use a new grant_id for a new grant");
+            }
+
+            return existing.ToGrant();
+        }
+
+        var record = new GrantRecord(spec, spec.EffectiveAt ?? now, now);
+        _grants.Add(record);
+        _grantsById.Add(spec.GrantId, record);
+        Advance(now);
+        return record.ToGrant();
+    }
+
+    public Grant Void(string grantId, DateTimeOffset now)
+    {
+        Advance(now);
+        if (!_grantsById.TryGetValue(grantId, out var g))
+        {
+            throw QuotaException.NotFound($"grant '{grantId}' not found in account '{Policy.AccountId}'");
+        }
+
+        if (g.VoidedAt is not null)
+        {
+            return g.ToGrant();
+        }
+
+        g.VoidedAt = now;
+        if (g.Activated && g.Remaining > 0)
+        {
+            _voided += g.Remaining;
+            Append(now, LedgerEntryKind.Voided, g.Remaining, g.Id, "");
+        }
+
+        g.Remaining = 0;
+        return g.ToGrant();
+    }
+
+    public IReadOnlyList<Grant> ListGrants(bool includeInactive, DateTimeOffset now)
+    {
+        Advance(now);
+        var list = new List<Grant>(_grants.Count);
+        foreach (var g in _grants)
+        {
+            if (includeInactive || g.IsActive)
+            {
+                list.Add(g.ToGrant());
+            }
+        }
+
+        return list;
+    }
+
+    public LedgerPage Entries(string? after, int limit)
+    {
+        var start = 0;
+        if (!string.IsNullOrEmpty(after))
+        {
+            // Ids are fixed-width numbers, so ordinal order is numeric order.
+            while (start < _entries.Count && string.CompareOrdinal(_entries[start].EntryId, after) <= 0)
+            {
+                start++;
+            }
+        }
+
+        var count = Math.Min(limit, _entries.Count - start);
+        var page = _entries.GetRange(start, count);
+        var next = start + count < _entries.Count && count > 0 ? page[^1].EntryId : "";
+        return new LedgerPage(page, next);
+    }
+
+    private void ReclaimExpiredLeases(DateTimeOffset now)
+    {
+        List<string>? expired = null;
+        foreach (var (instance, lease) in _leases)
+        {
+            if (lease.ExpiresAt <= now)
+            {
+                (expired ??= []).Add(instance);
+            }
+        }
+
+        if (expired is null)
+        {
+            return;
+        }
+
+        foreach (var instance in expired)
+        {
+            var lease = _leases[instance];
+            foreach (var (grant, amount) in lease.Slices)
+            {
+                GiveBack(grant, amount, now);
+            }
+
+            _leases.Remove(instance);
+        }
+    }
+
+    private void Renew(GrantRecord g, Recurrence recurrence, DateTimeOffset now)
+    {
+        var until = g.Spec.ExpiresAt is { } e && e <= now ? e.AddTicks(-1) : now;
+        var index = recurrence.PeriodIndexAt(g.EffectiveAt, until);
+        while (g.PeriodIndex < index)
+        {
+            g.PeriodIndex++;
+            var unused = g.Remaining;
+            var kept = Math.Min(unused, recurrence.RolloverMax);
+            if (unused - kept > 0)
+            {
+                _expired += unused - kept;
+                Append(now, LedgerEntryKind.Expired, unused - kept, g.Id, "");
+            }
+
+            g.Remaining = kept + g.Spec.Amount;
+            _granted += g.Spec.Amount;
+            Append(now, LedgerEntryKind.Renewed, g.Spec.Amount, g.Id, "");
+            PayOffDebt(g, now);
+        }
+    }
+
+    private void PayOffDebt(GrantRecord g, DateTimeOffset now)
+    {
+        var paid = Math.Min(_debt, g.Remaining);
+        if (paid <= 0)
+        {
+            return;
+        }
+
+        _debt -= paid;
+        g.Remaining -= paid;
+        _consumed += paid;
+        Append(now, LedgerEntryKind.OveragePaid, paid, g.Id, "");
+    }
+
+    private void ApplyUsage(LeaseRecord lease, long used, string source, DateTimeOffset now)
+    {
+        if (used == 0)
+        {
+            return;
+        }
+
+        long covered = 0;
+        var left = used;
+        foreach (var grant in lease.GrantsInBurnOrder())
+        {
+            var x = Math.Min(left, lease.Slices[grant]);
+            lease.Slices[grant] -= x;
+            if (lease.Slices[grant] == 0)
+            {
+                lease.Slices.Remove(grant);
+            }
+
+            covered += x;
+            left -= x;
+        }
+
+        var fromAllowance = Math.Min(left, lease.Overage);
+        lease.Overage -= fromAllowance;
+
+        // Usage beyond the lease (a commit above its hold, or a lease lost to reclaim) draws central credits.
+        left -= fromAllowance;
+        foreach (var grant in _grants)
+        {
+            if (left == 0)
+            {
+                break;
+            }
+
+            if (grant.IsActive)
+            {
+                var x = Math.Min(left, grant.Remaining);
+                grant.Remaining -= x;
+                covered += x;
+                left -= x;
+            }
+        }
+
+        _consumed += covered;
+        var overage = fromAllowance + left;
+        _debt += overage;
+        if (covered > 0)
+        {
+            Append(now, LedgerEntryKind.Consumed, covered, "", source);
+        }
+
+        if (overage > 0)
+        {
+            Append(now, LedgerEntryKind.Overage, overage, "", source);
+        }
+    }
+
+    private void ReturnCredits(LeaseRecord lease, long amount, DateTimeOffset now)
+    {
+        var grants = lease.GrantsInBurnOrder();
+        for (var i = grants.Count - 1; i >= 0 && amount > 0; i--)
+        {
+            // Give back what burns last, so the lease keeps what should be spent first.
+            var grant = grants[i];
+            var x = Math.Min(amount, lease.Slices[grant]);
+            lease.Slices[grant] -= x;
+            if (lease.Slices[grant] == 0)
+            {
+                lease.Slices.Remove(grant);
+            }
+
+            GiveBack(grant, x, now);
+            amount -= x;
+        }
+    }
+
+    private long RevokeInactiveSlices(LeaseRecord lease, DateTimeOffset now)
+    {
+        long revoked = 0;
+        foreach (var grant in lease.GrantsInBurnOrder())
+        {
+            if (!grant.IsActive)
+            {
+                var x = lease.Slices[grant];
+                lease.Slices.Remove(grant);
+                GiveBack(grant, x, now);
+                revoked += x;
+            }
+        }
+
+        return revoked;
+    }
+
+    /// <summary>Unused leased credits go back to their grant, or to voided/expired if the grant is gone.</summary>
+    private void GiveBack(GrantRecord grant, long amount, DateTimeOffset now)
+    {
+        if (amount == 0)
+        {
+            return;
+        }
+
+        if (grant.IsActive)
+        {
+            grant.Remaining += amount;
+        }
+        else if (grant.VoidedAt is not null)
+        {
+            _voided += amount;
+            Append(now, LedgerEntryKind.Voided, amount, grant.Id, "");
+        }
+        else
+        {
+            _expired += amount;
+            Append(now, LedgerEntryKind.Expired, amount, grant.Id, "");
+        }
+    }
+
+    private long Take(LeaseRecord lease, string instance, long want, long min, DateTimeOffset now)
+    {
+        var available = Available();
+        long holders = 1;
+        foreach (var (other, l) in _leases)
+        {
+            if (other != instance && l.Credits > 0)
+            {
+                holders++;
+            }
+        }
+
+        // At most a fair share and a fraction of what is left; near zero that is exactly what the request needs.
+        var cap = Math.Max(1, Math.Min((long)(available * options.MaxLeaseShare), available / holders));
+        var give = Math.Min(Math.Min(want, Math.Max(min, cap)), available);
+        if (give <= 0 || give < min)
+        {
+            if (holders > 1)
+            {
+                _reclaimRequestedAt = now;
+            }
+
+            return 0;
+        }
+
+        var left = give;
+        foreach (var g in _grants)
+        {
+            if (left == 0)
+            {
+                break;
+            }
+
+            if (g.IsActive && g.Remaining > 0)
+            {
+                var x = Math.Min(left, g.Remaining);
+                g.Remaining -= x;
+                lease.Slices[g] = lease.Slices.GetValueOrDefault(g) + x;
+                left -= x;
+            }
+        }
+
+        return give;
+    }
+
+    private DateTimeOffset LeaseExpiry(LeaseRecord lease, DateTimeOffset now)
+    {
+        var expiry = now + options.LeaseTtl;
+        foreach (var grant in lease.Slices.Keys)
+        {
+            if (grant.Spec.ExpiresAt is { } e && e < expiry)
+            {
+                expiry = e;
+            }
+        }
+
+        return expiry;
+    }
+
+    private long Available()
+    {
+        long sum = 0;
+        foreach (var g in _grants)
+        {
+            if (g.IsActive)
+            {
+                sum += g.Remaining;
+            }
+        }
+
+        return sum;
+    }
+
+    private long OverageHeadroom()
+    {
+        if (Policy.OverageMode != OverageMode.Soft)
+        {
+            return 0;
+        }
+
+        long out_ = 0;
+        foreach (var lease in _leases.Values)
+        {
+            out_ += lease.Overage;
+        }
+
+        return Math.Max(0, Policy.OverageLimit - _debt - out_);
+    }
+
+    private bool ReclaimPending(DateTimeOffset now) =>
+        _reclaimRequestedAt is { } at && now < at + options.ReclaimWindow;
+
+    private LeaseExchangeResult Snapshot(string instance, DateTimeOffset now)
+    {
+        _leases.TryGetValue(instance, out var lease);
+        return new LeaseExchangeResult(
+            true, Policy, 0, 0, 0, false, lease?.Credits ?? 0, lease?.ExpiresAt ?? now, Available(),
+            OverageHeadroom(), ReclaimPending(now));
+    }
+
+    private void Append(DateTimeOffset now, LedgerEntryKind kind, long amount, string grantId, string source)
+    {
+        var id = (++_nextEntry).ToString("D16", CultureInfo.InvariantCulture);
+        _entries.Add(new LedgerEntry(id, now, kind, amount, grantId, source));
+        if (_entries.Count > options.MaxLedgerEntries)
+        {
+            _entries.RemoveRange(0, _entries.Count - options.MaxLedgerEntries);
+        }
+    }
+
+    private readonly record struct LastExchange(long Sequence, LeaseExchangeResult Result, bool HadLease);
+}

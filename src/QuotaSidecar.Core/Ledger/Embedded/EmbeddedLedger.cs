@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Grants;
+
+namespace QuotaSidecar.Core.Ledger.Embedded;
+
+/// <summary>
+/// The in-process central ledger: the default store, so <c>dotnet run</c> needs nothing else. Thread-safe; each
+/// account is guarded by its own lock, and every call completes synchronously.
+/// </summary>
+public sealed class EmbeddedLedger : ICentralLedger
+{
+    private readonly ConcurrentDictionary<string, AccountBook> _books = new(StringComparer.Ordinal);
+    private readonly CentralLedgerOptions _options;
+    private readonly TimeProvider _time;
+
+    public EmbeddedLedger(CentralLedgerOptions? options = null, TimeProvider? time = null)
+    {
+        _options = options ?? new CentralLedgerOptions();
+        _options.Validate();
+        _time = time ?? TimeProvider.System;
+    }
+
+    public ValueTask<LeaseExchangeResult> ExchangeAsync(LeaseExchange exchange, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        exchange.Validate();
+        if (!_books.TryGetValue(exchange.AccountId, out var book))
+        {
+            return ValueTask.FromResult(LeaseExchangeResult.UnknownAccount);
+        }
+
+        lock (book)
+        {
+            return ValueTask.FromResult(book.Exchange(exchange, _time.GetUtcNow()));
+        }
+    }
+
+    public ValueTask<AccountView> UpsertAccountAsync(AccountPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        var book = _books.GetOrAdd(policy.AccountId, static (_, p) => new AccountBook(p.policy, p.options), (policy, options: _options));
+        lock (book)
+        {
+            book.Policy = policy;
+            book.Advance(_time.GetUtcNow());
+            return ValueTask.FromResult(new AccountView(book.Policy, book.Balance()));
+        }
+    }
+
+    public ValueTask<AccountView?> GetAccountAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        Validation.AccountId(accountId, "account_id");
+        if (!_books.TryGetValue(accountId, out var book))
+        {
+            return ValueTask.FromResult<AccountView?>(null);
+        }
+
+        lock (book)
+        {
+            book.Advance(_time.GetUtcNow());
+            return ValueTask.FromResult<AccountView?>(new AccountView(book.Policy, book.Balance()));
+        }
+    }
+
+    public ValueTask<Grant> GrantAsync(GrantSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        var book = Book(spec.AccountId);
+        lock (book)
+        {
+            return ValueTask.FromResult(book.AddGrant(spec, _time.GetUtcNow()));
+        }
+    }
+
+    public ValueTask<Grant> VoidGrantAsync(string accountId, string grantId, CancellationToken cancellationToken = default)
+    {
+        Validation.RequiredId(grantId, "grant_id");
+        var book = Book(accountId);
+        lock (book)
+        {
+            return ValueTask.FromResult(book.Void(grantId, _time.GetUtcNow()));
+        }
+    }
+
+    public ValueTask<IReadOnlyList<Grant>> ListGrantsAsync(string accountId, bool includeInactive, CancellationToken cancellationToken = default)
+    {
+        var book = Book(accountId);
+        lock (book)
+        {
+            return ValueTask.FromResult(book.ListGrants(includeInactive, _time.GetUtcNow()));
+        }
+    }
+
+    public ValueTask<LedgerPage> ListEntriesAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            throw QuotaException.Invalid($"limit must be between 1 and 1000 (got {limit})");
+        }
+
+        var book = Book(accountId);
+        lock (book)
+        {
+            book.Advance(_time.GetUtcNow());
+            return ValueTask.FromResult(book.Entries(after, limit));
+        }
+    }
+
+    private AccountBook Book(string accountId)
+    {
+        Validation.AccountId(accountId, "account_id");
+        return _books.TryGetValue(accountId, out var book)
+            ? book
+            : throw QuotaException.NotFound($"account '{accountId}' not found; create it with UpsertAccount first");
+    }
+}

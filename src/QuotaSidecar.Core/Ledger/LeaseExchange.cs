@@ -1,0 +1,50 @@
+namespace QuotaSidecar.Core.Ledger;
+
+/// <summary>
+/// Everything one sidecar says to the central ledger about one account, applied atomically and at most
+/// once per <see cref="Sequence"/>: report usage, return credits, renew the lease, and take more.
+/// A retry must resend the identical exchange; a repeated sequence returns the first result unchanged.
+/// </summary>
+/// <param name="AccountId">The account.</param>
+/// <param name="InstanceId">The sidecar process (leases and reports are keyed by it).</param>
+/// <param name="Sequence">Increasing per (instance, account), starting at 1.</param>
+/// <param name="Used">Usage committed since the last report; attributed to the lease's slices in burn-down
+/// order, then to its overage allowance, then to central credits, and the rest recorded as overage debt.</param>
+/// <param name="Return">Unused leased credits to give back to their grants.</param>
+/// <param name="ReturnOverage">Unused overage allowance to give back.</param>
+/// <param name="Want">Credits the sidecar would like to add to its lease (0: none).</param>
+/// <param name="MinAcceptable">Fewer than this is useless: take nothing rather than less.</param>
+/// <param name="OverageWant">Overage allowance wanted (SOFT accounts only; 0: none).</param>
+public sealed record LeaseExchange(
+    string AccountId,
+    string InstanceId,
+    long Sequence,
+    long Used = 0,
+    long Return = 0,
+    long ReturnOverage = 0,
+    long Want = 0,
+    long MinAcceptable = 0,
+    long OverageWant = 0)
+{
+    /// <summary>Throws <see cref="QuotaException"/> (InvalidArgument) when a field is out of range.</summary>
+    public void Validate()
+    {
+        Validation.AccountId(AccountId, "account_id");
+        Validation.RequiredId(InstanceId, "instance_id");
+        if (Sequence < 1)
+        {
+            throw QuotaException.Invalid($"sequence must be >= 1 (got {Sequence})");
+        }
+
+        Validation.NonNegativeAmount(Used, "used");
+        Validation.NonNegativeAmount(Return, "return");
+        Validation.NonNegativeAmount(ReturnOverage, "return_overage");
+        Validation.NonNegativeAmount(Want, "want");
+        Validation.NonNegativeAmount(MinAcceptable, "min_acceptable");
+        Validation.NonNegativeAmount(OverageWant, "overage_want");
+        if (MinAcceptable > Want)
+        {
+            throw QuotaException.Invalid($"min_acceptable ({MinAcceptable}) must not exceed want ({Want})");
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using QuotaSidecar.Core.Accounts;
+
+namespace QuotaSidecar.Core.Ledger;
+
+/// <summary>The central ledger's answer to a <see cref="LeaseExchange"/>.</summary>
+/// <param name="AccountExists">False: no such account; nothing else is meaningful.</param>
+/// <param name="Policy">The account's current settings (how policy changes reach every sidecar).</param>
+/// <param name="Granted">Credits added to the lease by this exchange.</param>
+/// <param name="OverageGranted">Overage allowance added to the lease.</param>
+/// <param name="Revoked">Leased credits withdrawn because their grant was voided or expired; the sidecar must
+/// stop spending that many.</param>
+/// <param name="LeaseLost">The lease had expired and was reclaimed before this exchange: every credit the
+/// sidecar thought it had is gone (open holds may still commit; their usage is charged centrally).</param>
+/// <param name="LeaseCredits">Credits on the lease after the exchange (all slices).</param>
+/// <param name="LeaseExpiresAt">When the lease lapses unless renewed; capped at the earliest grant expiry it carries.</param>
+/// <param name="Available">Central available credits after the exchange.</param>
+/// <param name="OverageHeadroom">SOFT: overage still allowed centrally (limit - debt - overage out on leases); HARD: 0.</param>
+/// <param name="ReclaimRequested">Another sidecar could not get credits: return unused credits now.</param>
+public sealed record LeaseExchangeResult(
+    bool AccountExists,
+    AccountPolicy? Policy,
+    long Granted,
+    long OverageGranted,
+    long Revoked,
+    bool LeaseLost,
+    long LeaseCredits,
+    DateTimeOffset LeaseExpiresAt,
+    long Available,
+    long OverageHeadroom,
+    bool ReclaimRequested)
+{
+    /// <summary>The answer for an account that does not exist.</summary>
+    public static LeaseExchangeResult UnknownAccount { get; } =
+        new(false, null, 0, 0, 0, false, 0, DateTimeOffset.MinValue, 0, 0, false);
+}

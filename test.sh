@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on a fresh machine: installs and starts what the tests need
+# (a real redis-server on 127.0.0.1), then `dotnet test`. Usage: ./test.sh [extra dotnet test args]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# --- what the tests need --------------------------------------------------------------------
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "test.sh: installing redis-server"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq redis-server redis-tools >/dev/null
+fi
+
+REDIS_PORT="${QUOTA_TEST_REDIS_PORT:-6391}"
+RUN_DIR="$(pwd)/artifacts/redis"
+mkdir -p "$RUN_DIR"
+if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  echo "test.sh: starting redis-server on 127.0.0.1:$REDIS_PORT"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --save '' --appendonly no \
+    --dir "$RUN_DIR" --pidfile "$RUN_DIR/redis-$REDIS_PORT.pid" --logfile "$RUN_DIR/redis-$REDIS_PORT.log"
+  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+export QUOTA_TEST_REDIS="127.0.0.1:$REDIS_PORT"
+
+# --- the tests ------------------------------------------------------------------------------
+dotnet build QuotaSidecar.sln -c Release -warnaserror -nologo -v minimal
+dotnet test QuotaSidecar.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
