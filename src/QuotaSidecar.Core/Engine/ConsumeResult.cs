@@ -1,0 +1,9 @@
+namespace QuotaSidecar.Core.Engine;
+
+/// <summary>The answer to a Consume (a Reserve and Commit of the same amount).</summary>
+public readonly record struct ConsumeResult(
+    Decision Decision,
+    DenyReason DenyReason,
+    long BalanceHint,
+    bool LowBalance,
+    bool Overage);

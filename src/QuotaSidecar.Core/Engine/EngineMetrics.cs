@@ -1,0 +1,66 @@
+using System.Diagnostics.Metrics;
+
+namespace QuotaSidecar.Core.Engine;
+
+/// <summary>
+/// The engine's instruments on the <c>QuotaSidecar</c> meter. No per-account tags: cardinality stays bounded
+/// whatever the number of accounts.
+/// </summary>
+public sealed class EngineMetrics : IDisposable
+{
+    /// <summary>The meter every QuotaSidecar instrument lives on.</summary>
+    public const string MeterName = "QuotaSidecar";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _decisions;
+    private readonly Counter<long> _refills;
+    private readonly Histogram<double> _refillDuration;
+    private readonly Counter<long> _settleBatches;
+    private readonly Counter<long> _settleFailures;
+    private readonly Counter<long> _leasesLost;
+
+    public EngineMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _decisions = _meter.CreateCounter<long>("quota.decisions", "{decision}", "Reserve and Consume decisions by result and reason.");
+        _refills = _meter.CreateCounter<long>("quota.lease.refills", "{refill}", "Lease takes from the central store (background and on demand).");
+        _refillDuration = _meter.CreateHistogram<double>(
+            "quota.lease.refill.duration", "ms", "Time to take credits from the central store.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] });
+        _settleBatches = _meter.CreateCounter<long>("quota.settle.batches", "{batch}", "Settle passes that reported to the store.");
+        _settleFailures = _meter.CreateCounter<long>("quota.settle.failures", "{failure}", "Exchanges with the store that failed (retried later).");
+        _leasesLost = _meter.CreateCounter<long>("quota.lease.lost", "{lease}", "Leases the store reclaimed while this sidecar still held them.");
+    }
+
+    /// <summary>The meter, for gauges observed from engine state.</summary>
+    public Meter Meter => _meter;
+
+    internal void Decision(Decision decision, DenyReason reason) => _decisions.Add(
+        1,
+        new KeyValuePair<string, object?>("result", decision == Engine.Decision.Granted ? "granted" : "denied"),
+        new KeyValuePair<string, object?>("reason", ReasonTag(reason)));
+
+    internal void Refill(double milliseconds)
+    {
+        _refills.Add(1);
+        _refillDuration.Record(milliseconds);
+    }
+
+    internal void SettleBatch() => _settleBatches.Add(1);
+
+    internal void SettleFailure() => _settleFailures.Add(1);
+
+    internal void LeaseLost() => _leasesLost.Add(1);
+
+    public void Dispose() => _meter.Dispose();
+
+    private static string ReasonTag(DenyReason reason) => reason switch
+    {
+        DenyReason.None => "none",
+        DenyReason.InsufficientCredits => "insufficient_credits",
+        DenyReason.UnknownAccount => "unknown_account",
+        DenyReason.AccountSuspended => "account_suspended",
+        DenyReason.StoreUnavailable => "store_unavailable",
+        _ => "other",
+    };
+}

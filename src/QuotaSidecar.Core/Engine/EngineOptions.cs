@@ -1,0 +1,93 @@
+namespace QuotaSidecar.Core.Engine;
+
+/// <summary>Settings of the engine: holds, lease sizing and settlement. Validated when the engine is built.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>This sidecar process's id; leases and usage reports are keyed by it.</summary>
+    /// <value>The default value is the machine name plus a random suffix per process start.</value>
+    public string InstanceId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Hold TTL when a Reserve names none.</summary>
+    /// <value>The default value is 60 seconds.</value>
+    public TimeSpan DefaultHoldTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest TTL a Reserve may ask for.</summary>
+    /// <value>The default value is 1 hour.</value>
+    public TimeSpan MaxHoldTtl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long reservation and request ids are remembered for idempotent retries (at least <see cref="MaxHoldTtl"/>).</summary>
+    /// <value>The default value is null, meaning <see cref="MaxHoldTtl"/>.</value>
+    public TimeSpan? IdempotencyWindow { get; set; }
+
+    /// <summary>How often usage is reported, leases renewed and idle credits returned.</summary>
+    /// <value>The default value is 250 milliseconds.</value>
+    public TimeSpan SettleInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A lease aims to cover this much time of the observed rate (EWMA).</summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan RefillHorizon { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The smallest lease target, in credits.</summary>
+    /// <value>The default value is 100.</value>
+    public long MinLease { get; set; } = 100;
+
+    /// <summary>The largest lease target, in credits.</summary>
+    /// <value>The default value is 1,000,000.</value>
+    public long MaxLease { get; set; } = 1_000_000;
+
+    /// <summary>Below this fraction of its target the lease is refilled in the background.</summary>
+    /// <value>The default value is 0.5.</value>
+    public double LowWatermark { get; set; } = 0.5;
+
+    /// <summary>Unused credits of an account not used for this long are returned.</summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan IdleReturnAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A lease is renewed (heartbeat) at least this often even without usage.</summary>
+    /// <value>The default value is 10 seconds (a third of the default 30 s lease TTL).</value>
+    public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a Reserve that could not be filled waits for other sidecars to return credits before it
+    /// is denied (only when the store says others hold unused credits).</summary>
+    /// <value>The default value is 600 milliseconds.</value>
+    public TimeSpan ReclaimWait { get; set; } = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>Fail-open: while the store is unreachable, credits per account that may be granted beyond the lease
+    /// (their usage is reported when the store returns). 0 is fail-closed.</summary>
+    /// <value>The default value is 0 (fail-closed).</value>
+    public long FailOpenAllowance { get; set; }
+
+    /// <summary>How many accounts settle concurrently in one pass (their store calls are pipelined).</summary>
+    /// <value>The default value is 64.</value>
+    public int SettleParallelism { get; set; } = 64;
+
+    /// <summary>The effective idempotency window.</summary>
+    public TimeSpan EffectiveIdempotencyWindow => IdempotencyWindow ?? MaxHoldTtl;
+
+    /// <summary>Throws <see cref="ArgumentException"/> saying which setting to fix.</summary>
+    public void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(InstanceId) && InstanceId.Length <= 128, $"InstanceId must be 1-128 characters (got '{InstanceId}')");
+        Require(DefaultHoldTtl >= TimeSpan.FromMilliseconds(1), $"DefaultHoldTtl must be at least 1 ms (got {DefaultHoldTtl})");
+        Require(MaxHoldTtl >= DefaultHoldTtl, $"MaxHoldTtl ({MaxHoldTtl}) must be >= DefaultHoldTtl ({DefaultHoldTtl})");
+        Require(EffectiveIdempotencyWindow >= MaxHoldTtl, $"IdempotencyWindow ({EffectiveIdempotencyWindow}) must be >= MaxHoldTtl ({MaxHoldTtl})");
+        Require(SettleInterval >= TimeSpan.FromMilliseconds(10), $"SettleInterval must be at least 10 ms (got {SettleInterval})");
+        Require(RefillHorizon > TimeSpan.Zero, $"RefillHorizon must be positive (got {RefillHorizon})");
+        Require(MinLease >= 1, $"MinLease must be >= 1 (got {MinLease})");
+        Require(MaxLease >= MinLease, $"MaxLease ({MaxLease}) must be >= MinLease ({MinLease})");
+        Require(LowWatermark is > 0 and < 1, $"LowWatermark must be in (0, 1) (got {LowWatermark})");
+        Require(IdleReturnAfter > TimeSpan.Zero, $"IdleReturnAfter must be positive (got {IdleReturnAfter})");
+        Require(LeaseRenewInterval > TimeSpan.Zero, $"LeaseRenewInterval must be positive (got {LeaseRenewInterval})");
+        Require(ReclaimWait >= TimeSpan.Zero, $"ReclaimWait must be >= 0 (got {ReclaimWait})");
+        Require(FailOpenAllowance is >= 0 and <= Validation.MaxAmount, $"FailOpenAllowance must be between 0 and {Validation.MaxAmount} (got {FailOpenAllowance})");
+        Require(SettleParallelism is >= 1 and <= 1024, $"SettleParallelism must be 1-1024 (got {SettleParallelism})");
+    }
+
+    private static void Require(bool ok, string message)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace QuotaSidecar.Core.Engine;
+
+/// <summary>The answer to a Reserve.</summary>
+/// <param name="ReservationId">The hold's id (client-chosen, or made by the sidecar); empty when denied without one.</param>
+/// <param name="Amount">Credits held (0 when denied).</param>
+/// <param name="ExpiresAt">When the hold counts as released if neither committed nor released.</param>
+/// <param name="BalanceHint">This sidecar's estimate of what is still spendable.</param>
+/// <param name="LowBalance">The balance is at or below the account's low-balance threshold.</param>
+/// <param name="Overage">Some of the hold came from the account's overage allowance.</param>
+public readonly record struct ReserveResult(
+    Decision Decision,
+    DenyReason DenyReason,
+    string ReservationId,
+    long Amount,
+    DateTimeOffset ExpiresAt,
+    long BalanceHint,
+    bool LowBalance,
+    bool Overage);

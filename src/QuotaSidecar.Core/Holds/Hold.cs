@@ -1,0 +1,52 @@
+using QuotaSidecar.Core.Engine;
+using QuotaSidecar.Core.Leases;
+
+namespace QuotaSidecar.Core.Holds;
+
+/// <summary>
+/// A reservation: credits taken from an account's local lease until Commit, Release or expiry. Mutable fields are
+/// guarded by the account's lock. Open holds of an account form an intrusive list (no allocation to track them).
+/// The same record, already committed, remembers a Consume's answer for its request id.
+/// </summary>
+internal sealed class Hold(string id, LocalAccount account, long requested, long ttlTicks, long createdTicks)
+{
+    public string Id { get; } = id;
+
+    public LocalAccount Account { get; } = account;
+
+    /// <summary>What the Reserve asked for (the idempotency fingerprint with <see cref="TtlTicks"/>).</summary>
+    public long Requested { get; } = requested;
+
+    public long TtlTicks { get; } = ttlTicks;
+
+    public long CreatedTicks { get; } = createdTicks;
+
+    public long ExpiresTicks => CreatedTicks + TtlTicks;
+
+    public HoldState State { get; set; }
+
+    /// <summary>Held credits that came from the lease.</summary>
+    public long Credits { get; set; }
+
+    /// <summary>Held credits that came from the overage allowance.</summary>
+    public long OverageCredits { get; set; }
+
+    public DenyReason DenyReason { get; set; }
+
+    /// <summary>The first answer, replayed to retries.</summary>
+    public long BalanceHint { get; set; }
+
+    public bool LowBalance { get; set; }
+
+    public long Committed { get; set; }
+
+    public long Released { get; set; }
+
+    public long Overage { get; set; }
+
+    public Hold? Previous { get; set; }
+
+    public Hold? Next { get; set; }
+
+    public long Total => Credits + OverageCredits;
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using QuotaSidecar.Core.Engine;
+using QuotaSidecar.Core.Ledger;
+
+namespace QuotaSidecar.Core.Leases;
+
+/// <summary>
+/// Moves credits between the local leases and the central ledger: one <see cref="LeaseExchange"/> per sync that
+/// reports usage, returns what is not needed, renews the lease and takes more. An exchange that fails stays
+/// pending and is resent unchanged (same sequence), so the store applies it exactly once.
+/// </summary>
+internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, TimeProvider time, EngineMetrics metrics, ILogger logger)
+{
+    private volatile bool _storeAvailable = true;
+
+    public bool StoreAvailable => _storeAvailable;
+
+    /// <summary>The lease size this account aims for: the observed rate over the refill horizon, within bounds.</summary>
+    public long Target(LocalAccount account)
+    {
+        var byRate = account.Rate * options.RefillHorizon.TotalSeconds;
+        return byRate >= options.MaxLease ? options.MaxLease : Math.Max(options.MinLease, (long)byRate);
+    }
+
+    public long LowWatermark(LocalAccount account) => (long)(Target(account) * options.LowWatermark);
+
+    public async ValueTask<SyncOutcome> SyncAsync(LocalAccount account, SyncIntent intent, CancellationToken cancellationToken)
+    {
+        await account.SyncGate.WaitAsync(cancellationToken);
+        try
+        {
+            // A pending exchange goes first, unchanged; then the fresh one; then, if the store asked holders to
+            // give credits back, a return of everything unheld.
+            for (var round = 0; round < 3; round++)
+            {
+                LeaseExchange exchange;
+                bool retry;
+                lock (account.Gate)
+                {
+                    retry = account.InFlight is not null;
+                    exchange = account.InFlight ?? Compose(account, intent);
+                    account.InFlight = exchange;
+                }
+
+                var started = Stopwatch.GetTimestamp();
+                LeaseExchangeResult result;
+                try
+                {
+                    result = await ledger.ExchangeAsync(exchange, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    metrics.SettleFailure();
+                    if (_storeAvailable)
+                    {
+                        _storeAvailable = false;
+                        EngineLog.StoreUnavailable(logger, account.Id, e.Message);
+                    }
+
+                    return SyncOutcome.StoreUnavailable;
+                }
+
+                if (!_storeAvailable)
+                {
+                    _storeAvailable = true;
+                    EngineLog.StoreBack(logger);
+                }
+
+                if (exchange.Want > 0 || exchange.OverageWant > 0)
+                {
+                    metrics.Refill(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+
+                lock (account.Gate)
+                {
+                    account.InFlight = null;
+                    Apply(account, result);
+                }
+
+                if (!result.AccountExists)
+                {
+                    return SyncOutcome.UnknownAccount;
+                }
+
+                bool reclaim;
+                lock (account.Gate)
+                {
+                    reclaim = account.ReclaimRequested && !intent.ReturnAll;
+                }
+
+                if (reclaim)
+                {
+                    intent = intent with { ReturnAll = true };
+                }
+                else if (!retry)
+                {
+                    break;
+                }
+            }
+
+            return SyncOutcome.Done;
+        }
+        finally
+        {
+            account.SyncGate.Release();
+        }
+    }
+
+    private LeaseExchange Compose(LocalAccount account, SyncIntent intent)
+    {
+        var used = account.Unreported;
+        account.Unreported = 0;
+        account.FailOpenUsed = 0;
+
+        var target = Target(account);
+        long give = 0, giveOverage = 0;
+        if (intent.ReturnAll || account.ReclaimRequested)
+        {
+            give = account.Free;
+            giveOverage = account.OverageFree;
+            account.ReclaimRequested = false;
+        }
+        else if (account.Free > 2 * target)
+        {
+            give = account.Free - target;
+        }
+
+        account.Free -= give;
+        account.OverageFree -= giveOverage;
+
+        long want = 0, min = 0, overageWant = 0;
+        if (!intent.ReturnAll && !account.IsSuspended)
+        {
+            var need = Math.Max(0, intent.Need - account.Free);
+            var topUp = intent.Refill || need > 0 ? Math.Max(0, target - account.Free) : 0;
+            want = Math.Min(Validation.MaxAmount, Math.Max(need, topUp));
+            min = need > 0 ? need : Math.Min(want, 1);
+            overageWant = Math.Max(0, intent.OverageNeed - account.OverageFree);
+        }
+
+        return new LeaseExchange(
+            account.Id, options.InstanceId, ++account.Sequence, used, give, giveOverage, want, min, overageWant);
+    }
+
+    private void Apply(LocalAccount account, LeaseExchangeResult result)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        account.LastSyncTicks = now;
+        if (!result.AccountExists)
+        {
+            account.Known = false;
+            return;
+        }
+
+        account.Known = true;
+        account.Policy = result.Policy;
+        if (result.LeaseLost)
+        {
+            metrics.LeaseLost();
+            EngineLog.LeaseLost(logger, account.Id, account.Unreported);
+            account.Free = 0;
+            account.OverageFree = 0;
+        }
+
+        account.Free -= Math.Min(account.Free, result.Revoked);
+        account.Free += result.Granted;
+        account.OverageFree += result.OverageGranted;
+        account.LeaseExpiresTicks = result.LeaseExpiresAt.UtcTicks;
+        account.CentralAvailable = result.Available;
+        account.CentralOverageHeadroom = result.OverageHeadroom;
+        account.CentralAsOfTicks = now;
+        account.ReclaimFlagSeen = result.ReclaimRequested && result.Granted == 0;
+        account.ReclaimRequested |= account.ReclaimFlagSeen && account.Free > 0;
+    }
+}
