@@ -1,0 +1,509 @@
+-- lib.lua: prepended to every ledger script when the scripts are loaded (LedgerScripts.cs).
+--
+-- One script call = one account: it reads the account's state, applies the same rules, in the same order, as
+-- QuotaSidecar.Core's AccountBook (Advance, Exchange, AddGrant, Void, ...), and writes back what changed.
+--
+-- KEYS: 1 account hash, 2 grants hash, 3 leases hash, 4 exchanges hash, 5 ledger stream (README.md: key layout).
+-- ARGV: 1 now (ms since the Unix epoch, from the caller's TimeProvider: never Redis TIME), 2 lease TTL (ms),
+--       3 max lease share, 4 reclaim window (ms), 5 max ledger entries; script arguments start at ARGV[6].
+--
+-- Numbers: Lua 5.1 numbers are doubles, exact up to 2^53 (the largest amount). They are written with %d, never
+-- with tostring() or cjson, which print 2^53 as 9.007199254741e+15.
+
+local ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local NOW = tonumber(ARGV[1])
+local LEASE_TTL = tonumber(ARGV[2])
+local MAX_LEASE_SHARE = tonumber(ARGV[3])
+local RECLAIM_WINDOW = tonumber(ARGV[4])
+local MAX_ENTRIES = ARGV[5]
+
+-- Enum values shared with C#: AccountStatus, OverageMode, GrantCategory, RecurrencePeriod, LedgerEntryKind.
+local ACTIVE, SOFT, PROMOTIONAL = 1, 2, 2
+local DAILY, MONTHLY = 1, 3
+local GRANTED, CONSUMED, EXPIRED, VOIDED, OVERAGE, RENEWED, OVERAGE_PAID = 1, 2, 3, 4, 5, 6, 7
+local DAY_MS = 86400000
+
+local function int(n)
+  return string.format('%d', n)
+end
+
+local function opt_int(n)
+  if n == nil then return '-' end
+  return int(n)
+end
+
+local function opt_number(s)
+  if s == nil or s == '-' then return nil end
+  return tonumber(s)
+end
+
+-- Byte order, like string.CompareOrdinal on ASCII ids: Lua's '<' on strings uses strcoll, and redis-server takes
+-- LC_COLLATE from its environment.
+local function ordinal_less(a, b)
+  if a == b then return false end
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- Sequence numbers travel as decimal strings (a long may exceed 2^53): -1, 0 or 1.
+local function decimal_compare(a, b)
+  if #a ~= #b then return #a < #b and -1 or 1 end
+  if a == b then return 0 end
+  return ordinal_less(a, b) and -1 or 1
+end
+
+-- Floor division that stays exact where a / b rounds (a and b non-negative integers up to 2^53).
+local function idiv(a, b)
+  local q = math.floor(a / b)
+  while q * b > a do q = q - 1 end
+  while (q + 1) * b <= a do q = q + 1 end
+  return q
+end
+
+-- The first n space-separated tokens and the rest of the string, which may hold spaces (metadata, unit).
+local function fields(s, n)
+  local t, pos = {}, 1
+  for i = 1, n do
+    local sp = string.find(s, ' ', pos, true)
+    if not sp then
+      t[i] = string.sub(s, pos)
+      return t, ''
+    end
+    t[i] = string.sub(s, pos, sp - 1)
+    pos = sp + 1
+  end
+  return t, string.sub(s, pos)
+end
+
+local function split(s)
+  local t = {}
+  for w in string.gmatch(s, '%S+') do t[#t + 1] = w end
+  return t
+end
+
+---------------------------------------------------------------------------------------------------------------------
+-- Slots: AccountBook keeps leases (and a lease's slices) in .NET Dictionaries and walks them when it reclaims expired
+-- leases, appending ledger entries as it goes. A Dictionary enumerates in slot order, and a freed slot is reused
+-- last-freed-first. Keeping the same slots here makes those entries come in the same order.
+
+local function decode_stack(s)
+  local t = {}
+  if s ~= nil and s ~= '-' then
+    for w in string.gmatch(s, '[^,]+') do t[#t + 1] = tonumber(w) end
+  end
+  return t
+end
+
+local function encode_stack(t)
+  if #t == 0 then return '-' end
+  local p = {}
+  for i, v in ipairs(t) do p[i] = int(v) end
+  return table.concat(p, ',')
+end
+
+local function take_slot(slots)
+  local n = #slots.free
+  if n > 0 then
+    local s = slots.free[n]
+    slots.free[n] = nil
+    return s
+  end
+  local s = slots.count
+  slots.count = s + 1
+  return s
+end
+
+local function release_slot(slots, s)
+  slots.free[#slots.free + 1] = s
+end
+
+---------------------------------------------------------------------------------------------------------------------
+-- State, loaded once per call.
+
+local account        -- the account hash, parsed; nil when the account does not exist
+local account_raw    -- the account hash as read, to write back only changed fields
+local grants = {}    -- every grant, in burn-down order after advance()
+local grants_by_id = {}
+local leases = {}    -- instance -> lease
+local leases_raw = {}
+
+local function new_account()
+  account_raw = {}
+  account = {
+    status = ACTIVE, mode = 1, overage_limit = 0, low_balance_threshold = 0, unit = '',
+    granted = 0, consumed = 0, expired = 0, voided = 0, debt = 0, reclaim_at = nil,
+    entry_seq = 0, lease_slots = { count = 0, free = {} },
+  }
+end
+
+local function load_account()
+  local flat = redis.call('HGETALL', ACCOUNT_KEY)
+  if #flat == 0 then return false end
+  account_raw = {}
+  for i = 1, #flat, 2 do account_raw[flat[i]] = flat[i + 1] end
+  local r = account_raw
+  account = {
+    status = tonumber(r.status), mode = tonumber(r.mode), overage_limit = tonumber(r.overage_limit),
+    low_balance_threshold = tonumber(r.low_balance_threshold), unit = r.unit or '',
+    granted = tonumber(r.granted), consumed = tonumber(r.consumed), expired = tonumber(r.expired),
+    voided = tonumber(r.voided), debt = tonumber(r.debt), reclaim_at = opt_number(r.reclaim_at),
+    entry_seq = tonumber(r.entry_seq), lease_slots = { count = tonumber(r.lease_slots), free = decode_stack(r.lease_free) },
+  }
+  return true
+end
+
+local function account_fields()
+  return {
+    status = int(account.status), mode = int(account.mode), overage_limit = int(account.overage_limit),
+    low_balance_threshold = int(account.low_balance_threshold), unit = account.unit,
+    granted = int(account.granted), consumed = int(account.consumed), expired = int(account.expired),
+    voided = int(account.voided), debt = int(account.debt), reclaim_at = opt_int(account.reclaim_at),
+    entry_seq = int(account.entry_seq), lease_slots = int(account.lease_slots.count),
+    lease_free = encode_stack(account.lease_slots.free),
+  }
+end
+
+-- Grant: 14 tokens, then the metadata (JSON written by C#, opaque here):
+-- amount remaining priority category effective explicit expires voided period rollover activated closed period_index created
+local function decode_grant(id, raw)
+  local f, meta = fields(raw, 14)
+  return {
+    id = id, raw = raw,
+    amount = tonumber(f[1]), remaining = tonumber(f[2]), priority = tonumber(f[3]), category = tonumber(f[4]),
+    effective = tonumber(f[5]), explicit = f[6] == '1', expires = opt_number(f[7]), voided = opt_number(f[8]),
+    period = tonumber(f[9]), rollover = tonumber(f[10]), activated = f[11] == '1', closed = f[12] == '1',
+    period_index = tonumber(f[13]), created = tonumber(f[14]), meta = meta,
+  }
+end
+
+local function encode_grant(g)
+  return table.concat({
+    int(g.amount), int(g.remaining), int(g.priority), int(g.category), int(g.effective), g.explicit and '1' or '0',
+    opt_int(g.expires), opt_int(g.voided), int(g.period), int(g.rollover), g.activated and '1' or '0',
+    g.closed and '1' or '0', int(g.period_index), int(g.created), g.meta,
+  }, ' ')
+end
+
+-- Lease: slot expires overage slice_slot_count slice_free_slots, then (grant amount slot) per slice.
+local function decode_lease(raw)
+  local f = split(raw)
+  local l = {
+    slot = tonumber(f[1]), expires = tonumber(f[2]), overage = tonumber(f[3]),
+    slots = { count = tonumber(f[4]), free = decode_stack(f[5]) }, slices = {},
+  }
+  for i = 6, #f, 3 do
+    l.slices[f[i]] = { amount = tonumber(f[i + 1]), slot = tonumber(f[i + 2]) }
+  end
+  return l
+end
+
+local function new_lease()
+  return { slot = take_slot(account.lease_slots), expires = NOW, overage = 0, slots = { count = 0, free = {} }, slices = {} }
+end
+
+-- The slices as { grant = id, amount, slot }, in slot (Dictionary) order.
+local function slices_in_slot_order(l)
+  local list = {}
+  for id, s in pairs(l.slices) do list[#list + 1] = { grant = id, amount = s.amount, slot = s.slot } end
+  table.sort(list, function(a, b) return a.slot < b.slot end)
+  return list
+end
+
+local function encode_lease(l)
+  local p = { int(l.slot), int(l.expires), int(l.overage), int(l.slots.count), encode_stack(l.slots.free) }
+  for _, s in ipairs(slices_in_slot_order(l)) do
+    p[#p + 1] = s.grant
+    p[#p + 1] = int(s.amount)
+    p[#p + 1] = int(s.slot)
+  end
+  return table.concat(p, ' ')
+end
+
+local function load_book()
+  local flat = redis.call('HGETALL', GRANTS_KEY)
+  for i = 1, #flat, 2 do
+    local g = decode_grant(flat[i], flat[i + 1])
+    grants[#grants + 1] = g
+    grants_by_id[g.id] = g
+  end
+  flat = redis.call('HGETALL', LEASES_KEY)
+  for i = 1, #flat, 2 do
+    leases[flat[i]] = decode_lease(flat[i + 1])
+    leases_raw[flat[i]] = flat[i + 1]
+  end
+end
+
+-- Writes back what changed: only those grants, leases and account fields.
+local function save()
+  for _, g in ipairs(grants) do
+    local e = encode_grant(g)
+    if e ~= g.raw then
+      redis.call('HSET', GRANTS_KEY, g.id, e)
+      g.raw = e
+    end
+  end
+  for instance in pairs(leases_raw) do
+    if leases[instance] == nil then redis.call('HDEL', LEASES_KEY, instance) end
+  end
+  for instance, l in pairs(leases) do
+    local e = encode_lease(l)
+    if e ~= leases_raw[instance] then redis.call('HSET', LEASES_KEY, instance, e) end
+  end
+  local args = {}
+  for k, v in pairs(account_fields()) do
+    if account_raw[k] ~= v then
+      args[#args + 1] = k
+      args[#args + 1] = v
+    end
+  end
+  if #args > 0 then redis.call('HSET', ACCOUNT_KEY, unpack(args)) end
+end
+
+-- Ledger entry ids are <n>-0 from a counter in the account hash: increasing whatever the callers' clocks say.
+local function append(kind, amount, grant_id, source)
+  account.entry_seq = account.entry_seq + 1
+  redis.call('XADD', LEDGER_KEY, 'MAXLEN', MAX_ENTRIES, int(account.entry_seq) .. '-0',
+    'kind', int(kind), 'amount', int(amount), 'grant', grant_id, 'source', source, 'at', int(NOW))
+end
+
+---------------------------------------------------------------------------------------------------------------------
+-- Calendar (proleptic Gregorian, UTC), for monthly renewals: DateTimeOffset.AddMonths clamps the day to the month.
+
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = (m + 9) % 12
+  local doy = math.floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+
+local function civil_from_days(z)
+  z = z + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return y, m, d
+end
+
+local DAYS_IN_MONTH = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+
+local function days_in_month(y, m)
+  if m == 2 and ((y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0) then return 29 end
+  return DAYS_IN_MONTH[m]
+end
+
+local function add_months(ms, k)
+  local days = math.floor(ms / DAY_MS)
+  local time_of_day = ms - days * DAY_MS
+  local y, m, d = civil_from_days(days)
+  local months = y * 12 + (m - 1) + k
+  local ny = math.floor(months / 12)
+  local nm = months - ny * 12 + 1
+  d = math.min(d, days_in_month(ny, nm))
+  return days_from_civil(ny, nm, d) * DAY_MS + time_of_day
+end
+
+-- Recurrence.BoundaryAt: the start of period k (0 = the anchor).
+local function boundary_at(period, anchor, k)
+  if period == DAILY then return anchor + k * DAY_MS end
+  if period == MONTHLY then return add_months(anchor, k) end
+  return anchor + 7 * k * DAY_MS
+end
+
+-- Recurrence.PeriodIndexAt: how many boundaries lie in (anchor, at].
+local function period_index_at(period, anchor, at)
+  if at <= anchor then return 0 end
+  local index
+  if period == MONTHLY then
+    local y1, m1 = civil_from_days(math.floor(anchor / DAY_MS))
+    local y2, m2 = civil_from_days(math.floor(at / DAY_MS))
+    index = (y2 - y1) * 12 + (m2 - m1) - 1
+  else
+    index = math.floor((at - anchor) / (period == DAILY and DAY_MS or 7 * DAY_MS)) - 1
+  end
+  if index < 0 then index = 0 end
+  while boundary_at(period, anchor, index + 1) <= at do index = index + 1 end
+  while index > 0 and boundary_at(period, anchor, index) > at do index = index - 1 end
+  return index
+end
+
+---------------------------------------------------------------------------------------------------------------------
+-- The rules (AccountBook, method by method).
+
+local function is_active(g)
+  return g.activated and not g.closed and g.voided == nil
+end
+
+-- BurnDownOrder.Compare: priority, expiry (never-expiring last), promotional first, effective, grant id.
+local function burns_before(a, b)
+  if a.priority ~= b.priority then return a.priority < b.priority end
+  if a.expires ~= b.expires then
+    if a.expires == nil then return false end
+    if b.expires == nil then return true end
+    return a.expires < b.expires
+  end
+  local ra, rb = a.category == PROMOTIONAL and 0 or 1, b.category == PROMOTIONAL and 0 or 1
+  if ra ~= rb then return ra < rb end
+  if a.effective ~= b.effective then return a.effective < b.effective end
+  return ordinal_less(a.id, b.id)
+end
+
+local function lease_credits(l)
+  local sum = 0
+  for _, s in pairs(l.slices) do sum = sum + s.amount end
+  return sum
+end
+
+-- LeaseRecord.GrantsInBurnOrder.
+local function slice_grants_in_burn_order(l)
+  local list = {}
+  for id in pairs(l.slices) do list[#list + 1] = grants_by_id[id] end
+  table.sort(list, burns_before)
+  return list
+end
+
+local function remove_slice(l, id)
+  release_slot(l.slots, l.slices[id].slot)
+  l.slices[id] = nil
+end
+
+local function available()
+  local sum = 0
+  for _, g in ipairs(grants) do
+    if is_active(g) then sum = sum + g.remaining end
+  end
+  return sum
+end
+
+local function overage_headroom()
+  if account.mode ~= SOFT then return 0 end
+  local out = 0
+  for _, l in pairs(leases) do out = out + l.overage end
+  return math.max(0, account.overage_limit - account.debt - out)
+end
+
+local function reclaim_pending()
+  return account.reclaim_at ~= nil and NOW < account.reclaim_at + RECLAIM_WINDOW
+end
+
+-- Unused leased credits go back to their grant, or to voided/expired if the grant is gone.
+local function give_back(g, amount)
+  if amount == 0 then return end
+  if is_active(g) then
+    g.remaining = g.remaining + amount
+  elseif g.voided ~= nil then
+    account.voided = account.voided + amount
+    append(VOIDED, amount, g.id, '')
+  else
+    account.expired = account.expired + amount
+    append(EXPIRED, amount, g.id, '')
+  end
+end
+
+local function pay_off_debt(g)
+  local paid = math.min(account.debt, g.remaining)
+  if paid <= 0 then return end
+  account.debt = account.debt - paid
+  g.remaining = g.remaining - paid
+  account.consumed = account.consumed + paid
+  append(OVERAGE_PAID, paid, g.id, '')
+end
+
+local function reclaim_expired_leases()
+  local expired = {}
+  for instance, l in pairs(leases) do
+    if l.expires <= NOW then expired[#expired + 1] = instance end
+  end
+  if #expired == 0 then return end
+  table.sort(expired, function(a, b) return leases[a].slot < leases[b].slot end)
+  for _, instance in ipairs(expired) do
+    local l = leases[instance]
+    for _, s in ipairs(slices_in_slot_order(l)) do give_back(grants_by_id[s.grant], s.amount) end
+    leases[instance] = nil
+    release_slot(account.lease_slots, l.slot)
+  end
+end
+
+local function renew(g)
+  -- A recurring grant that expired renews only for the boundaries before its expiry.
+  local upto = NOW
+  if g.expires ~= nil and g.expires <= NOW then upto = g.expires - 1 end
+  local index = period_index_at(g.period, g.effective, upto)
+  while g.period_index < index do
+    g.period_index = g.period_index + 1
+    local unused = g.remaining
+    local kept = math.min(unused, g.rollover)
+    if unused - kept > 0 then
+      account.expired = account.expired + unused - kept
+      append(EXPIRED, unused - kept, g.id, '')
+    end
+    g.remaining = kept + g.amount
+    account.granted = account.granted + g.amount
+    append(RENEWED, g.amount, g.id, '')
+    pay_off_debt(g)
+  end
+end
+
+-- AccountBook.Advance: everything time has made due: lease reclaim, activation, renewal, expiry.
+local function advance()
+  reclaim_expired_leases()
+  table.sort(grants, burns_before)
+  for _, g in ipairs(grants) do
+    if g.voided == nil and not g.closed then
+      if not g.activated and g.effective <= NOW then
+        g.activated = true
+        g.remaining = g.amount
+        account.granted = account.granted + g.amount
+        append(GRANTED, g.amount, g.id, '')
+        pay_off_debt(g)
+      end
+      if g.activated then
+        if g.period ~= 0 then renew(g) end
+        if g.expires ~= nil and g.expires <= NOW then
+          g.closed = true
+          if g.remaining > 0 then
+            account.expired = account.expired + g.remaining
+            append(EXPIRED, g.remaining, g.id, '')
+            g.remaining = 0
+          end
+        end
+      end
+    end
+  end
+end
+
+---------------------------------------------------------------------------------------------------------------------
+-- Replies (parsed by ScriptReplies.cs).
+
+local function account_reply()
+  local leased, overage_leased = 0, 0
+  for _, l in pairs(leases) do
+    leased = leased + lease_credits(l)
+    overage_leased = overage_leased + l.overage
+  end
+  return {
+    1, account.status, account.mode, account.overage_limit, account.low_balance_threshold, account.unit,
+    available(), leased, account.consumed, account.expired, account.voided, account.debt, account.granted, overage_leased,
+  }
+end
+
+local function grant_reply(g)
+  return {
+    g.id, g.amount, g.remaining, g.priority, g.category, g.effective, g.explicit and 1 or 0, opt_int(g.expires),
+    opt_int(g.voided), g.period, g.rollover, g.created, g.period_index, g.meta,
+  }
+end
+
+-- End of lib.lua; the script's own body follows.
