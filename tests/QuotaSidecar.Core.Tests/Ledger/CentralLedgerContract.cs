@@ -371,7 +371,8 @@ public abstract class CentralLedgerContract : IAsyncLifetime
         await Ledger.UpsertAccountAsync(new AccountPolicy(id, OverageMode: OverageMode.Soft, OverageLimit: 100));
         await Ledger.GrantAsync(new GrantSpec(id, "g1", 50));
 
-        var lease = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 50, MinAcceptable: 50, OverageWant: 80));
+        // Credits first: of 130 wanted, 50 come from credits and 80 from the overage allowance.
+        var lease = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 130, MinAcceptable: 1, OverageWant: 130));
         Assert.Equal(50, lease.Granted);
         Assert.Equal(80, lease.OverageGranted);
         Assert.Equal(20, lease.OverageHeadroom);
