@@ -142,10 +142,16 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             account.Unlink(hold);
             Interlocked.Decrement(ref _openHolds);
 
+            // What the lease cannot back is charged centrally at the next settle: to central credits if any are
+            // left (as last seen), the rest as debt.
+            var unbacked = excess - extraCredits - extraOverage;
+            var centrallyCovered = Math.Min(unbacked, account.CentralAvailable);
+            account.CentralAvailable -= centrallyCovered;
+
             hold.State = HoldState.Committed;
             hold.Committed = amount;
             hold.Released = hold.Total - fromCredits - fromOverage;
-            hold.Overage = amount - fromCredits - extraCredits;
+            hold.Overage = fromOverage + extraOverage + unbacked - centrallyCovered;
             hold.BalanceHint = account.BalanceHint;
             if (account.Free < _leases.LowWatermark(account))
             {

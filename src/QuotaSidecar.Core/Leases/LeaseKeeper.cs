@@ -135,8 +135,8 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
             var need = Math.Max(0, intent.Need - account.Free);
             var topUp = intent.Refill || need > 0 ? Math.Max(0, target - account.Free) : 0;
             want = Math.Min(Validation.MaxAmount, Math.Max(need, topUp));
-            min = need > 0 ? need : Math.Min(want, 1);
             overageWant = Math.Max(0, intent.OverageNeed - account.OverageFree);
+            min = need > 0 ? need : Math.Min(want, 1);
         }
 
         return new LeaseExchange(

@@ -14,7 +14,10 @@ namespace QuotaSidecar.Core.Ledger;
 /// <param name="ReturnOverage">Unused overage allowance to give back.</param>
 /// <param name="Want">Credits the sidecar would like to add to its lease (0: none).</param>
 /// <param name="MinAcceptable">Fewer than this is useless: take nothing rather than less.</param>
-/// <param name="OverageWant">Overage allowance wanted (SOFT accounts only; 0: none).</param>
+/// <param name="OverageWant">Credits wanted beyond the lease that may come from the overage allowance when credits
+/// do not cover them (SOFT accounts only; 0: none). Credits come first: on a SOFT account with OverageWant &gt; 0 a
+/// take below MinAcceptable is accepted when that is all the credits left, and the allowance granted is
+/// <c>min(OverageWant - Granted, headroom)</c>.</param>
 public sealed record LeaseExchange(
     string AccountId,
     string InstanceId,

@@ -116,12 +116,13 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         {
             if (ex.Want > 0)
             {
-                granted = Take(lease, ex.InstanceId, ex.Want, ex.MinAcceptable, now);
+                granted = Take(lease, ex.InstanceId, ex.Want, ex.MinAcceptable, ex.OverageWant > 0 && Policy.OverageMode == OverageMode.Soft, now);
             }
 
             if (ex.OverageWant > 0 && Policy.OverageMode == OverageMode.Soft)
             {
-                overageGranted = Math.Min(ex.OverageWant, OverageHeadroom());
+                // Credits first: what this exchange could lease in credits reduces the overage it needs.
+                overageGranted = Math.Min(Math.Max(0, ex.OverageWant - granted), OverageHeadroom());
                 lease.Overage += overageGranted;
             }
         }
@@ -400,7 +401,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
     }
 
-    private long Take(LeaseRecord lease, string instance, long want, long min, DateTimeOffset now)
+    private long Take(LeaseRecord lease, string instance, long want, long min, bool overagePossible, DateTimeOffset now)
     {
         var available = Available();
         long holders = 1;
@@ -413,7 +414,13 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
 
         // At most a fair share and a fraction of what is left; near zero that is exactly what the request needs.
+        // When overage may cover the rest, whatever credits are left are acceptable.
         var cap = Math.Max(1, Math.Min((long)(available * options.MaxLeaseShare), available / holders));
+        if (overagePossible)
+        {
+            min = Math.Min(min, available);
+        }
+
         var give = Math.Min(Math.Min(want, Math.Max(min, cap)), available);
         if (give <= 0 || give < min)
         {

@@ -1,0 +1,70 @@
+using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Grants;
+using QuotaSidecar.Core.Ledger;
+
+namespace QuotaSidecar.Core.Tests.Engine;
+
+/// <summary>
+/// A real ledger behind a switch: while <see cref="Down"/> every call fails as an unreachable store does, and
+/// <see cref="LoseResponses"/> applies the call but loses its answer (a timeout after the write).
+/// </summary>
+internal sealed class SwitchableLedger(ICentralLedger inner) : ICentralLedger
+{
+    public bool Down { get; set; }
+
+    public bool LoseResponses { get; set; }
+
+    public int Exchanges { get; private set; }
+
+    public async ValueTask<LeaseExchangeResult> ExchangeAsync(LeaseExchange exchange, CancellationToken cancellationToken = default)
+    {
+        Check();
+        Exchanges++;
+        var result = await inner.ExchangeAsync(exchange, cancellationToken);
+        return LoseResponses ? throw new QuotaException("store timed out after the write", new TimeoutException()) : result;
+    }
+
+    public ValueTask<AccountView> UpsertAccountAsync(AccountPolicy policy, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return inner.UpsertAccountAsync(policy, cancellationToken);
+    }
+
+    public ValueTask<AccountView?> GetAccountAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return inner.GetAccountAsync(accountId, cancellationToken);
+    }
+
+    public ValueTask<Grant> GrantAsync(GrantSpec spec, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return inner.GrantAsync(spec, cancellationToken);
+    }
+
+    public ValueTask<Grant> VoidGrantAsync(string accountId, string grantId, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return inner.VoidGrantAsync(accountId, grantId, cancellationToken);
+    }
+
+    public ValueTask<IReadOnlyList<Grant>> ListGrantsAsync(string accountId, bool includeInactive, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return inner.ListGrantsAsync(accountId, includeInactive, cancellationToken);
+    }
+
+    public ValueTask<LedgerPage> ListEntriesAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return inner.ListEntriesAsync(accountId, after, limit, cancellationToken);
+    }
+
+    private void Check()
+    {
+        if (Down)
+        {
+            throw new QuotaException("store unreachable", new InvalidOperationException("connection refused"));
+        }
+    }
+}

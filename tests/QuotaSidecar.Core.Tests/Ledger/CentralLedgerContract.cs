@@ -1,0 +1,533 @@
+using Microsoft.Extensions.Time.Testing;
+using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Grants;
+using QuotaSidecar.Core.Ledger;
+
+namespace QuotaSidecar.Core.Tests.Ledger;
+
+/// <summary>
+/// The semantics every central ledger must have (DESIGN.md §2 and §4). Each implementation inherits this class and
+/// passes it unchanged. Every test checks conservation after it changed something.
+/// </summary>
+public abstract class CentralLedgerContract : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private int _accounts;
+
+    protected CentralLedgerContract()
+    {
+        Time = new FakeTimeProvider(Start);
+        Options = new CentralLedgerOptions { LeaseTtl = TimeSpan.FromSeconds(30), MaxLeaseShare = 1.0 };
+    }
+
+    protected FakeTimeProvider Time { get; }
+
+    protected CentralLedgerOptions Options { get; }
+
+    protected ICentralLedger Ledger { get; private set; } = null!;
+
+    /// <summary>Makes the ledger under test. Accounts of different tests never collide (ids are unique per test).</summary>
+    protected abstract ICentralLedger CreateLedger(FakeTimeProvider time, CentralLedgerOptions options);
+
+    public virtual Task InitializeAsync()
+    {
+        Ledger = CreateLedger(Time, Options);
+        return Task.CompletedTask;
+    }
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Upsert_then_get_returns_settings_and_an_empty_balance()
+    {
+        var id = NewAccountId();
+        await Ledger.UpsertAccountAsync(new AccountPolicy(id, AccountStatus.Active, OverageMode.Soft, 500, 20, "api_call"));
+
+        var view = await Ledger.GetAccountAsync(id);
+
+        Assert.NotNull(view);
+        Assert.Equal(new AccountPolicy(id, AccountStatus.Active, OverageMode.Soft, 500, 20, "api_call"), view.Policy);
+        Assert.Equal(new Balance(0, 0, 0, 0, 0, 0, 0), view.Balance);
+    }
+
+    [Fact]
+    public async Task Unknown_account_is_absent_everywhere()
+    {
+        var id = NewAccountId();
+
+        Assert.Null(await Ledger.GetAccountAsync(id));
+        var result = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 10, MinAcceptable: 1));
+        Assert.False(result.AccountExists);
+        var e = await Assert.ThrowsAsync<QuotaException>(async () => await Ledger.GrantAsync(new GrantSpec(id, "g", 10)));
+        Assert.Equal(QuotaError.NotFound, e.Error);
+        Assert.Null(await Ledger.GetAccountAsync(id));
+    }
+
+    [Fact]
+    public async Task Grant_adds_to_available_and_granted()
+    {
+        var id = await NewAccountAsync();
+
+        var grant = await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+
+        Assert.Equal(1_000, grant.Remaining);
+        Assert.Equal(GrantSpec.DefaultPriority, grant.Priority);
+        await AssertBalance(id, available: 1_000, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task Grant_id_is_idempotent_and_a_conflicting_reuse_changes_nothing()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 100));
+
+        var again = await Ledger.GrantAsync(new GrantSpec(id, "g1", 100));
+        var e = await Assert.ThrowsAsync<QuotaException>(async () => await Ledger.GrantAsync(new GrantSpec(id, "g1", 200)));
+
+        Assert.Equal(100, again.Amount);
+        Assert.Equal(QuotaError.AlreadyExists, e.Error);
+        Assert.Contains("g1", e.Message, StringComparison.Ordinal);
+        await AssertBalance(id, available: 100, granted: 100);
+    }
+
+    [Fact]
+    public async Task Largest_amount_round_trips_exactly()
+    {
+        var id = await NewAccountAsync();
+
+        await Ledger.GrantAsync(new GrantSpec(id, "big", Validation.MaxAmount));
+        var lease = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: Validation.MaxAmount - 1, MinAcceptable: Validation.MaxAmount - 1));
+
+        Assert.Equal(Validation.MaxAmount - 1, lease.Granted);
+        await AssertBalance(id, available: 1, leased: Validation.MaxAmount - 1, granted: Validation.MaxAmount);
+    }
+
+    [Fact]
+    public async Task Lease_draws_grants_in_burn_down_order()
+    {
+        var id = await NewAccountAsync();
+        // Expected order: p10 first, then (p50) soonest expiry, then promotional before paid, then earlier effective,
+        // then grant id.
+        await Ledger.GrantAsync(new GrantSpec(id, "paid-never", 10, Priority: 50));
+        await Ledger.GrantAsync(new GrantSpec(id, "promo-never", 10, Priority: 50, Category: GrantCategory.Promotional));
+        await Ledger.GrantAsync(new GrantSpec(id, "expires-late", 10, Priority: 50, ExpiresAt: Start.AddDays(20)));
+        await Ledger.GrantAsync(new GrantSpec(id, "expires-soon", 10, Priority: 50, ExpiresAt: Start.AddDays(10)));
+        await Ledger.GrantAsync(new GrantSpec(id, "urgent", 10, Priority: 10));
+        await Ledger.GrantAsync(new GrantSpec(id, "b-early", 10, Priority: 60, EffectiveAt: Start.AddHours(-2)));
+        await Ledger.GrantAsync(new GrantSpec(id, "a-late", 10, Priority: 60, EffectiveAt: Start.AddHours(-1)));
+        await Ledger.GrantAsync(new GrantSpec(id, "z-id", 10, Priority: 70));
+        await Ledger.GrantAsync(new GrantSpec(id, "y-id", 10, Priority: 70));
+        string[] expected = ["urgent", "expires-soon", "expires-late", "promo-never", "paid-never", "b-early", "a-late", "y-id", "z-id"];
+
+        var listed = await Ledger.ListGrantsAsync(id, includeInactive: false);
+        Assert.Equal(expected, listed.Select(g => g.GrantId));
+
+        for (var i = 0; i < expected.Length; i++)
+        {
+            await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", i + 1, Want: 10, MinAcceptable: 10));
+            var grants = await Ledger.ListGrantsAsync(id, includeInactive: true);
+            var drained = grants.Where(g => g.Remaining == 0).Select(g => g.GrantId).ToHashSet();
+            Assert.Equal(expected.Take(i + 1).ToHashSet(), drained);
+        }
+    }
+
+    [Fact]
+    public async Task Usage_is_charged_to_the_lease_and_the_rest_returns_to_grants()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+
+        var take = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 300, MinAcceptable: 300));
+        await AssertBalance(id, available: 700, leased: 300, granted: 1_000);
+        var report = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 120, Return: 80));
+
+        Assert.Equal(300, take.Granted);
+        Assert.Equal(100, report.LeaseCredits);
+        await AssertBalance(id, available: 780, leased: 100, consumed: 120, granted: 1_000);
+        var entries = await AllEntries(id);
+        Assert.Contains(entries, e => e.Kind == LedgerEntryKind.Consumed && e.Amount == 120 && e.Source == "i1");
+    }
+
+    [Fact]
+    public async Task A_repeated_sequence_is_applied_once_and_returns_the_first_result()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 500, MinAcceptable: 500));
+
+        var first = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 100, Want: 50, MinAcceptable: 1));
+        var retry = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 100, Want: 50, MinAcceptable: 1));
+        var stale = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 500, MinAcceptable: 500));
+
+        Assert.Equal(first, retry);
+        Assert.Equal(0, stale.Granted);
+        await AssertBalance(id, available: 450, leased: 450, consumed: 100, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task Sequences_are_per_instance()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 100, MinAcceptable: 100));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i2", 1, Want: 100, MinAcceptable: 100));
+
+        await AssertBalance(id, available: 800, leased: 200, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task A_take_never_exceeds_available_nor_goes_below_min()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 100));
+
+        var tooMuch = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 500, MinAcceptable: 101));
+        var partial = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Want: 500, MinAcceptable: 10));
+
+        Assert.Equal(0, tooMuch.Granted);
+        Assert.Equal(100, partial.Granted);
+        Assert.Equal(0, partial.Available);
+        await AssertBalance(id, leased: 100, granted: 100);
+    }
+
+    [Fact]
+    public async Task Takes_are_capped_by_share_and_fair_share_but_never_below_min()
+    {
+        Options.MaxLeaseShare = 0.10;
+        var ledger = CreateLedger(Time, Options);
+        var id = NewAccountId();
+        await ledger.UpsertAccountAsync(new AccountPolicy(id));
+        await ledger.GrantAsync(new GrantSpec(id, "g1", 10_000));
+
+        var a = await ledger.ExchangeAsync(new LeaseExchange(id, "a", 1, Want: 5_000, MinAcceptable: 1));
+        var b = await ledger.ExchangeAsync(new LeaseExchange(id, "b", 1, Want: 5_000, MinAcceptable: 1));
+        var c = await ledger.ExchangeAsync(new LeaseExchange(id, "c", 1, Want: 5_000, MinAcceptable: 2_000));
+
+        Assert.Equal(1_000, a.Granted); // 10% of 10,000
+        Assert.Equal(900, b.Granted); // 10% of 9,000 (fair share 9,000/2 is larger)
+        Assert.Equal(2_000, c.Granted); // a request's own need beats the cap
+        var view = await ledger.GetAccountAsync(id);
+        Assert.True(view!.Balance.IsConserved);
+        Assert.Equal(3_900, view.Balance.Leased);
+    }
+
+    [Fact]
+    public async Task A_take_that_cannot_be_filled_while_others_hold_credits_asks_them_to_return()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 100));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "holder", 1, Want: 100, MinAcceptable: 100));
+
+        var starved = await Ledger.ExchangeAsync(new LeaseExchange(id, "starved", 1, Want: 10, MinAcceptable: 10));
+        var holderSees = await Ledger.ExchangeAsync(new LeaseExchange(id, "holder", 2));
+        var returned = await Ledger.ExchangeAsync(new LeaseExchange(id, "holder", 3, Return: 100));
+        var retry = await Ledger.ExchangeAsync(new LeaseExchange(id, "starved", 2, Want: 10, MinAcceptable: 10));
+
+        Assert.Equal(0, starved.Granted);
+        Assert.True(starved.ReclaimRequested);
+        Assert.True(holderSees.ReclaimRequested);
+        Assert.Equal(0, returned.LeaseCredits);
+        Assert.Equal(10, retry.Granted);
+        Time.Advance(Options.ReclaimWindow);
+        var later = await Ledger.ExchangeAsync(new LeaseExchange(id, "holder", 4));
+        Assert.False(later.ReclaimRequested);
+        await AssertBalance(id, available: 90, leased: 10, granted: 100);
+    }
+
+    [Fact]
+    public async Task An_expired_lease_is_reclaimed_by_the_next_script_and_its_holder_learns_it_was_lost()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        var take = await Ledger.ExchangeAsync(new LeaseExchange(id, "crashed", 1, Want: 400, MinAcceptable: 400));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "crashed", 2, Used: 150));
+        Assert.Equal(Start + Options.LeaseTtl, take.LeaseExpiresAt);
+
+        Time.Advance(Options.LeaseTtl);
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "other", 1));
+        await AssertBalance(id, available: 850, consumed: 150, granted: 1_000);
+
+        var back = await Ledger.ExchangeAsync(new LeaseExchange(id, "crashed", 3, Used: 20));
+        Assert.True(back.LeaseLost);
+        await AssertBalance(id, available: 830, consumed: 170, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task Renewal_extends_the_lease()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 400, MinAcceptable: 400));
+
+        Time.Advance(TimeSpan.FromSeconds(20));
+        var renewed = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2));
+        Time.Advance(TimeSpan.FromSeconds(20));
+        var still = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 3));
+
+        Assert.Equal(Start.AddSeconds(50), renewed.LeaseExpiresAt);
+        Assert.False(still.LeaseLost);
+        Assert.Equal(400, still.LeaseCredits);
+        await AssertBalance(id, available: 600, leased: 400, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task Grant_expiry_moves_the_remainder_to_expired_and_caps_lease_expiry()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "short", 100, ExpiresAt: Start.AddSeconds(10)));
+        await Ledger.GrantAsync(new GrantSpec(id, "long", 100));
+
+        var lease = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 50, MinAcceptable: 50));
+        Assert.Equal(Start.AddSeconds(10), lease.LeaseExpiresAt);
+
+        Time.Advance(TimeSpan.FromSeconds(10));
+        var grants = await Ledger.ListGrantsAsync(id, includeInactive: false);
+
+        Assert.Equal(["long"], grants.Select(g => g.GrantId));
+        // The lease expired with its grant: the 50 leased credits of "short" expire too.
+        await AssertBalance(id, available: 100, expired: 100, granted: 200);
+        Assert.Contains(await AllEntries(id), e => e.Kind == LedgerEntryKind.Expired && e.GrantId == "short");
+    }
+
+    [Fact]
+    public async Task A_future_grant_counts_only_from_its_effective_time()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "later", 100, EffectiveAt: Start.AddHours(1)));
+
+        await AssertBalance(id);
+        Assert.Empty(await Ledger.ListGrantsAsync(id, includeInactive: false));
+        Assert.Single(await Ledger.ListGrantsAsync(id, includeInactive: true));
+        var early = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 10, MinAcceptable: 10));
+        Assert.Equal(0, early.Granted);
+
+        Time.Advance(TimeSpan.FromHours(1));
+        var onTime = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Want: 10, MinAcceptable: 10));
+
+        Assert.Equal(10, onTime.Granted);
+        await AssertBalance(id, available: 90, leased: 10, granted: 100);
+    }
+
+    [Fact]
+    public async Task Void_withdraws_the_remainder_and_revokes_leased_credits_at_the_next_exchange()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "doomed", 100, Priority: 1));
+        await Ledger.GrantAsync(new GrantSpec(id, "kept", 100, Priority: 2));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 60, MinAcceptable: 60));
+
+        var voided = await Ledger.VoidGrantAsync(id, "doomed");
+        await AssertBalance(id, available: 100, leased: 60, voided: 40, granted: 200);
+        var next = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 10));
+        var again = await Ledger.VoidGrantAsync(id, "doomed");
+
+        Assert.NotNull(voided.VoidedAt);
+        Assert.Equal(0, voided.Remaining);
+        Assert.Equal(50, next.Revoked);
+        Assert.Equal(0, next.LeaseCredits);
+        Assert.Equal(voided.VoidedAt, again.VoidedAt);
+        await AssertBalance(id, available: 100, consumed: 10, voided: 90, granted: 200);
+        var e = await Assert.ThrowsAsync<QuotaException>(async () => await Ledger.VoidGrantAsync(id, "nope"));
+        Assert.Equal(QuotaError.NotFound, e.Error);
+    }
+
+    [Fact]
+    public async Task Recurring_allowance_renews_each_period_with_capped_rollover()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "monthly", 100, Recurrence: new Recurrence(RecurrencePeriod.Daily, 30)));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 50, MinAcceptable: 50));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 50));
+
+        Time.Advance(TimeSpan.FromDays(1));
+        await AssertBalance(id, available: 130, consumed: 50, expired: 20, granted: 200);
+
+        // Two boundaries at once are both applied, once each.
+        Time.Advance(TimeSpan.FromDays(2));
+        await AssertBalance(id, available: 130, consumed: 50, expired: 220, granted: 400);
+        var grant = Assert.Single(await Ledger.ListGrantsAsync(id, includeInactive: false));
+        Assert.Equal(3, grant.PeriodIndex);
+        Assert.Equal(3, (await AllEntries(id)).Count(e => e.Kind == LedgerEntryKind.Renewed));
+    }
+
+    [Fact]
+    public async Task Monthly_recurrence_follows_calendar_months()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "m", 10, EffectiveAt: Start, Recurrence: new Recurrence(RecurrencePeriod.Monthly, 0)));
+
+        Time.Advance(TimeSpan.FromDays(30)); // Jan 31: still the first period
+        await AssertBalance(id, available: 10, granted: 10);
+        Time.Advance(TimeSpan.FromDays(1)); // Feb 1
+        await AssertBalance(id, available: 10, expired: 10, granted: 20);
+    }
+
+    [Fact]
+    public async Task Soft_account_gets_overage_allowance_and_records_debt_that_a_new_grant_pays_off()
+    {
+        var id = NewAccountId();
+        await Ledger.UpsertAccountAsync(new AccountPolicy(id, OverageMode: OverageMode.Soft, OverageLimit: 100));
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 50));
+
+        // Credits first: of 130 wanted, 50 come from credits and 80 from the overage allowance.
+        var lease = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 130, MinAcceptable: 1, OverageWant: 130));
+        Assert.Equal(50, lease.Granted);
+        Assert.Equal(80, lease.OverageGranted);
+        Assert.Equal(20, lease.OverageHeadroom);
+        var used = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 110, ReturnOverage: 20));
+        Assert.Equal(40, used.OverageHeadroom); // 100 - 60 debt
+        await AssertBalance(id, consumed: 50, overage: 60, granted: 50);
+
+        await Ledger.GrantAsync(new GrantSpec(id, "topup", 100));
+
+        await AssertBalance(id, available: 40, consumed: 110, overage: 0, granted: 150);
+        var kinds = (await AllEntries(id)).Select(e => e.Kind).ToList();
+        Assert.Contains(LedgerEntryKind.Overage, kinds);
+        Assert.Contains(LedgerEntryKind.OveragePaid, kinds);
+    }
+
+    [Fact]
+    public async Task Hard_account_gets_no_overage_allowance_but_usage_beyond_credits_is_recorded()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 50));
+
+        var lease = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 50, MinAcceptable: 50, OverageWant: 80));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 70));
+
+        Assert.Equal(0, lease.OverageGranted);
+        Assert.Equal(0, lease.OverageHeadroom);
+        await AssertBalance(id, consumed: 50, overage: 20, granted: 50);
+    }
+
+    [Fact]
+    public async Task Usage_beyond_the_lease_draws_central_credits_before_debt()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 100));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 10, MinAcceptable: 10));
+
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 30));
+
+        await AssertBalance(id, available: 70, consumed: 30, granted: 100);
+    }
+
+    [Fact]
+    public async Task Suspended_account_gets_no_credits_but_its_usage_is_still_recorded()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 100));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 10, MinAcceptable: 10));
+        await Ledger.UpsertAccountAsync(new AccountPolicy(id, AccountStatus.Suspended));
+
+        var result = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 5, Want: 10, MinAcceptable: 1));
+
+        Assert.Equal(0, result.Granted);
+        Assert.Equal(AccountStatus.Suspended, result.Policy!.Status);
+        await AssertBalance(id, available: 90, leased: 5, consumed: 5, granted: 100);
+    }
+
+    [Fact]
+    public async Task Returns_give_back_what_burns_last_first()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "first", 50, Priority: 1));
+        await Ledger.GrantAsync(new GrantSpec(id, "second", 50, Priority: 2));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 80, MinAcceptable: 80));
+
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Return: 20));
+
+        var grants = (await Ledger.ListGrantsAsync(id, includeInactive: true)).ToDictionary(g => g.GrantId, g => g.Remaining);
+        Assert.Equal(0, grants["first"]);
+        Assert.Equal(40, grants["second"]);
+        await AssertBalance(id, available: 40, leased: 60, granted: 100);
+    }
+
+    [Fact]
+    public async Task Ledger_entries_page_with_a_cursor()
+    {
+        var id = await NewAccountAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await Ledger.GrantAsync(new GrantSpec(id, $"g{i}", 10 + i));
+        }
+
+        var first = await Ledger.ListEntriesAsync(id, null, 2);
+        var second = await Ledger.ListEntriesAsync(id, first.Next, 2);
+        var third = await Ledger.ListEntriesAsync(id, second.Next, 2);
+
+        Assert.Equal([10L, 11L], first.Entries.Select(e => e.Amount));
+        Assert.Equal([12L, 13L], second.Entries.Select(e => e.Amount));
+        Assert.Equal([14L], third.Entries.Select(e => e.Amount));
+        Assert.Equal("", third.Next);
+        Assert.All(first.Entries, e => Assert.Equal(LedgerEntryKind.Granted, e.Kind));
+    }
+
+    [Fact]
+    public async Task Invalid_input_is_rejected_with_the_field_name_and_changes_nothing()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 100));
+
+        await AssertInvalid(() => Ledger.GrantAsync(new GrantSpec(id, "g2", 0)), "amount");
+        await AssertInvalid(() => Ledger.GrantAsync(new GrantSpec(id, "g2", -5)), "amount");
+        await AssertInvalid(() => Ledger.GrantAsync(new GrantSpec(id, "g2", Validation.MaxAmount + 1)), "amount");
+        await AssertInvalid(() => Ledger.GrantAsync(new GrantSpec(id, "g2", 10, Priority: 101)), "priority");
+        await AssertInvalid(() => Ledger.GrantAsync(new GrantSpec(id, "g2", 10, EffectiveAt: Start, ExpiresAt: Start)), "expires_at");
+        await AssertInvalid(() => Ledger.GrantAsync(new GrantSpec(id, "", 10)), "grant_id");
+        await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 0)), "sequence");
+        await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Used: -1)), "used");
+        await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 5, MinAcceptable: 6)), "min_acceptable");
+        await AssertInvalid(() => Ledger.UpsertAccountAsync(new AccountPolicy("bad id!")), "account_id");
+        await AssertInvalid(() => Ledger.UpsertAccountAsync(new AccountPolicy(id, OverageLimit: -1)), "overage_limit");
+
+        await AssertBalance(id, available: 100, granted: 100);
+        Assert.Single(await Ledger.ListGrantsAsync(id, includeInactive: true));
+    }
+
+    protected string NewAccountId() => $"acct-{Guid.NewGuid():N}-{Interlocked.Increment(ref _accounts)}";
+
+    protected async Task<string> NewAccountAsync()
+    {
+        var id = NewAccountId();
+        await Ledger.UpsertAccountAsync(new AccountPolicy(id));
+        return id;
+    }
+
+    protected async Task AssertBalance(
+        string accountId, long available = 0, long leased = 0, long consumed = 0, long expired = 0, long voided = 0,
+        long overage = 0, long granted = 0)
+    {
+        var view = await Ledger.GetAccountAsync(accountId);
+        Assert.NotNull(view);
+        var b = view.Balance;
+        Assert.True(b.IsConserved, $"conservation broken: {b}");
+        Assert.Equal(
+            new { available, leased, consumed, expired, voided, overage, granted },
+            new { available = b.Available, leased = b.Leased, consumed = b.Consumed, expired = b.Expired, voided = b.Voided, overage = b.Overage, granted = b.Granted });
+    }
+
+    protected async Task<List<LedgerEntry>> AllEntries(string accountId)
+    {
+        var all = new List<LedgerEntry>();
+        string? after = null;
+        do
+        {
+            var page = await Ledger.ListEntriesAsync(accountId, after, 100);
+            all.AddRange(page.Entries);
+            after = page.Next;
+        }
+        while (!string.IsNullOrEmpty(after));
+
+        return all;
+    }
+
+    private static async Task AssertInvalid<T>(Func<ValueTask<T>> call, string field)
+    {
+        var e = await Assert.ThrowsAsync<QuotaException>(async () => await call());
+        Assert.Equal(QuotaError.InvalidArgument, e.Error);
+        Assert.Contains(field, e.Message, StringComparison.Ordinal);
+    }
+}
