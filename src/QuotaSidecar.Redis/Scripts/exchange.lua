@@ -115,6 +115,7 @@ for _, g in ipairs(slice_grants_in_burn_order(lease)) do
 end
 
 local granted, overage_granted = 0, 0
+local overage_possible = overage_want > 0 and account.mode == SOFT
 if account.status == ACTIVE then
   if want > 0 then
     -- At most a fair share and a fraction of what is left; near zero that is exactly what the request needs.
@@ -124,6 +125,8 @@ if account.status == ACTIVE then
       if other ~= instance and lease_credits(l) > 0 then holders = holders + 1 end
     end
     local cap = math.max(1, math.min(math.floor(avail * MAX_LEASE_SHARE), idiv(avail, holders)))
+    -- When overage may cover the rest, whatever credits are left are acceptable.
+    if overage_possible then min_acceptable = math.min(min_acceptable, avail) end
     local give = math.min(math.min(want, math.max(min_acceptable, cap)), avail)
     if give <= 0 or give < min_acceptable then
       if holders > 1 then account.reclaim_at = NOW end
@@ -147,8 +150,9 @@ if account.status == ACTIVE then
     end
   end
 
-  if overage_want > 0 and account.mode == SOFT then
-    overage_granted = math.min(overage_want, overage_headroom())
+  if overage_possible then
+    -- Credits first: what this exchange could lease in credits reduces the overage it needs.
+    overage_granted = math.min(math.max(0, overage_want - granted), overage_headroom())
     lease.overage = lease.overage + overage_granted
   end
 end

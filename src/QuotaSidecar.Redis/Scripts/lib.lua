@@ -56,12 +56,10 @@ local function decimal_compare(a, b)
   return ordinal_less(a, b) and -1 or 1
 end
 
--- Floor division that stays exact where a / b rounds (a and b non-negative integers up to 2^53).
+-- Integer division of non-negative integers up to 2^53, exact: fmod is exact, so a - r is an exact multiple of b
+-- (math.floor(a / b) can round up near 2^53, and q + 1 can round back to q there).
 local function idiv(a, b)
-  local q = math.floor(a / b)
-  while q * b > a do q = q - 1 end
-  while (q + 1) * b <= a do q = q + 1 end
-  return q
+  return (a - math.fmod(a, b)) / b
 end
 
 -- The first n space-separated tokens and the rest of the string, which may hold spaces (metadata, unit).
