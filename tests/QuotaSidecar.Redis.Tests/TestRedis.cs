@@ -48,7 +48,7 @@ internal static class TestRedis
             }
 
             var keys = new List<RedisKey>();
-            await foreach (var key in server.KeysAsync(pattern: prefix + ":*", pageSize: 1000))
+            await foreach (var key in server.KeysAsync(pattern: prefix + "*", pageSize: 1000))
             {
                 keys.Add(key);
             }
