@@ -161,7 +161,7 @@ end
 local credits = lease_credits(lease)
 local expires_at = NOW + LEASE_TTL
 for id in pairs(lease.slices) do
-  local e = grants_by_id[id].expires
+  local e = find_grant(id).expires
   if e ~= nil and e < expires_at then expires_at = e end
 end
 lease.expires = expires_at

@@ -9,14 +9,14 @@ load_book()
 advance()
 
 local id = ARGV[6]
-local existing = grants_by_id[id]
+local existing = find_grant(id)
 if existing then
   save()
   return { 2, grant_reply(existing) }
 end
 
 local g = {
-  id = id, raw = nil, amount = tonumber(ARGV[7]), remaining = 0, priority = tonumber(ARGV[8]),
+  id = id, stored = nil, amount = tonumber(ARGV[7]), remaining = 0, priority = tonumber(ARGV[8]),
   category = tonumber(ARGV[9]), effective = NOW, explicit = ARGV[10] ~= '', expires = nil, voided = nil,
   period = tonumber(ARGV[12]), rollover = tonumber(ARGV[13]), activated = false, closed = false, period_index = 0,
   created = NOW, meta = ARGV[14],

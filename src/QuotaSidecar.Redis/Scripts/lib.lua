@@ -3,14 +3,16 @@
 -- One script call = one account: it reads the account's state, applies the same rules, in the same order, as
 -- QuotaSidecar.Core's AccountBook (Advance, Exchange, AddGrant, Void, ...), and writes back what changed.
 --
--- KEYS: 1 account hash, 2 grants hash, 3 leases hash, 4 exchanges hash, 5 ledger stream (README.md: key layout).
+-- KEYS: 1 account hash, 2 grants hash (the working set), 3 leases hash, 4 exchanges hash, 5 ledger stream,
+--       6 drained grants hash (read only when asked for) (README.md: key layout).
 -- ARGV: 1 now (ms since the Unix epoch, from the caller's TimeProvider: never Redis TIME), 2 lease TTL (ms),
 --       3 max lease share, 4 reclaim window (ms), 5 max ledger entries; script arguments start at ARGV[6].
 --
 -- Numbers: Lua 5.1 numbers are doubles, exact up to 2^53 (the largest amount). They are written with %d, never
 -- with tostring() or cjson, which print 2^53 as 9.007199254741e+15.
 
-local ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local NOW = tonumber(ARGV[1])
 local LEASE_TTL = tonumber(ARGV[2])
 local MAX_LEASE_SHARE = tonumber(ARGV[3])
@@ -124,8 +126,13 @@ end
 
 local account        -- the account hash, parsed; nil when the account does not exist
 local account_raw    -- the account hash as read, to write back only changed fields
-local grants = {}    -- every grant, in burn-down order after advance()
-local grants_by_id = {}
+-- A drained grant has nothing left centrally and never will again: it expired, was voided, or was used up (not
+-- recurring, with no credits out on a lease to come back). No rule reads it except listing, a void, its idempotency
+-- check and the leases that still carry its credits, so it lives in the drained hash and a script reads only the
+-- working set, however long the account's history. Its only possible change is a void or reaching its expiry (which
+-- adds no entry since nothing is left): that is applied when it is read (decode_grant).
+local grants = {}        -- the working set (and new grants), in burn-down order after advance()
+local grants_by_id = {}  -- every grant read or created by this call
 local leases = {}    -- instance -> lease
 local leases_raw = {}
 
@@ -165,17 +172,34 @@ local function account_fields()
   }
 end
 
--- Grant: 14 tokens, then the metadata (JSON written by C#, opaque here):
+-- Grant: 14 tokens, a space, then the metadata (JSON written by C#, opaque here):
 -- amount remaining priority category effective explicit expires voided period rollover activated closed period_index created
-local function decode_grant(id, raw)
-  local f, meta = fields(raw, 14)
-  return {
-    id = id, raw = raw,
-    amount = tonumber(f[1]), remaining = tonumber(f[2]), priority = tonumber(f[3]), category = tonumber(f[4]),
-    effective = tonumber(f[5]), explicit = f[6] == '1', expires = opt_number(f[7]), voided = opt_number(f[8]),
-    period = tonumber(f[9]), rollover = tonumber(f[10]), activated = f[11] == '1', closed = f[12] == '1',
-    period_index = tonumber(f[13]), created = tonumber(f[14]), meta = meta,
+local GRANT_PATTERN = '^' .. string.rep('(%S+) ', 14) .. '(.*)$'
+
+-- stored: 'live' or 'drained' (which hash holds it), nil for a grant created by this call.
+local function decode_grant(id, raw, stored)
+  local amount, remaining, priority, category, effective, explicit, expires, voided, period, rollover, activated,
+    closed, period_index, created, meta = string.match(raw, GRANT_PATTERN)
+  local g = {
+    id = id, stored = stored,
+    amount = tonumber(amount), remaining = tonumber(remaining), priority = tonumber(priority),
+    category = tonumber(category), effective = tonumber(effective), explicit = explicit == '1',
+    expires = opt_number(expires), voided = opt_number(voided), period = tonumber(period),
+    rollover = tonumber(rollover), activated = activated == '1', closed = closed == '1',
+    period_index = tonumber(period_index), created = tonumber(created), meta = meta,
   }
+  -- What a call may change, as read: save() writes only grants that differ.
+  g.was = { g.remaining, g.activated, g.closed, g.voided, g.period_index }
+  if stored == 'drained' and not g.closed and g.voided == nil and g.expires ~= nil and g.expires <= NOW then
+    g.closed = true -- what advance() would have done: nothing is left to expire
+  end
+  return g
+end
+
+local function grant_changed(g)
+  local w = g.was
+  return w == nil or w[1] ~= g.remaining or w[2] ~= g.activated or w[3] ~= g.closed or w[4] ~= g.voided
+    or w[5] ~= g.period_index
 end
 
 local function encode_grant(g)
@@ -224,7 +248,7 @@ end
 local function load_book()
   local flat = redis.call('HGETALL', GRANTS_KEY)
   for i = 1, #flat, 2 do
-    local g = decode_grant(flat[i], flat[i + 1])
+    local g = decode_grant(flat[i], flat[i + 1], 'live')
     grants[#grants + 1] = g
     grants_by_id[g.id] = g
   end
@@ -235,13 +259,36 @@ local function load_book()
   end
 end
 
--- Writes back what changed: only those grants, leases and account fields.
+-- A grant by id, from the working set or the drained hash; nil when the account has no such grant.
+local function find_grant(id)
+  local g = grants_by_id[id]
+  if g == nil then
+    local raw = redis.call('HGET', DRAINED_GRANTS_KEY, id)
+    if raw then
+      g = decode_grant(id, raw, 'drained')
+      grants_by_id[id] = g
+    end
+  end
+  return g
+end
+
+-- Writes back what changed: only those grants (each in the hash it now belongs to), leases and account fields.
 local function save()
-  for _, g in ipairs(grants) do
-    local e = encode_grant(g)
-    if e ~= g.raw then
-      redis.call('HSET', GRANTS_KEY, g.id, e)
-      g.raw = e
+  local on_lease = {}
+  for _, l in pairs(leases) do
+    for id in pairs(l.slices) do on_lease[id] = true end
+  end
+  for id, g in pairs(grants_by_id) do
+    local drained = g.closed or g.voided ~= nil
+      or (g.activated and g.period == 0 and g.remaining == 0 and not on_lease[id])
+    local where = drained and 'drained' or 'live'
+    if grant_changed(g) or g.stored ~= where then
+      redis.call('HSET', drained and DRAINED_GRANTS_KEY or GRANTS_KEY, id, encode_grant(g))
+      if g.stored ~= nil and g.stored ~= where then
+        redis.call('HDEL', drained and GRANTS_KEY or DRAINED_GRANTS_KEY, id)
+      end
+      g.stored = where
+      g.was = { g.remaining, g.activated, g.closed, g.voided, g.period_index }
     end
   end
   for instance in pairs(leases_raw) do
@@ -367,7 +414,7 @@ end
 -- LeaseRecord.GrantsInBurnOrder.
 local function slice_grants_in_burn_order(l)
   local list = {}
-  for id in pairs(l.slices) do list[#list + 1] = grants_by_id[id] end
+  for id in pairs(l.slices) do list[#list + 1] = find_grant(id) end
   table.sort(list, burns_before)
   return list
 end
@@ -428,7 +475,7 @@ local function reclaim_expired_leases()
   table.sort(expired, function(a, b) return leases[a].slot < leases[b].slot end)
   for _, instance in ipairs(expired) do
     local l = leases[instance]
-    for _, s in ipairs(slices_in_slot_order(l)) do give_back(grants_by_id[s.grant], s.amount) end
+    for _, s in ipairs(slices_in_slot_order(l)) do give_back(find_grant(s.grant), s.amount) end
     leases[instance] = nil
     release_slot(account.lease_slots, l.slot)
   end
@@ -480,6 +527,18 @@ local function advance()
       end
     end
   end
+end
+
+-- Every grant, working set and drained, in burn-down order (AccountBook keeps them all in one sorted list).
+local function all_grants_in_burn_order()
+  local all = {}
+  for _, g in pairs(grants_by_id) do all[#all + 1] = g end
+  local flat = redis.call('HGETALL', DRAINED_GRANTS_KEY)
+  for i = 1, #flat, 2 do
+    if grants_by_id[flat[i]] == nil then all[#all + 1] = decode_grant(flat[i], flat[i + 1], 'drained') end
+  end
+  table.sort(all, burns_before)
+  return all
 end
 
 ---------------------------------------------------------------------------------------------------------------------

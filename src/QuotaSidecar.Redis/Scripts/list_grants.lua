@@ -8,7 +8,7 @@ save()
 
 local include_inactive = ARGV[6] == '1'
 local reply = { 1 }
-for _, g in ipairs(grants) do
+for _, g in ipairs(all_grants_in_burn_order()) do
   if include_inactive or is_active(g) then reply[#reply + 1] = grant_reply(g) end
 end
 return reply

@@ -5,7 +5,7 @@ if not load_account() then return { 0 } end
 load_book()
 advance()
 
-local g = grants_by_id[ARGV[6]]
+local g = find_grant(ARGV[6])
 if not g then
   save()
   return { -1 }
