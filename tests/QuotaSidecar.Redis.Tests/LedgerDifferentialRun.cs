@@ -27,6 +27,8 @@ internal sealed class LedgerDifferentialRun
     private readonly Dictionary<(string, string), LeaseExchange> _lastExchange = [];
     private readonly Dictionary<string, string?> _expectedCursor = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _actualCursor = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<Grant>> _lastGrants = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _lastAvailable = new(StringComparer.Ordinal);
     private int _nextGrant;
 
     public LedgerDifferentialRun(int seed, FakeTimeProvider time, ICentralLedger expected, ICentralLedger actual, IReadOnlyList<string> accounts)
@@ -43,6 +45,9 @@ internal sealed class LedgerDifferentialRun
     }
 
     public IReadOnlyList<string> Accounts { get; }
+
+    /// <summary>How often each interesting path was taken (from the embedded ledger's answers), to show what a run covered.</summary>
+    public SortedDictionary<string, int> Coverage { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Applies one random operation (a clock jump may be followed by another) to both ledgers.</summary>
     /// <returns>What was done, and both answers for each ledger call made.</returns>
@@ -76,6 +81,11 @@ internal sealed class LedgerDifferentialRun
         {
             var e = await Outcome(l => l.GetAccountAsync(account));
             pairs.Add(($"GetAccount {account}", e.Expected, e.Actual));
+            if (e.ExpectedValue is AccountView known)
+            {
+                _lastAvailable[account] = known.Balance.Available;
+            }
+
             foreach (var (ledger, balance) in new[] { ("embedded", e.ExpectedValue), ("redis", e.ActualValue) })
             {
                 if (balance is AccountView view && !view.Balance.IsConserved)
@@ -86,11 +96,25 @@ internal sealed class LedgerDifferentialRun
 
             var grants = await Outcome(l => l.ListGrantsAsync(account, includeInactive: true));
             pairs.Add(($"ListGrants {account}", grants.Expected, grants.Actual));
+            if (grants.ExpectedValue is IReadOnlyList<Grant> list)
+            {
+                _lastGrants[account] = list;
+            }
+
             if (account != Missing)
             {
                 var expectedEntries = await NewEntries(_expected, account, _expectedCursor);
                 var actualEntries = await NewEntries(_actual, account, _actualCursor);
                 pairs.Add(($"new ledger entries {account}", string.Join("\n", expectedEntries), string.Join("\n", actualEntries)));
+                foreach (var kind in expectedEntries.Select(e => e[..e.IndexOf(' ', StringComparison.Ordinal)]))
+                {
+                    Count($"entry {kind}");
+                }
+
+                if (expectedEntries.Count(e => e.StartsWith("Voided ", StringComparison.Ordinal)) >= 2)
+                {
+                    Count("several Voided entries in one step");
+                }
             }
         }
 
@@ -127,10 +151,19 @@ internal sealed class LedgerDifferentialRun
             return ($"Grant {Describe(spec)}", Wrap(l => l.GrantAsync(spec)));
         }
 
-        if (r < 0.37)
+        if (r < 0.38)
         {
+            // Mostly the grant every instance leases from (the first active one in burn order that is partly out),
+            // so voided credits are out on several leases when those expire.
             var known = _specs.GetValueOrDefault(account);
-            var grantId = known is { Count: > 0 } && _rng.Next(5) != 0 ? Pick(known).GrantId : $"nope-{_rng.Next(3)}";
+            var inUse = _lastGrants.GetValueOrDefault(account)?.FirstOrDefault(g => g.VoidedAt is null && g.Remaining < g.Amount
+                && (g.ExpiresAt is null || g.ExpiresAt > _time.GetUtcNow()));
+            var grantId = _rng.Next(10) switch
+            {
+                < 6 when inUse is not null => inUse.GrantId,
+                < 9 when known is { Count: > 0 } => Pick(known).GrantId,
+                _ => $"nope-{_rng.Next(3)}",
+            };
             return ($"Void {account} {grantId}", Wrap(l => l.VoidGrantAsync(account, grantId)));
         }
 
@@ -140,6 +173,14 @@ internal sealed class LedgerDifferentialRun
         }
 
         var exchange = NextExchange(account);
+        if (r < 0.43 && _lastAvailable.TryGetValue(account, out var available))
+        {
+            // A take that cannot be filled: while other instances hold credits it asks them to return theirs.
+            var need = Math.Min(Validation.MaxAmount, available + _rng.NextInt64(1, 51));
+            exchange = exchange with { Want = need, MinAcceptable = need, OverageWant = 0 };
+            _lastExchange[(account, exchange.InstanceId)] = exchange;
+        }
+
         return ($"Exchange {exchange}", Wrap(l => l.ExchangeAsync(exchange)));
     }
 
@@ -154,10 +195,11 @@ internal sealed class LedgerDifferentialRun
         }
 
         var now = _time.GetUtcNow();
-        var amount = _rng.Next(10) switch
+        // Mostly small, so balances run out and takes starve (reclaim, overage); now and then a huge one.
+        var amount = _rng.Next(100) switch
         {
-            < 7 => _rng.NextInt64(1, 1_001),
-            < 9 => _rng.NextInt64(1_000, 100_001),
+            < 75 => _rng.NextInt64(1, 1_001),
+            < 97 => _rng.NextInt64(1_000, 20_001),
             _ => _rng.NextInt64(1_000_000_000, 1_000_000_000_001),
         };
         DateTimeOffset? effective = _rng.Next(10) switch
@@ -213,19 +255,21 @@ internal sealed class LedgerDifferentialRun
 
     private LeaseExchange RandomExchange(string account, string instance, long sequence)
     {
-        var used = _rng.Next(10) switch
+        // Mostly within what a lease holds; rarely far beyond (debt), or every grant would only pay off debt.
+        var used = _rng.Next(100) switch
         {
-            < 4 => 0,
-            < 9 => _rng.NextInt64(1, 401),
-            _ => _rng.NextInt64(400, 100_001),
+            < 45 => 0,
+            < 97 => _rng.NextInt64(1, 301),
+            _ => _rng.NextInt64(300, 5_001),
         };
         var ret = _rng.Next(10) < 6 ? 0 : _rng.NextInt64(1, 301);
         var returnOverage = _rng.Next(10) < 8 ? 0 : _rng.NextInt64(1, 101);
         var want = _rng.Next(100) < 35 ? 0 : _rng.NextInt64(1, 601);
         var min = want == 0 ? 0 : _rng.Next(10) switch
         {
-            < 5 => 0,
-            < 8 => 1,
+            < 4 => 0,
+            < 6 => 1,
+            < 8 => want,
             _ => _rng.NextInt64(0, want + 1),
         };
         var overageWant = _rng.Next(100) < 75 ? 0 : _rng.NextInt64(1, 301);
@@ -243,7 +287,31 @@ internal sealed class LedgerDifferentialRun
     private async Task<(string, string, string)> ApplyAsync((string Operation, Func<ICentralLedger, ValueTask<object?>> Call) op)
     {
         var o = await Outcome(op.Call);
+        switch (o.ExpectedValue)
+        {
+            case LeaseExchangeResult { AccountExists: true } x:
+                Count("exchange");
+                Count(x.Granted > 0 ? "exchange granted credits" : "exchange granted none");
+                Count(x.OverageGranted > 0 ? "exchange granted overage" : "");
+                Count(x.Revoked > 0 ? "exchange revoked" : "");
+                Count(x.LeaseLost ? "exchange lease lost" : "");
+                Count(x.ReclaimRequested ? "exchange reclaim requested" : "");
+                Count(x.Policy!.Status == AccountStatus.Suspended ? "exchange suspended" : "");
+                break;
+            case QuotaException e:
+                Count($"error {e.Error}");
+                break;
+        }
+
         return (op.Operation, o.Expected, o.Actual);
+    }
+
+    private void Count(string what)
+    {
+        if (what.Length > 0)
+        {
+            Coverage[what] = Coverage.GetValueOrDefault(what) + 1;
+        }
     }
 
     private async Task<(string Expected, string Actual, object? ExpectedValue, object? ActualValue)> Outcome<T>(Func<ICentralLedger, ValueTask<T>> call)
