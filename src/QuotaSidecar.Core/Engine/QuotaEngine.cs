@@ -252,6 +252,20 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Usage committed on this sidecar and not yet acknowledged by the store (for tests and the shutdown log).</summary>
+    internal long UnreportedUsage(string accountId)
+    {
+        if (!_accounts.TryGetValue(accountId, out var account))
+        {
+            return 0;
+        }
+
+        lock (account.Gate)
+        {
+            return account.Unreported + (account.InFlight?.Used ?? 0);
+        }
+    }
+
     private bool TryReserveLocal(LocalAccount account, long amount, string? reservationId, long ttlTicks, out ReserveResult result)
     {
         Hold? replay = null;

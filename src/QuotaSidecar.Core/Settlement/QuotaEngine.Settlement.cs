@@ -174,7 +174,10 @@ public sealed partial class QuotaEngine
 
         var target = _leases.Target(account);
         var refill = account.Rate > 0 && account.Free < _leases.LowWatermark(account) && !account.IsSuspended;
-        var renew = (hasCredits || account.Held > 0) && now - account.LastSyncTicks >= _options.LeaseRenewInterval.Ticks;
+        // Renew on the heartbeat, and report before a lease runs out (it may be capped at a grant's expiry).
+        var renew = (hasCredits || account.Held > 0)
+            && (now - account.LastSyncTicks >= _options.LeaseRenewInterval.Ticks
+                || now >= account.LeaseExpiresTicks - (2 * _options.SettleInterval.Ticks));
         return account.Unreported > 0 || account.InFlight is not null || refill || renew || account.Free > 2 * target
             ? new SyncIntent(Refill: refill)
             : null;

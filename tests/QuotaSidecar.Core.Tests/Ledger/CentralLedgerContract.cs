@@ -247,11 +247,32 @@ public abstract class CentralLedgerContract : IAsyncLifetime
 
         Time.Advance(Options.LeaseTtl);
         await Ledger.ExchangeAsync(new LeaseExchange(id, "other", 1));
+        await AssertBalance(id, available: 600, leased: 250, consumed: 150, granted: 1_000); // kept for a late report
+
+        Time.Advance(Options.ReclaimGrace);
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "other", 2));
         await AssertBalance(id, available: 850, consumed: 150, granted: 1_000);
 
         var back = await Ledger.ExchangeAsync(new LeaseExchange(id, "crashed", 3, Used: 20));
         Assert.True(back.LeaseLost);
         await AssertBalance(id, available: 830, consumed: 170, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task A_late_report_within_the_grace_is_charged_to_the_lease_of_an_expired_grant()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "short", 100, ExpiresAt: Start.AddSeconds(10)));
+        await Ledger.GrantAsync(new GrantSpec(id, "long", 100));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 50, MinAcceptable: 50));
+
+        Time.Advance(TimeSpan.FromSeconds(11));
+        var late = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 30, Want: 10, MinAcceptable: 10));
+
+        Assert.False(late.LeaseLost);
+        Assert.Equal(20, late.Revoked);
+        Assert.Equal(10, late.Granted);
+        await AssertBalance(id, available: 90, leased: 10, consumed: 30, expired: 70, granted: 200);
     }
 
     [Fact]
@@ -286,7 +307,10 @@ public abstract class CentralLedgerContract : IAsyncLifetime
         var grants = await Ledger.ListGrantsAsync(id, includeInactive: false);
 
         Assert.Equal(["long"], grants.Select(g => g.GrantId));
-        // The lease expired with its grant: the 50 leased credits of "short" expire too.
+        await AssertBalance(id, available: 100, leased: 50, expired: 50, granted: 200);
+
+        // The lease expired with its grant; once its grace is over its 50 credits of "short" expire too.
+        Time.Advance(Options.ReclaimGrace);
         await AssertBalance(id, available: 100, expired: 100, granted: 200);
         Assert.Contains(await AllEntries(id), e => e.Kind == LedgerEntryKind.Expired && e.GrantId == "short");
     }

@@ -225,7 +225,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         List<string>? expired = null;
         foreach (var (instance, lease) in _leases)
         {
-            if (lease.ExpiresAt <= now)
+            if (lease.ExpiresAt + options.ReclaimGrace <= now)
             {
                 (expired ??= []).Add(instance);
             }
