@@ -358,6 +358,39 @@ public abstract class CentralLedgerContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Void_keeps_leased_credits_the_holder_still_holds_and_charges_usage_to_them_first()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "doomed", 100, Priority: 1));
+        await Ledger.GrantAsync(new GrantSpec(id, "kept", 100, Priority: 2));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 150, MinAcceptable: 150));
+        await Ledger.VoidGrantAsync(id, "doomed");
+
+        // 30 of the lease's credits are held for open reservations; they count against the voided grant's slice
+        // first (usage is charged to it first), so 70 of its 100 leased credits go back, and none of "kept".
+        var held = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Held: 30));
+        Assert.Equal(70, held.Revoked);
+        await AssertBalance(id, available: 50, leased: 80, voided: 70, granted: 200);
+
+        // The holds commit 30: the voided grant's held credits are charged, and nothing is left to revoke.
+        var used = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 3, Used: 30));
+        Assert.Equal(0, used.Revoked);
+        Assert.Equal(50, used.LeaseCredits);
+        await AssertBalance(id, available: 50, leased: 50, consumed: 30, voided: 70, granted: 200);
+
+        // Holds released instead: the next exchange (holding nothing) revokes the rest.
+        var rid = NewAccountId();
+        await Ledger.UpsertAccountAsync(new AccountPolicy(rid));
+        await Ledger.GrantAsync(new GrantSpec(rid, "doomed", 100, Priority: 1));
+        await Ledger.ExchangeAsync(new LeaseExchange(rid, "i1", 1, Want: 100, MinAcceptable: 100));
+        await Ledger.VoidGrantAsync(rid, "doomed");
+        Assert.Equal(40, (await Ledger.ExchangeAsync(new LeaseExchange(rid, "i1", 2, Held: 60))).Revoked);
+        Assert.Equal(60, (await Ledger.ExchangeAsync(new LeaseExchange(rid, "i1", 3, Held: 0))).Revoked);
+        var view = await Ledger.GetAccountAsync(rid);
+        Assert.Equal(new Balance(0, 0, 0, 0, 100, 0, 100), view!.Balance);
+    }
+
+    [Fact]
     public async Task Recurring_allowance_renews_each_period_with_capped_rollover()
     {
         var id = await NewAccountAsync();
