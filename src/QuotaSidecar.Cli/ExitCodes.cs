@@ -14,6 +14,9 @@ internal static class ExitCodes
     /// <summary>Bad or missing arguments: nothing was sent.</summary>
     public const int UsageError = 2;
 
-    /// <summary>A reserve or consume was denied: a normal answer, but one a script must not treat as success.</summary>
+    /// <summary>
+    /// A reserve or consume was not granted (DENIED, or a decision this build does not know): a normal answer, but
+    /// one a script must not treat as success.
+    /// </summary>
     public const int Denied = 3;
 }

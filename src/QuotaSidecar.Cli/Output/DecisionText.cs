@@ -14,6 +14,9 @@ internal static class DecisionText
             : text;
     }
 
-    /// <summary>A denial is an answer, not an error, but scripts must be able to tell it from success.</summary>
-    public static int ExitCode(Decision decision) => decision == Decision.Denied ? ExitCodes.Denied : ExitCodes.Success;
+    /// <summary>
+    /// A denial is an answer, not an error, but scripts must be able to tell it from success. Only GRANTED is success:
+    /// a decision this build does not know is treated as a denial, so <c>quotactl consume ... &amp;&amp; work</c> fails closed.
+    /// </summary>
+    public static int ExitCode(Decision decision) => decision == Decision.Granted ? ExitCodes.Success : ExitCodes.Denied;
 }
