@@ -4,8 +4,8 @@ namespace QuotaSidecar.Cli.Output;
 
 /// <summary>
 /// <c>--json</c>: the response message in the canonical protobuf JSON mapping (lowerCamelCase names, enum value
-/// names, int64 as strings), the same shape any gRPC JSON tool prints. Zero values are written too, so a script
-/// reads <c>"held": "0"</c> instead of finding the field missing.
+/// names, int64 as strings), the same shape any gRPC JSON tool prints. Scalar zero values are written too, so a
+/// script reads <c>"held": "0"</c> instead of finding the field missing; unset message fields are left out.
 /// </summary>
 internal static class JsonOutput
 {

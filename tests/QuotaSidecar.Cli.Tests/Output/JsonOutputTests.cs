@@ -24,6 +24,17 @@ public sealed class JsonOutputTests
     }
 
     [Fact]
+    public void An_absent_message_field_is_left_out_rather_than_written_as_null()
+    {
+        using var writer = new StringWriter();
+
+        JsonOutput.Write(writer, new ReserveResponse { Decision = Decision.Denied });
+
+        using var document = JsonDocument.Parse(writer.ToString());
+        Assert.False(document.RootElement.TryGetProperty("expiresAt", out _));
+    }
+
+    [Fact]
     public void Json_round_trips_through_the_protobuf_parser()
     {
         var account = new Account { AccountId = "acme", Status = AccountStatus.Suspended, Balance = new Balance { Granted = 10 } };
