@@ -2,9 +2,9 @@ using Google.Protobuf.WellKnownTypes;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.Cli.Commands.Grants;
 
-namespace QuotaSidecar.Cli.Tests.Commands;
+namespace QuotaSidecar.Cli.Tests.Commands.Grants;
 
-public sealed class GrantStateTests
+public sealed class GrantViewTests
 {
     private static readonly DateTimeOffset Now = new(2025, 7, 1, 12, 0, 0, TimeSpan.Zero);
 

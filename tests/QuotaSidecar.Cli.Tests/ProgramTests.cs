@@ -1,10 +1,10 @@
-namespace QuotaSidecar.Cli.Tests.Commands;
+namespace QuotaSidecar.Cli.Tests;
 
 /// <summary>
-/// Command lines that must not reach a sidecar: exit 2, the problem and the usage on stderr, nothing on stdout.
-/// No server runs here; the default target would refuse the connection if anything were sent.
+/// The entry point without a sidecar: command lines that must not reach one (exit 2, the problem and the usage on
+/// stderr, nothing on stdout), help, and a target nobody listens on.
 /// </summary>
-public sealed class UsageErrorTests
+public sealed class ProgramTests
 {
     [Fact]
     public async Task No_command_prints_the_top_level_usage()
