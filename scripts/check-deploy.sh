@@ -153,6 +153,7 @@ refuse "needs a token" "admin enabled without a token" --set admin.enabled=true
 refuse "must not carry the password" "a password inside externalRedis.connectionString" \
   --set-string 'externalRedis.connectionString=r:6379\,password=x' --set secret.redisPassword=y
 refuse "needs a password" "externalRedis without a password source" --set externalRedis.connectionString=r:6379
+refuse "config.extra" "a secret setting in the ConfigMap (config.extra)" --set config.extra.Quota__Admin__Token=x
 refuse "not both" "both the in-chart and an external Redis" --set redis.enabled=true --set externalRedis.connectionString=r:6379
 
 # ---------------------------------------------------------------------------------------------
