@@ -23,6 +23,9 @@ if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
 fi
 export QUOTA_TEST_REDIS="127.0.0.1:$REDIS_PORT"
 
+# --- deployment checks: chart, manifests, Dockerfile; installs the helm the Deploy tests run --
+bash scripts/check-deploy.sh
+
 # --- the tests ------------------------------------------------------------------------------
 dotnet build QuotaSidecar.sln -c Release -warnaserror -nologo -v minimal
 dotnet test QuotaSidecar.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
