@@ -61,7 +61,7 @@ public static class QuotaSidecarHost
             .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(EngineMetrics.MeterName, "QuotaSidecar.Redis")
-            .AddPrometheusExporter());
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
         builder.WebHost.ConfigureKestrel((context, kestrel) => Listen(context.Configuration, kestrel));
         return builder;
