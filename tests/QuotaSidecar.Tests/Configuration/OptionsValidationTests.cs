@@ -1,4 +1,5 @@
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
+using QuotaSidecar.Configuration;
 using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Tests.Configuration;
@@ -19,14 +20,32 @@ public sealed class OptionsValidationTests
     [InlineData("Quota:Leases:MaxShare", "1.5", "Quota:Leases:MaxShare must be in (0, 1]")]
     [InlineData("Quota:FailOpenAllowance", "-1", "Quota:FailOpenAllowance must be between 0")]
     [InlineData("Quota:Seed:Accounts:0:AccountId", "bad id", "Quota:Seed:Accounts:0:AccountId may contain only")]
-    public void Bad_settings_fail_the_start_with_a_clear_message(string key, string value, string message)
+    public void Bad_settings_are_rejected_with_a_clear_message(string key, string value, string message)
     {
-        using var sidecar = new SidecarFactory().With(key, value);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var options = configuration.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
 
-        var e = Assert.ThrowsAny<Exception>(() => sidecar.Server);
+        var result = new QuotaOptionsValidator().Validate(null, options);
 
-        var validation = e as OptionsValidationException ?? e.InnerException as OptionsValidationException;
-        Assert.NotNull(validation);
-        Assert.Contains(validation.Failures, f => f.Contains(message, StringComparison.Ordinal));
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        Assert.True(new QuotaOptionsValidator().Validate(null, new QuotaOptions()).Succeeded);
+    }
+
+    [Fact]
+    public async Task The_real_executable_refuses_to_start_with_bad_settings_and_says_why()
+    {
+        var run = await ProcessRun.DotnetAsync(
+            Repository.SidecarDll, [],
+            new Dictionary<string, string> { ["Quota__Admin__Token"] = "short", ["Quota__Grpc__Port"] = "0", ["Quota__Http__Port"] = "1" });
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("Quota:Admin:Token must be at least 16 characters", run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Quota:Grpc:Port is 0 and Quota:Grpc:UnixSocket is unset", run.Stdout + run.Stderr, StringComparison.Ordinal);
     }
 }
