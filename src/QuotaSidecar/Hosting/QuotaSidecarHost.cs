@@ -1,5 +1,7 @@
 using System.Net;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -55,6 +57,10 @@ public static class QuotaSidecarHost
             o.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>("Quota:Grpc:MaxReceiveMessageSize") ?? 64 * 1024;
             o.EnableDetailedErrors = false;
         });
+        // Bind every service through the strict provider instead of grpc-dotnet's own (malformed payloads are
+        // INVALID_ARGUMENT, not UNKNOWN).
+        services.RemoveAll(typeof(IServiceMethodProvider<>));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(StrictServiceMethodProvider<>)));
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy(), ["live"])
