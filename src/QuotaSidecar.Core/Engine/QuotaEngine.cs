@@ -116,7 +116,7 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             switch (hold.State)
             {
                 case HoldState.Committed when hold.Committed == amount:
-                    return new CommitResult(hold.Committed, hold.Released, hold.Overage, hold.BalanceHint);
+                    return new CommitResult(hold.Committed, hold.Released, hold.Overage, hold.FinalBalanceHint);
                 case HoldState.Committed:
                     throw QuotaException.Precondition($"reservation '{reservationId}' was already committed with amount {hold.Committed} (got {amount})");
                 case HoldState.Released:
@@ -127,16 +127,18 @@ public sealed partial class QuotaEngine : IAsyncDisposable
                     throw QuotaException.Precondition($"reservation '{reservationId}' was denied ({hold.DenyReason}); nothing to commit");
             }
 
-            // Charge the hold's lease credits first, then its overage part; anything above the hold draws the
-            // lease, then the overage allowance, and what is left is unbacked overage, reported like any usage.
+            // Charge the hold's lease credits first, then its overage part, then its fail-open part; anything above
+            // the hold draws the lease, then the overage allowance, and the rest is unbacked, reported like any usage.
             var fromCredits = Math.Min(amount, hold.Credits);
             var fromOverage = Math.Min(amount - fromCredits, hold.OverageCredits);
-            var excess = amount - fromCredits - fromOverage;
+            var fromUnbacked = Math.Min(amount - fromCredits - fromOverage, hold.Unbacked);
+            var excess = amount - fromCredits - fromOverage - fromUnbacked;
             var extraCredits = Math.Min(excess, account.Free);
             var extraOverage = Math.Min(excess - extraCredits, account.OverageFree);
             account.Free += hold.Credits - fromCredits - extraCredits;
             account.OverageFree += hold.OverageCredits - fromOverage - extraOverage;
             account.Held -= hold.Total;
+            account.HeldCredits -= hold.Credits;
             account.Unreported += amount;
             account.UsedSinceSample += amount;
             account.Unlink(hold);
@@ -144,21 +146,21 @@ public sealed partial class QuotaEngine : IAsyncDisposable
 
             // What the lease cannot back is charged centrally at the next settle: to central credits if any are
             // left (as last seen), the rest as debt.
-            var unbacked = excess - extraCredits - extraOverage;
+            var unbacked = fromUnbacked + excess - extraCredits - extraOverage;
             var centrallyCovered = Math.Min(unbacked, account.CentralAvailable);
             account.CentralAvailable -= centrallyCovered;
 
             hold.State = HoldState.Committed;
             hold.Committed = amount;
-            hold.Released = hold.Total - fromCredits - fromOverage;
+            hold.Released = hold.Total - fromCredits - fromOverage - fromUnbacked;
             hold.Overage = fromOverage + extraOverage + unbacked - centrallyCovered;
-            hold.BalanceHint = account.BalanceHint;
+            hold.FinalBalanceHint = account.BalanceHint;
             if (account.Free < _leases.LowWatermark(account))
             {
                 ScheduleRefill(account);
             }
 
-            return new CommitResult(amount, hold.Released, hold.Overage, hold.BalanceHint);
+            return new CommitResult(amount, hold.Released, hold.Overage, hold.FinalBalanceHint);
         }
     }
 
@@ -177,8 +179,8 @@ public sealed partial class QuotaEngine : IAsyncDisposable
                 case HoldState.Open:
                     account.ReturnHold(hold, HoldState.Released);
                     Interlocked.Decrement(ref _openHolds);
-                    hold.BalanceHint = account.BalanceHint;
-                    return new ReleaseResult(hold.Released, hold.BalanceHint);
+                    hold.FinalBalanceHint = account.BalanceHint;
+                    return new ReleaseResult(hold.Released, hold.FinalBalanceHint);
                 case HoldState.Released or HoldState.Expired:
                     return new ReleaseResult(hold.Released, account.BalanceHint);
                 case HoldState.Committed:
@@ -252,6 +254,37 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Usage committed on this sidecar and not yet acknowledged by the store (for tests and the shutdown log).</summary>
+    internal long UnreportedUsage(string accountId)
+    {
+        if (!_accounts.TryGetValue(accountId, out var account))
+        {
+            return 0;
+        }
+
+        lock (account.Gate)
+        {
+            return account.Unreported + (account.InFlight?.Used ?? 0);
+        }
+    }
+
+    /// <summary>The local state of an account in one line, for test failure messages and debugging.</summary>
+    internal string Describe(string accountId)
+    {
+        if (!_accounts.TryGetValue(accountId, out var a))
+        {
+            return $"{accountId}: no local state";
+        }
+
+        lock (a.Gate)
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            return $"{accountId}: free={a.Free} overageFree={a.OverageFree} held={a.Held} heldCredits={a.HeldCredits} " +
+                $"unreported={a.Unreported} seq={a.Sequence} leaseExpiresIn={TimeSpan.FromTicks(a.LeaseExpiresTicks - now)} " +
+                $"central={a.CentralAvailable} rate={a.Rate:F1} reclaim={a.ReclaimRequested}/{a.ReclaimFlagSeen} known={a.Known}";
+        }
+    }
+
     private bool TryReserveLocal(LocalAccount account, long amount, string? reservationId, long ttlTicks, out ReserveResult result)
     {
         Hold? replay = null;
@@ -283,6 +316,7 @@ public sealed partial class QuotaEngine : IAsyncDisposable
                 account.Free -= hold.Credits;
                 account.OverageFree -= hold.OverageCredits;
                 account.Held += amount;
+                account.HeldCredits += hold.Credits;
                 account.LastUseTicks = now;
                 account.Link(hold);
                 hold.State = HoldState.Open;
@@ -315,6 +349,7 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         }
 
         bool waitedForReclaim = false, askedOverage = false;
+        var creditSyncs = synced ? 1 : 0;
         while (true)
         {
             if (TryReserveLocal(account, amount, reservationId, ttlTicks, out var result))
@@ -325,8 +360,11 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             // Ask the store for credits; if it says others hold unused ones, give them one settle to return them;
             // only then (SOFT accounts) for overage allowance.
             SyncIntent intent;
-            if (!synced)
+            if (!synced || (creditSyncs < 3 && CentralMayCover(account, amount)))
             {
+                // Also again when the last exchange revoked credits the request counted on (a void or expiry)
+                // while central credits still cover it.
+                creditSyncs++;
                 intent = new SyncIntent(Need: amount);
             }
             else if (!waitedForReclaim && ReclaimFlagged(account))
@@ -366,6 +404,14 @@ public sealed partial class QuotaEngine : IAsyncDisposable
                     ? open
                     : DenyLocked(account, reservationId, amount, ttlTicks, DenyReason.StoreUnavailable);
             }
+        }
+    }
+
+    private static bool CentralMayCover(LocalAccount account, long amount)
+    {
+        lock (account.Gate)
+        {
+            return account.BalanceHint >= amount;
         }
     }
 
@@ -482,6 +528,7 @@ public sealed partial class QuotaEngine : IAsyncDisposable
 
             account.FailOpenUsed += amount;
             account.Held += amount;
+            hold.Unbacked = amount;
             account.Link(hold);
             hold.State = HoldState.Open;
             hold.BalanceHint = account.BalanceHint;

@@ -31,10 +31,16 @@ internal sealed class Hold(string id, LocalAccount account, long requested, long
     /// <summary>Held credits that came from the overage allowance.</summary>
     public long OverageCredits { get; set; }
 
+    /// <summary>Held amount with nothing behind it (granted fail-open while the store was down).</summary>
+    public long Unbacked { get; set; }
+
     public DenyReason DenyReason { get; set; }
 
-    /// <summary>The first answer, replayed to retries.</summary>
+    /// <summary>The Reserve's answer, replayed to retries.</summary>
     public long BalanceHint { get; set; }
+
+    /// <summary>The Commit's or Release's answer, replayed to retries.</summary>
+    public long FinalBalanceHint { get; set; }
 
     public bool LowBalance { get; set; }
 
@@ -48,5 +54,5 @@ internal sealed class Hold(string id, LocalAccount account, long requested, long
 
     public Hold? Next { get; set; }
 
-    public long Total => Credits + OverageCredits;
+    public long Total => Credits + OverageCredits + Unbacked;
 }

@@ -140,7 +140,7 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
         }
 
         return new LeaseExchange(
-            account.Id, options.InstanceId, ++account.Sequence, used, give, giveOverage, want, min, overageWant);
+            account.Id, options.InstanceId, ++account.Sequence, used, give, giveOverage, want, min, overageWant, account.HeldCredits);
     }
 
     private void Apply(LocalAccount account, LeaseExchangeResult result)

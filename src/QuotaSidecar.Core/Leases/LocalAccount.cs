@@ -31,6 +31,9 @@ internal sealed class LocalAccount(string id)
     /// <summary>Credits in open holds (lease and overage parts).</summary>
     public long Held { get; set; }
 
+    /// <summary>The part of <see cref="Held"/> that came from the lease's credits.</summary>
+    public long HeldCredits { get; set; }
+
     /// <summary>Committed usage not yet reported to the store (lost if the process dies now: "credits at risk").</summary>
     public long Unreported { get; set; }
 
@@ -132,6 +135,7 @@ internal sealed class LocalAccount(string id)
         Free += hold.Credits;
         OverageFree += hold.OverageCredits;
         Held -= total;
+        HeldCredits -= hold.Credits;
         hold.State = final;
         hold.Released = total;
         Unlink(hold);

@@ -7,6 +7,12 @@ public sealed class CentralLedgerOptions
     /// <value>The default value is 30 seconds.</value>
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long after its expiry a lease is still kept for its holder's late report: usage committed before
+    /// the expiry is charged to the lease's own credits (even of a grant that has since expired). Past it, any
+    /// script touching the account reclaims the lease.</summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan ReclaimGrace { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The largest fraction of central available credits one take may lease (a lease is still at least
     /// the minimum its request needs).</summary>
     /// <value>The default value is 0.10.</value>
@@ -26,6 +32,11 @@ public sealed class CentralLedgerOptions
         if (LeaseTtl <= TimeSpan.Zero)
         {
             throw new ArgumentException($"LeaseTtl must be positive (got {LeaseTtl})");
+        }
+
+        if (ReclaimGrace < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"ReclaimGrace must be >= 0 (got {ReclaimGrace})");
         }
 
         if (MaxLeaseShare is <= 0 or > 1)

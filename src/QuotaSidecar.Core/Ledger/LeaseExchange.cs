@@ -14,6 +14,8 @@ namespace QuotaSidecar.Core.Ledger;
 /// <param name="ReturnOverage">Unused overage allowance to give back.</param>
 /// <param name="Want">Credits the sidecar would like to add to its lease (0: none).</param>
 /// <param name="MinAcceptable">Fewer than this is useless: take nothing rather than less.</param>
+/// <param name="Held">Leased credits the sidecar still holds for open reservations after this report: a void or
+/// expiry revokes only the lease's credits beyond these (held credits are used or returned later).</param>
 /// <param name="OverageWant">Credits wanted beyond the lease that may come from the overage allowance when credits
 /// do not cover them (SOFT accounts only; 0: none). Credits come first: on a SOFT account with OverageWant &gt; 0 a
 /// take below MinAcceptable is accepted when that is all the credits left, and the allowance granted is
@@ -27,7 +29,8 @@ public sealed record LeaseExchange(
     long ReturnOverage = 0,
     long Want = 0,
     long MinAcceptable = 0,
-    long OverageWant = 0)
+    long OverageWant = 0,
+    long Held = 0)
 {
     /// <summary>Throws <see cref="QuotaException"/> (InvalidArgument) when a field is out of range.</summary>
     public void Validate()
@@ -45,6 +48,7 @@ public sealed record LeaseExchange(
         Validation.NonNegativeAmount(Want, "want");
         Validation.NonNegativeAmount(MinAcceptable, "min_acceptable");
         Validation.NonNegativeAmount(OverageWant, "overage_want");
+        Validation.NonNegativeAmount(Held, "held");
         if (MinAcceptable > Want)
         {
             throw QuotaException.Invalid($"min_acceptable ({MinAcceptable}) must not exceed want ({Want})");

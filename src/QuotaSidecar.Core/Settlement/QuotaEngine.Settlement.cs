@@ -10,7 +10,10 @@ namespace QuotaSidecar.Core.Engine;
 public sealed partial class QuotaEngine
 {
     private const double RateSmoothing = 0.3;
+    private static readonly TimeSpan MaxSettleBackoff = TimeSpan.FromSeconds(4);
     private long _lastPassTicks;
+    private long _backoffTicks;
+    private long _retryAtTicks;
 
     /// <summary>Runs the settle loop (every SettleInterval) and the refill worker until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -42,6 +45,11 @@ public sealed partial class QuotaEngine
     public async Task SettleOnceAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow().UtcTicks;
+        if (!_leases.StoreAvailable && now < _retryAtTicks)
+        {
+            return; // backing off while the store is down; a Reserve that needs the store still tries at once
+        }
+
         var elapsed = _lastPassTicks == 0 ? _options.SettleInterval.Ticks : Math.Max(1, now - _lastPassTicks);
         _lastPassTicks = now;
         ForgetOldRecords(now);
@@ -83,6 +91,17 @@ public sealed partial class QuotaEngine
                     RemoveIfUnknown(item.Account);
                 }
             });
+
+        // Exponential backoff (one settle interval doubling to MaxSettleBackoff) while the store is down.
+        if (_leases.StoreAvailable)
+        {
+            _backoffTicks = 0;
+        }
+        else
+        {
+            _backoffTicks = Math.Min(MaxSettleBackoff.Ticks, Math.Max(_options.SettleInterval.Ticks, _backoffTicks * 2));
+            _retryAtTicks = _time.GetUtcNow().UtcTicks + _backoffTicks;
+        }
     }
 
     /// <summary>Processes queued background refills now (the worker in <see cref="RunAsync"/> does this continuously).</summary>
@@ -174,7 +193,10 @@ public sealed partial class QuotaEngine
 
         var target = _leases.Target(account);
         var refill = account.Rate > 0 && account.Free < _leases.LowWatermark(account) && !account.IsSuspended;
-        var renew = (hasCredits || account.Held > 0) && now - account.LastSyncTicks >= _options.LeaseRenewInterval.Ticks;
+        // Renew on the heartbeat, and report before a lease runs out (it may be capped at a grant's expiry).
+        var renew = (hasCredits || account.Held > 0)
+            && (now - account.LastSyncTicks >= _options.LeaseRenewInterval.Ticks
+                || now >= account.LeaseExpiresTicks - (2 * _options.SettleInterval.Ticks));
         return account.Unreported > 0 || account.InFlight is not null || refill || renew || account.Free > 2 * target
             ? new SyncIntent(Refill: refill)
             : null;

@@ -558,6 +558,26 @@ public sealed class QuotaEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Settle_backs_off_while_the_store_is_down_and_resumes_when_it_returns()
+    {
+        var id = await _h.AccountAsync(1_000);
+        await Engine.ConsumeAsync(id, 1);
+        _h.Store.Down = true;
+        await Engine.SettleOnceAsync(); // fails: backoff of one interval starts
+        var attempts = _h.Store.Attempts;
+        Assert.True(attempts > 0);
+
+        await Engine.SettleOnceAsync(); // within the backoff: no call
+        Assert.Equal(attempts, _h.Store.Attempts);
+
+        _h.Store.Down = false;
+        _h.Time.Advance(_h.Options.SettleInterval);
+        await Engine.SettleOnceAsync();
+        Assert.True(Engine.StoreAvailable);
+        Assert.Equal(1, (await _h.CentralBalanceAsync(id)).Consumed);
+    }
+
+    [Fact]
     public async Task A_void_reaches_the_lease_at_the_next_settle()
     {
         var id = await _h.AccountAsync(1_000);

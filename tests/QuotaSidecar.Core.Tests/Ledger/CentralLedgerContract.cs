@@ -104,6 +104,22 @@ public abstract class CentralLedgerContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Grants_cannot_push_an_account_total_past_the_maximum()
+    {
+        var id = await NewAccountAsync();
+        for (var i = 0; i < 512; i++)
+        {
+            await Ledger.GrantAsync(new GrantSpec(id, $"g{i}", Validation.MaxAmount));
+        }
+
+        var e = await Assert.ThrowsAsync<QuotaException>(async () => await Ledger.GrantAsync(new GrantSpec(id, "one-too-many", 1)));
+
+        Assert.Equal(QuotaError.InvalidArgument, e.Error);
+        Assert.Contains("granted in total", e.Message, StringComparison.Ordinal);
+        await AssertBalance(id, available: Validation.MaxAccountTotal, granted: Validation.MaxAccountTotal);
+    }
+
+    [Fact]
     public async Task Lease_draws_grants_in_burn_down_order()
     {
         var id = await NewAccountAsync();
@@ -247,11 +263,32 @@ public abstract class CentralLedgerContract : IAsyncLifetime
 
         Time.Advance(Options.LeaseTtl);
         await Ledger.ExchangeAsync(new LeaseExchange(id, "other", 1));
+        await AssertBalance(id, available: 600, leased: 250, consumed: 150, granted: 1_000); // kept for a late report
+
+        Time.Advance(Options.ReclaimGrace);
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "other", 2));
         await AssertBalance(id, available: 850, consumed: 150, granted: 1_000);
 
         var back = await Ledger.ExchangeAsync(new LeaseExchange(id, "crashed", 3, Used: 20));
         Assert.True(back.LeaseLost);
         await AssertBalance(id, available: 830, consumed: 170, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task A_late_report_within_the_grace_is_charged_to_the_lease_of_an_expired_grant()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "short", 100, ExpiresAt: Start.AddSeconds(10)));
+        await Ledger.GrantAsync(new GrantSpec(id, "long", 100));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 50, MinAcceptable: 50));
+
+        Time.Advance(TimeSpan.FromSeconds(11));
+        var late = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 30, Want: 10, MinAcceptable: 10));
+
+        Assert.False(late.LeaseLost);
+        Assert.Equal(20, late.Revoked);
+        Assert.Equal(10, late.Granted);
+        await AssertBalance(id, available: 90, leased: 10, consumed: 30, expired: 70, granted: 200);
     }
 
     [Fact]
@@ -286,7 +323,10 @@ public abstract class CentralLedgerContract : IAsyncLifetime
         var grants = await Ledger.ListGrantsAsync(id, includeInactive: false);
 
         Assert.Equal(["long"], grants.Select(g => g.GrantId));
-        // The lease expired with its grant: the 50 leased credits of "short" expire too.
+        await AssertBalance(id, available: 100, leased: 50, expired: 50, granted: 200);
+
+        // The lease expired with its grant; once its grace is over its 50 credits of "short" expire too.
+        Time.Advance(Options.ReclaimGrace);
         await AssertBalance(id, available: 100, expired: 100, granted: 200);
         Assert.Contains(await AllEntries(id), e => e.Kind == LedgerEntryKind.Expired && e.GrantId == "short");
     }
@@ -331,6 +371,39 @@ public abstract class CentralLedgerContract : IAsyncLifetime
         await AssertBalance(id, available: 100, consumed: 10, voided: 90, granted: 200);
         var e = await Assert.ThrowsAsync<QuotaException>(async () => await Ledger.VoidGrantAsync(id, "nope"));
         Assert.Equal(QuotaError.NotFound, e.Error);
+    }
+
+    [Fact]
+    public async Task Void_keeps_leased_credits_the_holder_still_holds_and_charges_usage_to_them_first()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "doomed", 100, Priority: 1));
+        await Ledger.GrantAsync(new GrantSpec(id, "kept", 100, Priority: 2));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 150, MinAcceptable: 150));
+        await Ledger.VoidGrantAsync(id, "doomed");
+
+        // 30 of the lease's credits are held for open reservations; they count against the voided grant's slice
+        // first (usage is charged to it first), so 70 of its 100 leased credits go back, and none of "kept".
+        var held = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Held: 30));
+        Assert.Equal(70, held.Revoked);
+        await AssertBalance(id, available: 50, leased: 80, voided: 70, granted: 200);
+
+        // The holds commit 30: the voided grant's held credits are charged, and nothing is left to revoke.
+        var used = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 3, Used: 30));
+        Assert.Equal(0, used.Revoked);
+        Assert.Equal(50, used.LeaseCredits);
+        await AssertBalance(id, available: 50, leased: 50, consumed: 30, voided: 70, granted: 200);
+
+        // Holds released instead: the next exchange (holding nothing) revokes the rest.
+        var rid = NewAccountId();
+        await Ledger.UpsertAccountAsync(new AccountPolicy(rid));
+        await Ledger.GrantAsync(new GrantSpec(rid, "doomed", 100, Priority: 1));
+        await Ledger.ExchangeAsync(new LeaseExchange(rid, "i1", 1, Want: 100, MinAcceptable: 100));
+        await Ledger.VoidGrantAsync(rid, "doomed");
+        Assert.Equal(40, (await Ledger.ExchangeAsync(new LeaseExchange(rid, "i1", 2, Held: 60))).Revoked);
+        Assert.Equal(60, (await Ledger.ExchangeAsync(new LeaseExchange(rid, "i1", 3, Held: 0))).Revoked);
+        var view = await Ledger.GetAccountAsync(rid);
+        Assert.Equal(new Balance(0, 0, 0, 0, 100, 0, 100), view!.Balance);
     }
 
     [Fact]

@@ -109,7 +109,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         ApplyUsage(lease, ex.Used, ex.InstanceId, now);
         ReturnCredits(lease, ex.Return, now);
         lease.Overage -= Math.Min(lease.Overage, ex.ReturnOverage);
-        var revoked = RevokeInactiveSlices(lease, now);
+        var revoked = RevokeInactiveSlices(lease, ex.Held, now);
 
         long granted = 0, overageGranted = 0;
         if (Policy.Status == AccountStatus.Active)
@@ -154,6 +154,17 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             }
 
             return existing.ToGrant();
+        }
+
+        long pending = 0;
+        foreach (var g in _grants)
+        {
+            pending += g.Activated ? 0 : g.Spec.Amount;
+        }
+
+        if (_granted + pending + spec.Amount > Validation.MaxAccountTotal)
+        {
+            throw QuotaException.Invalid($"amount {spec.Amount} would take account '{Policy.AccountId}' past {Validation.MaxAccountTotal} credits granted in total");
         }
 
         var record = new GrantRecord(spec, spec.EffectiveAt ?? now, now);
@@ -225,7 +236,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         List<string>? expired = null;
         foreach (var (instance, lease) in _leases)
         {
-            if (lease.ExpiresAt <= now)
+            if (lease.ExpiresAt + options.ReclaimGrace <= now)
             {
                 (expired ??= []).Add(instance);
             }
@@ -252,7 +263,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
     {
         var until = g.Spec.ExpiresAt is { } e && e <= now ? e.AddTicks(-1) : now;
         var index = recurrence.PeriodIndexAt(g.EffectiveAt, until);
-        while (g.PeriodIndex < index)
+        while (g.PeriodIndex < index && _granted + g.Spec.Amount <= Validation.MaxAccountTotal)
         {
             g.PeriodIndex++;
             var unused = g.Remaining;
@@ -293,7 +304,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
 
         long covered = 0;
         var left = used;
-        foreach (var grant in lease.GrantsInBurnOrder())
+        foreach (var grant in lease.GrantsInUsageOrder())
         {
             var x = Math.Min(left, lease.Slices[grant]);
             lease.Slices[grant] -= x;
@@ -360,18 +371,42 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
     }
 
-    private long RevokeInactiveSlices(LeaseRecord lease, DateTimeOffset now)
+    /// <summary>
+    /// Takes back unused credits of voided or expired grants. Credits held for open reservations are counted
+    /// against those slices first (usage is charged to them first too), so only what exceeds the holds goes back.
+    /// </summary>
+    private long RevokeInactiveSlices(LeaseRecord lease, long held, DateTimeOffset now)
     {
-        long revoked = 0;
-        foreach (var grant in lease.GrantsInBurnOrder())
+        long inactive = 0;
+        foreach (var (grant, amount) in lease.Slices)
         {
             if (!grant.IsActive)
             {
-                var x = lease.Slices[grant];
-                lease.Slices.Remove(grant);
-                GiveBack(grant, x, now);
-                revoked += x;
+                inactive += amount;
             }
+        }
+
+        var revocable = Math.Max(0, inactive - held);
+        long revoked = 0;
+        var grants = lease.GrantsInBurnOrder();
+        for (var i = grants.Count - 1; i >= 0 && revocable > 0; i--)
+        {
+            var grant = grants[i];
+            if (grant.IsActive)
+            {
+                continue;
+            }
+
+            var x = Math.Min(revocable, lease.Slices[grant]);
+            lease.Slices[grant] -= x;
+            if (lease.Slices[grant] == 0)
+            {
+                lease.Slices.Remove(grant);
+            }
+
+            GiveBack(grant, x, now);
+            revoked += x;
+            revocable -= x;
         }
 
         return revoked;
@@ -457,7 +492,8 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         var expiry = now + options.LeaseTtl;
         foreach (var grant in lease.Slices.Keys)
         {
-            if (grant.Spec.ExpiresAt is { } e && e < expiry)
+            // Slices of inactive grants stay only for credits already held; they do not shorten the lease.
+            if (grant.IsActive && grant.Spec.ExpiresAt is { } e && e < expiry)
             {
                 expiry = e;
             }

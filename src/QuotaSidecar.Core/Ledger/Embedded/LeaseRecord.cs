@@ -26,6 +26,15 @@ internal sealed class LeaseRecord
 
     public bool IsEmpty => Overage == 0 && Credits == 0;
 
+    /// <summary>The order usage is charged to slices: credits of voided or expired grants first (they cannot be spent
+    /// later), then burn-down order.</summary>
+    public List<GrantRecord> GrantsInUsageOrder()
+    {
+        var grants = GrantsInBurnOrder();
+        grants.Sort((a, b) => a.IsActive == b.IsActive ? GrantRecord.Compare(a, b) : a.IsActive ? 1 : -1);
+        return grants;
+    }
+
     /// <summary>The slices in burn-down order of their grants.</summary>
     public List<GrantRecord> GrantsInBurnOrder()
     {

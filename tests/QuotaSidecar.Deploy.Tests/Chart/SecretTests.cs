@@ -1,0 +1,62 @@
+using System.Text;
+using k8s.Models;
+using QuotaSidecar.Deploy.Tests.Rendering;
+
+namespace QuotaSidecar.Deploy.Tests.Chart;
+
+public sealed class SecretTests
+{
+    [Fact]
+    public void Admin_token_and_Redis_password_are_referenced_from_the_Secret()
+    {
+        var release = RenderedRelease.Of(ValueSet.Full);
+        var pod = new SidecarPod(release);
+        var secret = release.Single<V1Secret>(_ => true, "Secret");
+
+        var token = SidecarPod.Env(pod.Sidecar, "Quota__Admin__Token");
+        var password = SidecarPod.Env(pod.Sidecar, "REDIS_PASSWORD");
+        Assert.NotNull(token);
+        Assert.NotNull(password);
+        Assert.Null(token.Value);
+        Assert.Null(password.Value);
+        Assert.Equal(secret.Metadata.Name, token.ValueFrom.SecretKeyRef.Name);
+        Assert.Equal(secret.Metadata.Name, password.ValueFrom.SecretKeyRef.Name);
+        Assert.Contains(token.ValueFrom.SecretKeyRef.Key, secret.Data.Keys);
+        Assert.Contains(password.ValueFrom.SecretKeyRef.Key, secret.Data.Keys);
+    }
+
+    [Fact]
+    public void Redis_connection_string_gets_the_password_by_kubelet_expansion_of_a_variable_defined_before_it()
+    {
+        var pod = new SidecarPod(RenderedRelease.Of(ValueSet.Full));
+
+        var connection = SidecarPod.Env(pod.Sidecar, "Quota__Redis__ConnectionString");
+        Assert.NotNull(connection);
+        Assert.Equal("Redis", pod.Config["Quota__Store"]);
+        Assert.EndsWith(",password=$(REDIS_PASSWORD)", connection.Value, StringComparison.Ordinal);
+        Assert.True(
+            SidecarPod.IndexOfEnv(pod.Sidecar, "REDIS_PASSWORD") is >= 0 and var at && at < SidecarPod.IndexOfEnv(pod.Sidecar, "Quota__Redis__ConnectionString"),
+            "$(REDIS_PASSWORD) expands only when REDIS_PASSWORD is defined earlier in env");
+    }
+
+    [Fact]
+    public void No_secret_value_appears_anywhere_outside_the_Secret()
+    {
+        var release = RenderedRelease.Of(ValueSet.Full);
+        var secret = release.Single<V1Secret>(_ => true, "Secret");
+        var secretValues = secret.Data.Values.Select(bytes => Encoding.UTF8.GetString(bytes)).ToList();
+        Assert.Equal(2, secretValues.Count);
+
+        var pod = new SidecarPod(release);
+        var texts = pod.Config.Values
+            .Concat(pod.Spec.InitContainers.Concat(pod.Spec.Containers).SelectMany(c =>
+                (c.Env ?? []).Select(e => e.Value ?? string.Empty)
+                .Concat(c.Args ?? [])
+                .Concat(c.Command ?? [])))
+            .ToList();
+        foreach (var value in secretValues)
+        {
+            Assert.DoesNotContain(texts, text => text.Contains(value, StringComparison.Ordinal));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace QuotaSidecar.Deploy.Tests.Rendering;
+
+/// <summary>Chart values to render with: a name (what tests pass as theory data) and the helm arguments that set them.</summary>
+internal sealed class ValueSet
+{
+    /// <summary>The chart's defaults with the example Deployment switched on.</summary>
+    public const string Example = "example";
+
+    /// <summary>helm/quota-sidecar/ci/full-values.yaml: every feature on.</summary>
+    public const string Full = "full";
+
+    private static readonly Dictionary<string, string[]> Arguments = new(StringComparer.Ordinal)
+    {
+        [Example] = ["--set", "example.enabled=true"],
+        [Full] = ["-f", "helm/quota-sidecar/ci/full-values.yaml"],
+    };
+
+    public static IReadOnlyList<string> ArgumentsOf(string name) =>
+        Arguments.TryGetValue(name, out var arguments)
+            ? arguments
+            : throw new ArgumentException($"unknown value set '{name}' (known: {string.Join(", ", Arguments.Keys)})", nameof(name));
+}
