@@ -31,6 +31,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
     private readonly RedisValue _leaseTtl;
     private readonly RedisValue _maxLeaseShare;
     private readonly RedisValue _reclaimWindow;
+    private readonly RedisValue _reclaimGrace;
     private readonly RedisValue _maxLedgerEntries;
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _calls;
@@ -60,6 +61,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
         _leaseTtl = UnixMilliseconds.From(central.LeaseTtl);
         _maxLeaseShare = central.MaxLeaseShare.ToString("R", CultureInfo.InvariantCulture);
         _reclaimWindow = UnixMilliseconds.From(central.ReclaimWindow);
+        _reclaimGrace = UnixMilliseconds.From(central.ReclaimGrace);
         _maxLedgerEntries = central.MaxLedgerEntries;
 
         var meter = meterFactory?.Create(MeterName) ?? (_ownedMeter = new Meter(MeterName));
@@ -111,6 +113,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
                 exchange.Want,
                 exchange.MinAcceptable,
                 exchange.OverageWant,
+                exchange.Held,
             ],
             cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Exchange(exchange.AccountId, reply);
@@ -161,6 +164,13 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
         if (status == 0)
         {
             throw AccountNotFound(spec.AccountId);
+        }
+
+        if (status == -2)
+        {
+            throw new QuotaException(
+                QuotaError.InvalidArgument,
+                $"amount {spec.Amount} would take account '{spec.AccountId}' past {Validation.MaxAccountTotal} credits granted in total");
         }
 
         var stored = ScriptReplies.Grant(spec.AccountId, ((RedisResult[])reply!)[1]);
@@ -233,13 +243,16 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
     private async Task<RedisResult> RunAsync(LedgerScript script, string accountId, RedisValue[] scriptArgs, CancellationToken cancellationToken)
     {
         var keys = AccountKeys.For(_keyPrefix, accountId);
-        var args = new RedisValue[5 + scriptArgs.Length];
+        // The arguments every script starts with (lib.lua); its own follow from ARGV[8].
+        var args = new RedisValue[7 + scriptArgs.Length];
         args[0] = UnixMilliseconds.From(_time.GetUtcNow());
         args[1] = _leaseTtl;
         args[2] = _maxLeaseShare;
         args[3] = _reclaimWindow;
         args[4] = _maxLedgerEntries;
-        scriptArgs.CopyTo(args, 5);
+        args[5] = _reclaimGrace;
+        args[6] = Validation.MaxAccountTotal;
+        scriptArgs.CopyTo(args, 7);
 
         var db = _redis.GetDatabase();
         try

@@ -273,7 +273,8 @@ internal sealed class LedgerDifferentialRun
             _ => _rng.NextInt64(0, want + 1),
         };
         var overageWant = _rng.Next(100) < 75 ? 0 : _rng.NextInt64(1, 301);
-        return new LeaseExchange(account, instance, sequence, used, ret, returnOverage, want, min, overageWant);
+        var held = _rng.Next(100) < 60 ? 0 : _rng.NextInt64(1, 201); // credits still held for open reservations
+        return new LeaseExchange(account, instance, sequence, used, ret, returnOverage, want, min, overageWant, held);
     }
 
     private TimeSpan ClockJump() => _rng.Next(100) switch

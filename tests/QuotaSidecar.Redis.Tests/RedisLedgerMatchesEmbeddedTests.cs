@@ -13,6 +13,10 @@ namespace QuotaSidecar.Redis.Tests;
 public sealed class RedisLedgerMatchesEmbeddedTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly CentralLedgerOptions Defaults = new();
+
+    /// <summary>Long enough for every lease taken at the start to be reclaimed (TTL plus the reclaim grace).</summary>
+    private static readonly TimeSpan PastLeaseAndGrace = Defaults.LeaseTtl + Defaults.ReclaimGrace + TimeSpan.FromSeconds(1);
 
     [Fact]
     public async Task Leases_reclaimed_together_give_voided_credits_back_in_the_same_order()
@@ -29,7 +33,7 @@ public sealed class RedisLedgerMatchesEmbeddedTests(RedisFixture redis) : IClass
             await ledger.ExchangeAsync(new LeaseExchange(id, "i3", 1, Want: 30, MinAcceptable: 30));
             await ledger.ExchangeAsync(new LeaseExchange(id, "i1", 3, Want: 40, MinAcceptable: 40));
             await ledger.VoidGrantAsync(id, "doomed");
-            time.Advance(TimeSpan.FromSeconds(31));
+            time.Advance(PastLeaseAndGrace);
             await ledger.GetAccountAsync(id);
         });
 
@@ -53,7 +57,7 @@ public sealed class RedisLedgerMatchesEmbeddedTests(RedisFixture redis) : IClass
                 await ledger.VoidGrantAsync(id, g);
             }
 
-            time.Advance(TimeSpan.FromSeconds(31));
+            time.Advance(PastLeaseAndGrace);
             await ledger.GetAccountAsync(id);
         });
 

@@ -1,5 +1,6 @@
 -- exchange.lua: ICentralLedger.ExchangeAsync (AccountBook.Exchange).
--- ARGV[6..13]: instance, sequence (decimal string), used, return, return_overage, want, min_acceptable, overage_want.
+-- ARGV[8..16]: instance, sequence (decimal string), used, return, return_overage, want, min_acceptable, overage_want,
+-- held.
 -- Reply: { 0 } unknown account, or { 1, granted, overage_granted, revoked, lease_lost, lease_credits, lease_expires_at,
 --          available, overage_headroom, reclaim_requested, status, mode, overage_limit, low_balance_threshold, unit }.
 
@@ -23,9 +24,10 @@ if not load_account() then return { 0 } end
 load_book()
 advance()
 
-local instance, sequence = ARGV[6], ARGV[7]
-local used, return_amount, return_overage = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-local want, min_acceptable, overage_want = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+local instance, sequence = ARGV[8], ARGV[9]
+local used, return_amount, return_overage = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local want, min_acceptable, overage_want = tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15])
+local held = tonumber(ARGV[16])
 
 local last_had_lease = false
 local last_raw = redis.call('HGET', EXCHANGES_KEY, instance)
@@ -55,10 +57,11 @@ if not lease then
   leases[instance] = lease
 end
 
--- Usage: the lease's slices in burn order, then its overage allowance, then central credits, the rest is debt.
+-- Usage: the lease's slices (inactive grants' first, then burn order), then its overage allowance, then central
+-- credits, the rest is debt.
 if used > 0 then
   local covered, left = 0, used
-  for _, g in ipairs(slice_grants_in_burn_order(lease)) do
+  for _, g in ipairs(slice_grants_in_usage_order(lease)) do
     local s = lease.slices[g.id]
     local x = math.min(left, s.amount)
     s.amount = s.amount - x
@@ -103,14 +106,28 @@ end
 
 lease.overage = lease.overage - math.min(lease.overage, return_overage)
 
--- Revocation: slices of grants voided or expired since they were leased.
+-- Revocation: unused credits of grants voided or expired since they were leased. Credits still held for open
+-- reservations count against those slices first, so only what exceeds the holds goes back, last-burning first.
+local inactive = 0
+for id, s in pairs(lease.slices) do
+  if not is_active(find_grant(id)) then inactive = inactive + s.amount end
+end
+local revocable = math.max(0, inactive - held)
 local revoked = 0
-for _, g in ipairs(slice_grants_in_burn_order(lease)) do
-  if not is_active(g) then
-    local x = lease.slices[g.id].amount
-    remove_slice(lease, g.id)
-    give_back(g, x)
-    revoked = revoked + x
+if revocable > 0 then
+  local list = slice_grants_in_burn_order(lease)
+  for i = #list, 1, -1 do
+    if revocable <= 0 then break end
+    local g = list[i]
+    if not is_active(g) then
+      local s = lease.slices[g.id]
+      local x = math.min(revocable, s.amount)
+      s.amount = s.amount - x
+      if s.amount == 0 then remove_slice(lease, g.id) end
+      give_back(g, x)
+      revoked = revoked + x
+      revocable = revocable - x
+    end
   end
 end
 
@@ -157,12 +174,13 @@ if account.status == ACTIVE then
   end
 end
 
--- A lease never outlives the earliest expiry of the credits it carries.
+-- A lease never outlives the earliest expiry of the credits it carries; slices of inactive grants stay only for
+-- credits already held and do not shorten it.
 local credits = lease_credits(lease)
 local expires_at = NOW + LEASE_TTL
 for id in pairs(lease.slices) do
-  local e = find_grant(id).expires
-  if e ~= nil and e < expires_at then expires_at = e end
+  local g = find_grant(id)
+  if is_active(g) and g.expires ~= nil and g.expires < expires_at then expires_at = g.expires end
 end
 lease.expires = expires_at
 if credits == 0 and lease.overage == 0 then

@@ -6,7 +6,8 @@
 -- KEYS: 1 account hash, 2 grants hash (the working set), 3 leases hash, 4 exchanges hash, 5 ledger stream,
 --       6 drained grants hash (read only when asked for) (README.md: key layout).
 -- ARGV: 1 now (ms since the Unix epoch, from the caller's TimeProvider: never Redis TIME), 2 lease TTL (ms),
---       3 max lease share, 4 reclaim window (ms), 5 max ledger entries; script arguments start at ARGV[6].
+--       3 max lease share, 4 reclaim window (ms), 5 max ledger entries, 6 reclaim grace (ms), 7 the largest total
+--       an account may reach (Validation.MaxAccountTotal); script arguments start at ARGV[8].
 --
 -- Numbers: Lua 5.1 numbers are doubles, exact up to 2^53 (the largest amount). They are written with %d, never
 -- with tostring() or cjson, which print 2^53 as 9.007199254741e+15.
@@ -18,6 +19,10 @@ local LEASE_TTL = tonumber(ARGV[2])
 local MAX_LEASE_SHARE = tonumber(ARGV[3])
 local RECLAIM_WINDOW = tonumber(ARGV[4])
 local MAX_ENTRIES = ARGV[5]
+local RECLAIM_GRACE = tonumber(ARGV[6])
+-- Totals above 2^53 are not exact in doubles: compare with the cap by subtracting from it (exact whenever the totals
+-- are, e.g. 512 grants of 2^53), never by adding to a total, where 2^62 + 1 rounds back to 2^62.
+local MAX_ACCOUNT_TOTAL = tonumber(ARGV[7])
 
 -- Enum values shared with C#: AccountStatus, OverageMode, GrantCategory, RecurrencePeriod, LedgerEntryKind.
 local ACTIVE, SOFT, PROMOTIONAL = 1, 2, 2
@@ -140,7 +145,7 @@ local function new_account()
   account_raw = {}
   account = {
     status = ACTIVE, mode = 1, overage_limit = 0, low_balance_threshold = 0, unit = '',
-    granted = 0, consumed = 0, expired = 0, voided = 0, debt = 0, reclaim_at = nil,
+    granted = 0, consumed = 0, expired = 0, voided = 0, debt = 0, reclaim_at = nil, pending = 0,
     entry_seq = 0, lease_slots = { count = 0, free = {} },
   }
 end
@@ -156,6 +161,7 @@ local function load_account()
     low_balance_threshold = tonumber(r.low_balance_threshold), unit = r.unit or '',
     granted = tonumber(r.granted), consumed = tonumber(r.consumed), expired = tonumber(r.expired),
     voided = tonumber(r.voided), debt = tonumber(r.debt), reclaim_at = opt_number(r.reclaim_at),
+    pending = tonumber(r.pending or '0'),
     entry_seq = tonumber(r.entry_seq), lease_slots = { count = tonumber(r.lease_slots), free = decode_stack(r.lease_free) },
   }
   return true
@@ -167,6 +173,7 @@ local function account_fields()
     low_balance_threshold = int(account.low_balance_threshold), unit = account.unit,
     granted = int(account.granted), consumed = int(account.consumed), expired = int(account.expired),
     voided = int(account.voided), debt = int(account.debt), reclaim_at = opt_int(account.reclaim_at),
+    pending = int(account.pending),
     entry_seq = int(account.entry_seq), lease_slots = int(account.lease_slots.count),
     lease_free = encode_stack(account.lease_slots.free),
   }
@@ -419,6 +426,19 @@ local function slice_grants_in_burn_order(l)
   return list
 end
 
+-- LeaseRecord.GrantsInUsageOrder: credits of voided or expired grants first (they cannot be spent later), then
+-- burn-down order.
+local function slice_grants_in_usage_order(l)
+  local list = {}
+  for id in pairs(l.slices) do list[#list + 1] = find_grant(id) end
+  table.sort(list, function(a, b)
+    local ia, ib = is_active(a), is_active(b)
+    if ia ~= ib then return ib end
+    return burns_before(a, b)
+  end)
+  return list
+end
+
 local function remove_slice(l, id)
   release_slot(l.slots, l.slices[id].slot)
   l.slices[id] = nil
@@ -469,7 +489,8 @@ end
 local function reclaim_expired_leases()
   local expired = {}
   for instance, l in pairs(leases) do
-    if l.expires <= NOW then expired[#expired + 1] = instance end
+    -- Kept for a grace after its expiry, for its holder's late report.
+    if l.expires + RECLAIM_GRACE <= NOW then expired[#expired + 1] = instance end
   end
   if #expired == 0 then return end
   table.sort(expired, function(a, b) return leases[a].slot < leases[b].slot end)
@@ -486,7 +507,7 @@ local function renew(g)
   local upto = NOW
   if g.expires ~= nil and g.expires <= NOW then upto = g.expires - 1 end
   local index = period_index_at(g.period, g.effective, upto)
-  while g.period_index < index do
+  while g.period_index < index and g.amount <= MAX_ACCOUNT_TOTAL - account.granted do
     g.period_index = g.period_index + 1
     local unused = g.remaining
     local kept = math.min(unused, g.rollover)
@@ -510,6 +531,7 @@ local function advance()
       if not g.activated and g.effective <= NOW then
         g.activated = true
         g.remaining = g.amount
+        account.pending = account.pending - g.amount
         account.granted = account.granted + g.amount
         append(GRANTED, g.amount, g.id, '')
         pay_off_debt(g)

@@ -1,5 +1,5 @@
--- list_entries.lua: ICentralLedger.ListEntriesAsync. ARGV[6]: the cursor ('' = from the oldest kept entry; else the
--- last entry id of the previous page, exclusive), ARGV[7]: limit.
+-- list_entries.lua: ICentralLedger.ListEntriesAsync. ARGV[8]: the cursor ('' = from the oldest kept entry; else the
+-- last entry id of the previous page, exclusive), ARGV[9]: limit.
 -- Reply: { 0 } unknown account, or { 1, next_cursor ('' at the end), { { id, { field, value, ... } }, ... } }.
 
 if not load_account() then return { 0 } end
@@ -8,8 +8,8 @@ advance()
 save()
 
 local start = '-'
-if ARGV[6] ~= '' then start = '(' .. ARGV[6] end
-local limit = tonumber(ARGV[7])
+if ARGV[8] ~= '' then start = '(' .. ARGV[8] end
+local limit = tonumber(ARGV[9])
 local rows = redis.call('XRANGE', LEDGER_KEY, start, '+', 'COUNT', limit + 1)
 local next_cursor = ''
 if #rows > limit then

@@ -1,11 +1,11 @@
--- void.lua: ICentralLedger.VoidGrantAsync (AccountBook.Void). ARGV[6]: grant_id.
+-- void.lua: ICentralLedger.VoidGrantAsync (AccountBook.Void). ARGV[8]: grant_id.
 -- Reply: { 0 } unknown account; { -1 } unknown grant; { 1, grant_reply }.
 
 if not load_account() then return { 0 } end
 load_book()
 advance()
 
-local g = find_grant(ARGV[6])
+local g = find_grant(ARGV[8])
 if not g then
   save()
   return { -1 }
