@@ -16,7 +16,7 @@ namespace QuotaSidecar.Redis;
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
 /// <see cref="QuotaError.Unavailable"/>.
 /// </summary>
-public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
+public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
 {
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
@@ -74,26 +74,32 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
     /// <summary>Connects to <see cref="RedisLedgerOptions.ConnectionString"/>; the ledger owns the connection.</summary>
     public static async Task<RedisLedger> ConnectAsync(RedisLedgerOptions options, TimeProvider? time = null, IMeterFactory? meterFactory = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        var config = ConfigurationOptions.Parse(options.ConnectionString);
-        if (!options.ConnectionString.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
-        {
-            // A sidecar keeps serving from its leases while Redis is down (DESIGN.md §4); it must start anyway.
-            config.AbortOnConnectFail = false;
-        }
-
-        IConnectionMultiplexer redis;
+        var config = Configuration(options);
         try
         {
-            redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+            var redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+            return new RedisLedger(redis, ownsConnection: true, options, time, meterFactory);
         }
         catch (RedisConnectionException e)
         {
             throw new QuotaException($"cannot connect to Redis at '{Endpoints(config)}': {e.Message}", e);
         }
+    }
 
-        return new RedisLedger(redis, ownsConnection: true, options, time, meterFactory);
+    /// <summary>Like <see cref="ConnectAsync"/>, for synchronous factories (a DI registration). Without
+    /// <c>abortConnect</c> it returns without waiting for Redis.</summary>
+    public static RedisLedger Connect(RedisLedgerOptions options, TimeProvider? time = null, IMeterFactory? meterFactory = null)
+    {
+        var config = Configuration(options);
+        try
+        {
+            var redis = ConnectionMultiplexer.Connect(config);
+            return new RedisLedger(redis, ownsConnection: true, options, time, meterFactory);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new QuotaException($"cannot connect to Redis at '{Endpoints(config)}': {e.Message}", e);
+        }
     }
 
     /// <inheritdoc />
@@ -229,13 +235,23 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
         return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Entries(reply);
     }
 
-    /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>).</summary>
+    /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>, <see cref="Connect"/>).</summary>
     public async ValueTask DisposeAsync()
     {
         _ownedMeter?.Dispose();
         if (_ownsConnection)
         {
             await _redis.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose()
+    {
+        _ownedMeter?.Dispose();
+        if (_ownsConnection)
+        {
+            _redis.Dispose();
         }
     }
 
@@ -292,6 +308,20 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable
         return dash > 0 && dash < s.Length - 1 && s.Length <= 41
             && !s.AsSpan(0, dash).ContainsAnyExceptInRange('0', '9')
             && !s.AsSpan(dash + 1).ContainsAnyExceptInRange('0', '9');
+    }
+
+    private static ConfigurationOptions Configuration(RedisLedgerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var config = ConfigurationOptions.Parse(options.ConnectionString);
+        if (!options.ConnectionString.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
+        {
+            // A sidecar keeps serving from its leases while Redis is down (DESIGN.md §4); it must start anyway.
+            config.AbortOnConnectFail = false;
+        }
+
+        return config;
     }
 
     private static string Endpoints(ConfigurationOptions config) => string.Join(",", config.EndPoints.Select(e => e.ToString()));

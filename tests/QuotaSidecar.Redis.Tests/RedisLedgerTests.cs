@@ -120,6 +120,24 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task A_ledger_that_connects_itself_works_and_closes_its_connection()
+    {
+        var options = new RedisLedgerOptions { ConnectionString = TestRedis.Standalone, KeyPrefix = _prefix };
+        var id = NewAccountId();
+
+        await using (var ledger = await RedisLedger.ConnectAsync(options, _time))
+        {
+            await ledger.UpsertAccountAsync(new AccountPolicy(id));
+        }
+
+        using var again = RedisLedger.Connect(options, _time);
+        var view = await again.GetAccountAsync(id);
+
+        Assert.NotNull(view);
+        Assert.Equal(id, view.Policy.AccountId);
+    }
+
+    [Fact]
     public async Task Every_round_trip_is_counted_by_script()
     {
         // Both scripts cached first (another test flushes the cache), so each call below is one round trip.
