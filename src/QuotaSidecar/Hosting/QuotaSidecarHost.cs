@@ -51,6 +51,8 @@ public static class QuotaSidecarHost
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();
+        services.AddSingleton<AccountAllowList>();
+        services.AddRequestLimits(builder.Configuration.GetSection("Quota:Limits").Get<LimitOptions>() ?? new LimitOptions());
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
@@ -78,6 +80,7 @@ public static class QuotaSidecarHost
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseOpenTelemetryPrometheusScrapingEndpoint("/metrics");
+        app.UseRateLimiter();
         app.MapGrpcService<QuotaService>();
         app.MapGrpcService<QuotaAdminService>();
         app.MapGrpcReflectionService();
@@ -101,6 +104,7 @@ public static class QuotaSidecarHost
         LeaseRenewInterval = o.Leases.Ttl / 3,
         ReclaimWait = o.Settle.Interval * 2.5,
         FailOpenAllowance = o.FailOpenAllowance,
+        EvictIdleAfter = o.Limits.EvictIdleAccountsAfter,
     };
 
     internal static CentralLedgerOptions LedgerOptions(QuotaOptions o) => new()
@@ -125,7 +129,7 @@ public static class QuotaSidecarHost
         // Invalid values are reported by the options validator at start; here they are only skipped.
         var o = configuration.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
         kestrel.AddServerHeader = false;
-        kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = o.Limits.MaxStreamsPerConnection is > 0 and <= 10_000 ? o.Limits.MaxStreamsPerConnection : 256;
         if (o.Grpc.Port is > 0 and <= 65535 && IPAddress.TryParse(o.Grpc.Host, out var grpcAddress))
         {
             kestrel.Listen(grpcAddress, o.Grpc.Port, l => l.Protocols = HttpProtocols.Http2);
