@@ -47,7 +47,8 @@ public static class QuotaSidecarHost
                 sp.GetRequiredService<EngineMetrics>(),
                 sp.GetRequiredService<ILogger<QuotaEngine>>());
         });
-        services.AddHostedService<Seeder>();
+        services.AddSingleton<Seeder>();
+        services.AddHostedService(sp => sp.GetRequiredService<Seeder>());
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();
