@@ -47,10 +47,13 @@ public static class QuotaSidecarHost
                 sp.GetRequiredService<EngineMetrics>(),
                 sp.GetRequiredService<ILogger<QuotaEngine>>());
         });
-        services.AddHostedService<Seeder>();
+        services.AddSingleton<Seeder>();
+        services.AddHostedService(sp => sp.GetRequiredService<Seeder>());
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();
+        services.AddSingleton<AccountAllowList>();
+        services.AddRequestLimits(builder.Configuration.GetSection("Quota:Limits").Get<LimitOptions>() ?? new LimitOptions());
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
@@ -78,6 +81,7 @@ public static class QuotaSidecarHost
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseOpenTelemetryPrometheusScrapingEndpoint("/metrics");
+        app.UseRateLimiter();
         app.MapGrpcService<QuotaService>();
         app.MapGrpcService<QuotaAdminService>();
         app.MapGrpcReflectionService();
@@ -101,6 +105,7 @@ public static class QuotaSidecarHost
         LeaseRenewInterval = o.Leases.Ttl / 3,
         ReclaimWait = o.Settle.Interval * 2.5,
         FailOpenAllowance = o.FailOpenAllowance,
+        EvictIdleAfter = o.Limits.EvictIdleAccountsAfter,
     };
 
     internal static CentralLedgerOptions LedgerOptions(QuotaOptions o) => new()
@@ -125,7 +130,7 @@ public static class QuotaSidecarHost
         // Invalid values are reported by the options validator at start; here they are only skipped.
         var o = configuration.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
         kestrel.AddServerHeader = false;
-        kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = o.Limits.MaxStreamsPerConnection is > 0 and <= 10_000 ? o.Limits.MaxStreamsPerConnection : 256;
         if (o.Grpc.Port is > 0 and <= 65535 && IPAddress.TryParse(o.Grpc.Host, out var grpcAddress))
         {
             kestrel.Listen(grpcAddress, o.Grpc.Port, l => l.Protocols = HttpProtocols.Http2);
@@ -141,6 +146,7 @@ public static class QuotaSidecarHost
             kestrel.ListenUnixSocket(socket, l => l.Protocols = HttpProtocols.Http2);
         }
 
+        AdminMtls.Listen(kestrel, o);
         if (o.Http.Port is > 0 and <= 65535 && IPAddress.TryParse(o.Http.Host, out var httpAddress))
         {
             kestrel.Listen(httpAddress, o.Http.Port, l => l.Protocols = HttpProtocols.Http1);
@@ -172,7 +178,8 @@ public static class QuotaSidecarHost
             }
         }
 
-        var admin = string.IsNullOrEmpty(o.Admin.Token) ? "" : " and quota.v1.QuotaAdmin";
+        var admin = o.Admin.MtlsEnabled ? $" (and quota.v1.QuotaAdmin over mTLS on port {o.Admin.MtlsPort} only)"
+            : string.IsNullOrEmpty(o.Admin.Token) ? "" : " and quota.v1.QuotaAdmin";
         if (admin.Length == 0)
         {
             HostLog.AdminDisabled(logger);
