@@ -13,6 +13,7 @@ using QuotaSidecar.Core.Ledger.Embedded;
 using QuotaSidecar.Grpc;
 using QuotaSidecar.Health;
 using QuotaSidecar.Metrics;
+using QuotaSidecar.Redis;
 
 namespace QuotaSidecar.Hosting;
 
@@ -112,6 +113,7 @@ public static class QuotaSidecarHost
     {
         LeaseTtl = o.Leases.Ttl,
         MaxLeaseShare = o.Leases.MaxShare,
+        ReclaimWindow = o.Settle.Interval * 8,
         MaxLedgerEntries = o.Redis.MaxLedgerEntries,
     };
 
@@ -121,7 +123,16 @@ public static class QuotaSidecarHost
         return o.Store switch
         {
             StoreKind.Embedded => new EmbeddedLedger(sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>()),
-            _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not available in this build"),
+            StoreKind.Redis => RedisLedger.Connect(
+                new RedisLedgerOptions
+                {
+                    ConnectionString = o.Redis.ConnectionString!,
+                    KeyPrefix = o.Redis.KeyPrefix,
+                    Central = sp.GetRequiredService<CentralLedgerOptions>(),
+                },
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not supported"),
         };
     }
 
