@@ -8,6 +8,7 @@ using QuotaSidecar.Configuration;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Ledger.Embedded;
+using QuotaSidecar.Envoy;
 using QuotaSidecar.Grpc;
 using QuotaSidecar.Health;
 using QuotaSidecar.Metrics;
@@ -64,6 +65,7 @@ public static class QuotaSidecarHost
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
         builder.WebHost.ConfigureKestrel((context, kestrel) => Listen(context.Configuration, kestrel));
+        builder.AddEnvoyApis();
         return builder;
     }
 
@@ -74,6 +76,7 @@ public static class QuotaSidecarHost
         app.UseOpenTelemetryPrometheusScrapingEndpoint("/metrics");
         app.MapGrpcService<QuotaService>();
         app.MapGrpcService<QuotaAdminService>();
+        app.MapEnvoyApis();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
