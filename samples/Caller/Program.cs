@@ -11,7 +11,7 @@ using Grpc.Net.Client;
 var builder = WebApplication.CreateBuilder(args);
 var calleeAddress = new Uri(builder.Configuration["Callee:Address"] ?? "http://127.0.0.1:5081");
 using var channel = GrpcChannel.ForAddress(calleeAddress);
-using var http = new HttpClient { BaseAddress = calleeAddress, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+using var http = new HttpClient { BaseAddress = calleeAddress };
 
 var app = builder.Build();
 app.MapGet("/render/{account}/{name}", async (string account, string name) =>
@@ -35,7 +35,11 @@ app.MapGet("/render/{account}/{name}", async (string account, string name) =>
 });
 app.MapPost("/export/{account}/{name}", async (string account, string name) =>
 {
-    using var request = new HttpRequestMessage(HttpMethod.Post, $"/exports/{Uri.EscapeDataString(name)}");
+    using var request = new HttpRequestMessage(HttpMethod.Post, $"/exports/{Uri.EscapeDataString(name)}")
+    {
+        Version = HttpVersion.Version20, // the Callee speaks HTTP/2 without TLS (prior knowledge)
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
     request.Headers.Add("x-quota-account", account);
     using var response = await http.SendAsync(request);
     var reason = response.Headers.TryGetValues("x-quota-denied-reason", out var values) ? values.First() : null;

@@ -67,6 +67,7 @@ public sealed class SidecarRun : IAsyncLifetime
         }
 
         File.Delete(UnixSocket);
+        _process = null;
     }
 
     private static CallOptions Admin() =>
