@@ -57,8 +57,21 @@ public sealed partial class QuotaEngine
         var due = new List<(LocalAccount Account, SyncIntent Intent)>();
         foreach (var (_, account) in _accounts)
         {
+            bool evict;
             lock (account.Gate)
             {
+                evict = account.Evicted = IsForgettable(account, now);
+            }
+
+            if (evict)
+            {
+                _accounts.TryRemove(new KeyValuePair<string, LocalAccount>(account.Id, account));
+                continue;
+            }
+
+            lock (account.Gate)
+            {
+
                 SweepIfDue(account, now);
                 var rate = account.UsedSinceSample * (double)TimeSpan.TicksPerSecond / elapsed;
                 account.Rate = (RateSmoothing * rate) + ((1 - RateSmoothing) * account.Rate);
@@ -180,6 +193,11 @@ public sealed partial class QuotaEngine
         _refills.Writer.TryComplete();
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Nothing local left and unused for EvictIdleAfter. Caller holds the gate.</summary>
+    private bool IsForgettable(LocalAccount account, long now) =>
+        account.Free == 0 && account.OverageFree == 0 && account.OpenHoldCount == 0 && account.Unreported == 0
+        && account.InFlight is null && now - Math.Max(account.LastUseTicks, account.LastSyncTicks) >= _options.EvictIdleAfter.Ticks;
 
     /// <summary>What this account's next settle should do, or null if nothing. Caller holds the gate.</summary>
     private SyncIntent? NextSettle(LocalAccount account, long now)

@@ -55,6 +55,22 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             errors.Add($"Quota:Admin:Token must be at least 16 characters (got {token.Length}); leave it unset to disable the admin API");
         }
 
+        if (options.Admin.MtlsEnabled)
+        {
+            if (options.Admin.MtlsPort > 65535 || options.Admin.MtlsPort == options.Grpc.Port || options.Admin.MtlsPort == options.Http.Port)
+            {
+                errors.Add($"Quota:Admin:MtlsPort must be 1-65535 and differ from the gRPC and HTTP ports (got {options.Admin.MtlsPort})");
+            }
+
+            foreach (var (setting, path) in new[] { ("CertificatePath", options.Admin.CertificatePath), ("KeyPath", options.Admin.KeyPath), ("ClientCaPath", options.Admin.ClientCaPath) })
+            {
+                if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+                {
+                    errors.Add($"Quota:Admin:{setting} must name an existing PEM file when Quota:Admin:MtlsPort is set (got '{path}')");
+                }
+            }
+        }
+
         if (!Enum.IsDefined(options.Store))
         {
             errors.Add($"Quota:Store must be Embedded or Redis (got '{options.Store}')");
@@ -100,6 +116,34 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
         if (options.FailOpenAllowance is < 0 or > Validation.MaxAmount)
         {
             errors.Add($"Quota:FailOpenAllowance must be between 0 and {Validation.MaxAmount} (got {options.FailOpenAllowance})");
+        }
+
+        if (options.Limits.MaxConcurrentRequests is < 1 or > 100_000)
+        {
+            errors.Add($"Quota:Limits:MaxConcurrentRequests must be 1-100000 (got {options.Limits.MaxConcurrentRequests})");
+        }
+
+        if (options.Limits.RequestsPerSecondPerConnection < 0)
+        {
+            errors.Add($"Quota:Limits:RequestsPerSecondPerConnection must be >= 0, 0 for no limit (got {options.Limits.RequestsPerSecondPerConnection})");
+        }
+
+        if (options.Limits.MaxStreamsPerConnection is < 1 or > 10_000)
+        {
+            errors.Add($"Quota:Limits:MaxStreamsPerConnection must be 1-10000 (got {options.Limits.MaxStreamsPerConnection})");
+        }
+
+        Range(errors, "Quota:Limits:EvictIdleAccountsAfter", options.Limits.EvictIdleAccountsAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        foreach (var allowed in options.AllowedAccounts)
+        {
+            try
+            {
+                Validation.AccountId(allowed.EndsWith('*') ? allowed[..^1] + "x" : allowed, "Quota:AllowedAccounts");
+            }
+            catch (QuotaException e)
+            {
+                errors.Add($"{e.Message} (entry '{allowed}'; a trailing * makes it a prefix)");
+            }
         }
 
         for (var i = 0; i < options.Seed.Accounts.Count; i++)

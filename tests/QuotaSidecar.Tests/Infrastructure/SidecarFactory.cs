@@ -1,6 +1,8 @@
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using QuotaSidecar.Api.V1;
 
 namespace QuotaSidecar.Tests.Infrastructure;
@@ -18,7 +20,15 @@ public sealed class SidecarFactory : WebApplicationFactory<Program>
         ["Quota:Seed:Accounts:0:LowBalanceThreshold"] = "100",
     };
 
+    private readonly List<Action<IServiceCollection>> _services = [];
     private GrpcChannel? _channel;
+
+    /// <summary>Changes the host's services, e.g. to put a slow store in front of the real ledger.</summary>
+    public SidecarFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
 
     public SidecarFactory With(string key, string? value)
     {
@@ -40,6 +50,8 @@ public sealed class SidecarFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
     }
 
     protected override void Dispose(bool disposing)
