@@ -8,6 +8,7 @@ internal static class DenialReasons
     public const string MissingAccount = "missing_account";
     public const string InvalidAccount = "invalid_account";
     public const string InvalidCost = "invalid_cost";
+    public const string AccountNotAllowed = "account_not_allowed";
 
     public static string Of(DenyReason reason) => reason switch
     {

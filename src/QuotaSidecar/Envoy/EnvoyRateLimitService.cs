@@ -5,6 +5,7 @@ using QuotaSidecar.Api.Envoy.Config.Core.V3;
 using QuotaSidecar.Api.Envoy.RateLimit.V3;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Engine;
+using QuotaSidecar.Grpc;
 using Code = QuotaSidecar.Api.Envoy.RateLimit.V3.RateLimitResponse.Types.Code;
 using DescriptorStatus = QuotaSidecar.Api.Envoy.RateLimit.V3.RateLimitResponse.Types.DescriptorStatus;
 
@@ -16,7 +17,7 @@ namespace QuotaSidecar.Envoy;
 /// A request is charged all or nothing: when any descriptor is denied, nothing is charged and the answer is
 /// OVER_LIMIT. Descriptors without an account entry are not ours and answer OK.
 /// </summary>
-internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOptions> options, ILogger<EnvoyRateLimitService> logger)
+internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOptions> options, AccountAllowList allowed, ILogger<EnvoyRateLimitService> logger)
     : RateLimitService.RateLimitServiceBase
 {
     private readonly EnvoyOptions _options = options.Value;
@@ -33,6 +34,13 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
         long? balance = null;
         var denied = (Index: -1, Reason: DenyReason.None);
         var charged = charges.Count(c => c.Account is not null);
+        var refused = Array.FindIndex(charges, c => c.Account is { } a && !allowed.Allows(a));
+        if (refused >= 0)
+        {
+            // An account this sidecar may not spend: nothing is charged, and the request is over the limit.
+            return OverLimit(request, response, refused, charges[refused], DenialReasons.AccountNotAllowed);
+        }
+
         if (charged == 1)
         {
             // The common case: one account, one Consume.
@@ -61,13 +69,16 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
             return response;
         }
 
-        var reason = DenialReasons.Of(denied.Reason);
-        var (account, cost) = charges[denied.Index];
-        EnvoyLog.OverLimit(logger, request.Domain, reason, account!, cost);
+        return OverLimit(request, response, denied.Index, charges[denied.Index], DenialReasons.Of(denied.Reason));
+    }
+
+    private RateLimitResponse OverLimit(RateLimitRequest request, RateLimitResponse response, int index, (string? Account, long Cost) charge, string reason)
+    {
+        EnvoyLog.OverLimit(logger, request.Domain, reason, charge.Account!, charge.Cost);
         response.OverallCode = Code.OverLimit;
-        response.Statuses[denied.Index].Code = Code.OverLimit;
+        response.Statuses[index].Code = Code.OverLimit;
         response.ResponseHeadersToAdd.Add(new HeaderValue { Key = _options.ReasonHeader, Value = reason });
-        response.RawBody = Google.Protobuf.ByteString.CopyFromUtf8($"quota denied: {reason} (account '{account}', cost {cost})\n");
+        response.RawBody = Google.Protobuf.ByteString.CopyFromUtf8($"quota denied: {reason} (account '{charge.Account}', cost {charge.Cost})\n");
         return response;
     }
 

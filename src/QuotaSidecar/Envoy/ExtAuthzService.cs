@@ -4,6 +4,7 @@ using QuotaSidecar.Api.Envoy.Auth.V3;
 using QuotaSidecar.Api.Envoy.Config.Core.V3;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Engine;
+using QuotaSidecar.Grpc;
 using HttpCode = QuotaSidecar.Api.Envoy.Type.V3.StatusCode;
 using HttpStatus = QuotaSidecar.Api.Envoy.Type.V3.HttpStatus;
 using RpcCode = Google.Rpc.Code;
@@ -15,7 +16,7 @@ namespace QuotaSidecar.Envoy;
 /// charged up front (a Consume of its cost) to the account it names. Everything a request can get wrong is answered
 /// with a denial, not a gRPC error, so an ext_authz filter with <c>failure_mode_allow</c> cannot let it through.
 /// </summary>
-internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, ILogger<ExtAuthzService> logger) : Authorization.AuthorizationBase
+internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, AccountAllowList allowed, ILogger<ExtAuthzService> logger) : Authorization.AuthorizationBase
 {
     private static readonly Google.Rpc.Status Ok = new() { Code = (int)RpcCode.Ok };
 
@@ -39,6 +40,11 @@ internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, ILog
         catch (QuotaException e)
         {
             return Refuse(http, "", 0, HttpCode.BadRequest, RpcCode.InvalidArgument, DenialReasons.InvalidAccount, e.Message);
+        }
+
+        if (!allowed.Allows(account))
+        {
+            return Refuse(http, account, 0, HttpCode.Forbidden, RpcCode.PermissionDenied, DenialReasons.AccountNotAllowed, $"account '{account}' is not allowed on this sidecar (Quota:AllowedAccounts)");
         }
 
         if (!rules.TryCost(attributes, http, out var cost, out var costError))
