@@ -86,6 +86,36 @@ public sealed class QuotaServerInterceptorTests
         Assert.Equal("unknown_account", e.Trailers.GetValue("x-quota-denied-reason"));
     }
 
+    [Theory]
+    [InlineData("ok", 3, 97)]
+    [InlineData("fail", 1, 100)]
+    public async Task A_server_stream_is_committed_when_it_completes_and_released_when_it_fails(string mode, int pages, long spendable)
+    {
+        var account = await _app.Sidecar.NewAccountAsync(100);
+        var received = new List<string>();
+
+        var call = _app.Channel!.CreateCallInvoker().AsyncServerStreamingCall(
+            TestReportsBase.PagesMethod, null, new CallOptions(new Metadata { { "x-quota-account", account } }, DateTime.UtcNow.AddSeconds(15)), new StringValue { Value = mode });
+        var status = StatusCode.OK;
+        try
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                received.Add(call.ResponseStream.Current.Value);
+            }
+        }
+        catch (RpcException e)
+        {
+            status = e.StatusCode;
+        }
+
+        Assert.Equal(pages, received.Count);
+        Assert.Equal(mode == "ok" ? StatusCode.OK : StatusCode.DataLoss, status);
+        var balance = await _app.Sidecar.BalanceAsync(account);
+        Assert.Equal(spendable, balance.Spendable);
+        Assert.Equal(0, balance.Held);
+    }
+
     private async Task<StringValue> CallAsync(Method<StringValue, StringValue> method, string? account)
     {
         var headers = new Metadata();

@@ -26,4 +26,20 @@ public sealed class TestReports : TestReportsBase
         await context.GetHttpContext().GetQuotaHold()!.CommitAsync(3);
         return new StringValue { Value = "measured" };
     }
+
+    /// <summary>Streams three pages, or fails after the first when asked to: a streaming call is charged once, on completion.</summary>
+    [QuotaCost(3)]
+    public override async Task Pages(StringValue request, IServerStreamWriter<StringValue> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(responseStream);
+        for (var page = 1; page <= 3; page++)
+        {
+            if (page == 2 && request?.Value == "fail")
+            {
+                throw new RpcException(new Status(StatusCode.DataLoss, "the second page is lost"));
+            }
+
+            await responseStream.WriteAsync(new StringValue { Value = $"page {page}" });
+        }
+    }
 }

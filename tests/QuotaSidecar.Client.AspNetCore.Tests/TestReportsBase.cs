@@ -25,6 +25,8 @@ public abstract class TestReportsBase
 
     public static Method<StringValue, StringValue> MeasuredMethod { get; } = Unary(nameof(Measured));
 
+    public static Method<StringValue, StringValue> PagesMethod { get; } = new(MethodType.ServerStreaming, Service, nameof(Pages), Text, Text);
+
     public abstract Task<StringValue> Render(StringValue request, ServerCallContext context);
 
     public abstract Task<StringValue> Fail(StringValue request, ServerCallContext context);
@@ -35,6 +37,8 @@ public abstract class TestReportsBase
 
     public abstract Task<StringValue> Measured(StringValue request, ServerCallContext context);
 
+    public abstract Task Pages(StringValue request, IServerStreamWriter<StringValue> responseStream, ServerCallContext context);
+
     public static void BindService(ServiceBinderBase binder, TestReportsBase? service)
     {
         ArgumentNullException.ThrowIfNull(binder);
@@ -43,6 +47,7 @@ public abstract class TestReportsBase
         binder.AddMethod(FreeMethod, service is null ? null : service.Free);
         binder.AddMethod(PricedMethod, service is null ? null : service.Priced);
         binder.AddMethod(MeasuredMethod, service is null ? null : service.Measured);
+        binder.AddMethod(PagesMethod, service is null ? null : service.Pages);
     }
 
     private static Method<StringValue, StringValue> Unary(string name) => new(MethodType.Unary, Service, name, Text, Text);
