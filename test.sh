@@ -30,6 +30,9 @@ export QUOTA_TEST_REDIS_CLUSTER="127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103"
 # --- deployment checks: chart, manifests, Dockerfile; installs the helm the Deploy tests run --
 bash scripts/check-deploy.sh
 
+# --- authorization docs: Istio/Envoy examples against CRD schemas and the sidecar's defaults ---
+bash scripts/check-authz-docs.sh
+
 # --- the tests ------------------------------------------------------------------------------
 dotnet build QuotaSidecar.sln -c Release -warnaserror -nologo -v minimal
 # detailed: passing tests' output too (the randomized test's seed and operation count, the figures tests print)

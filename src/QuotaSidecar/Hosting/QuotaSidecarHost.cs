@@ -10,6 +10,7 @@ using QuotaSidecar.Configuration;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Ledger.Embedded;
+using QuotaSidecar.Envoy;
 using QuotaSidecar.Grpc;
 using QuotaSidecar.Health;
 using QuotaSidecar.Metrics;
@@ -74,6 +75,7 @@ public static class QuotaSidecarHost
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
         builder.WebHost.ConfigureKestrel((context, kestrel) => Listen(context.Configuration, kestrel));
+        builder.AddEnvoyApis();
         return builder;
     }
 
@@ -85,6 +87,7 @@ public static class QuotaSidecarHost
         app.UseRateLimiter();
         app.MapGrpcService<QuotaService>();
         app.MapGrpcService<QuotaAdminService>();
+        app.MapEnvoyApis();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
