@@ -41,7 +41,8 @@ set +e
 dotnet test QuotaSidecar.sln -c Release --no-build -nologo --logger "console;verbosity=detailed" "$@" 2>&1 | tee artifacts/test.log
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -E '^\s+Passed: [0-9]+' artifacts/test.log | awk '{s+=$2} END {print s+0}')
-failed=$(grep -E '^\s+Failed: [0-9]+' artifacts/test.log | awk '{s+=$2} END {print s+0}')
+# awk alone (no grep in a pipeline): with pipefail, a grep that finds no 'Failed:' line would end the script.
+passed=$(awk '/^[[:space:]]+Passed: [0-9]+/ {s+=$2} END {print s+0}' artifacts/test.log)
+failed=$(awk '/^[[:space:]]+Failed: [0-9]+/ {s+=$2} END {print s+0}' artifacts/test.log)
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"
