@@ -12,7 +12,7 @@ namespace QuotaSidecar.Tests.Redis;
 public sealed class ThreeSidecarDrainTests(ITestOutputHelper output)
 {
     private const string Token = "multi-sidecar-admin-token-0123";
-    private const long Credits = 20_000;
+    private const long Credits = 10_000;
 
     private static string RedisEndpoint =>
         Environment.GetEnvironmentVariable("QUOTA_TEST_REDIS") is { Length: > 0 } s ? s : "127.0.0.1:6391";
