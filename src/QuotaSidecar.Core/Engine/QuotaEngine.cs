@@ -347,7 +347,13 @@ public sealed partial class QuotaEngine : IAsyncDisposable
 
     private async ValueTask<ReserveResult> ReserveSlowAsync(string accountId, long amount, string? reservationId, long ttlTicks, CancellationToken cancellationToken)
     {
-        var (account, synced) = await LoadAsync(accountId, new SyncIntent(Need: amount), cancellationToken);
+        var (account, synced) = await LoadForReserveAsync(accountId, amount, cancellationToken);
+        if (account is null && synced && !_leases.StoreAvailable)
+        {
+            _metrics.Decision(Decision.Denied, DenyReason.StoreUnavailable);
+            return new ReserveResult(Decision.Denied, DenyReason.StoreUnavailable, reservationId ?? "", 0, default, 0, false, false);
+        }
+
         if (account is null)
         {
             _metrics.Decision(Decision.Denied, DenyReason.UnknownAccount);
@@ -366,7 +372,7 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             if (IsEvicted(account))
             {
                 // Forgotten by the idle eviction meanwhile: continue on the account's new local state.
-                (account, _) = await LoadAsync(accountId, new SyncIntent(Need: amount), cancellationToken);
+                (account, _) = await LoadForReserveAsync(accountId, amount, cancellationToken);
                 if (account is null)
                 {
                     _metrics.Decision(Decision.Denied, DenyReason.UnknownAccount);
@@ -423,6 +429,20 @@ public sealed partial class QuotaEngine : IAsyncDisposable
                     ? open
                     : DenyLocked(account, reservationId, amount, ttlTicks, DenyReason.StoreUnavailable);
             }
+        }
+    }
+
+    /// <summary>LoadAsync for the Reserve path: a store that cannot be reached is (null, true) with the store marked
+    /// unavailable, so the caller denies with STORE_UNAVAILABLE rather than UNKNOWN_ACCOUNT.</summary>
+    private async ValueTask<(LocalAccount? Account, bool Synced)> LoadForReserveAsync(string accountId, long amount, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await LoadAsync(accountId, new SyncIntent(Need: amount), cancellationToken);
+        }
+        catch (QuotaException e) when (e.Error == QuotaError.Unavailable && !_leases.StoreAvailable)
+        {
+            return (null, true);
         }
     }
 
@@ -579,13 +599,20 @@ public sealed partial class QuotaEngine : IAsyncDisposable
     /// exchange was made). Null when the store says it does not exist; unknown ids leave nothing behind.</summary>
     private async ValueTask<(LocalAccount? Account, bool Synced)> LoadAsync(string accountId, SyncIntent intent, CancellationToken cancellationToken)
     {
-        var account = _accounts.GetOrAdd(accountId, static id => new LocalAccount(id));
+        // Born "used now", so the idle eviction cannot forget it before its first exchange.
+        var account = _accounts.GetOrAdd(accountId, static (id, now) => new LocalAccount(id) { LastUseTicks = now }, _time.GetUtcNow().UtcTicks);
         if (account.Known)
         {
             return (account, false);
         }
 
         var outcome = await _leases.SyncAsync(account, intent, cancellationToken);
+        if (outcome == SyncOutcome.StoreUnavailable)
+        {
+            RemoveIfUnknown(account);
+            throw new QuotaException("the central store is unreachable and this sidecar has no state for the account yet; retry", new InvalidOperationException("store unavailable"));
+        }
+
         if (outcome == SyncOutcome.UnknownAccount || !account.Known)
         {
             RemoveIfUnknown(account);

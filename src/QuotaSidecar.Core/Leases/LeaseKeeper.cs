@@ -29,6 +29,16 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
 
     public long LowWatermark(LocalAccount account) => (long)(Target(account) * options.LowWatermark);
 
+    /// <summary>
+    /// Precision mode (DESIGN.md §4): once the pool this sidecar can see (central available plus its own lease) is
+    /// under a few lease targets, it keeps no idle credits and takes exactly what each request needs, so credits are
+    /// not stranded on idle sidecars at the end of a balance. Caller holds the gate.
+    /// </summary>
+    public bool Precise(LocalAccount account) =>
+        account.Known && account.CentralAvailable + account.Free < PrecisionPools * Target(account);
+
+    private const long PrecisionPools = 4;
+
     public async ValueTask<SyncOutcome> SyncAsync(LocalAccount account, SyncIntent intent, CancellationToken cancellationToken)
     {
         await account.SyncGate.WaitAsync(cancellationToken);
@@ -130,6 +140,10 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
             giveOverage = account.OverageFree;
             account.ReclaimRequested = false;
         }
+        else if (Precise(account) && intent.Need == 0)
+        {
+            give = account.Free; // near the end of the balance, hold nothing idle
+        }
         else if (account.Free > 2 * target)
         {
             give = account.Free - target;
@@ -142,7 +156,7 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
         if (!intent.ReturnAll && !account.IsSuspended)
         {
             var need = Math.Max(0, intent.Need - account.Free);
-            var topUp = intent.Refill || need > 0 ? Math.Max(0, target - account.Free) : 0;
+            var topUp = (intent.Refill || need > 0) && !Precise(account) ? Math.Max(0, target - account.Free) : 0;
             want = Math.Min(Validation.MaxAmount, Math.Max(need, topUp));
             overageWant = Math.Max(0, intent.OverageNeed - account.OverageFree);
             min = need > 0 ? need : Math.Min(want, 1);

@@ -210,12 +210,14 @@ public sealed partial class QuotaEngine
         }
 
         var target = _leases.Target(account);
-        var refill = account.Rate > 0 && account.Free < _leases.LowWatermark(account) && !account.IsSuspended;
+        var precise = _leases.Precise(account);
+        var refill = account.Rate > 0 && account.Free < _leases.LowWatermark(account) && !account.IsSuspended && !precise;
         // Renew on the heartbeat, and report before a lease runs out (it may be capped at a grant's expiry).
         var renew = (hasCredits || account.Held > 0)
             && (now - account.LastSyncTicks >= _options.LeaseRenewInterval.Ticks
                 || now >= account.LeaseExpiresTicks - (2 * _options.SettleInterval.Ticks));
         return account.Unreported > 0 || account.InFlight is not null || refill || renew || account.Free > 2 * target
+            || (precise && account.Free > 0)
             ? new SyncIntent(Refill: refill)
             : null;
     }
@@ -237,6 +239,14 @@ public sealed partial class QuotaEngine
     private async Task RefillAsync(LocalAccount account, CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref account.RefillQueued, 0);
+        lock (account.Gate)
+        {
+            if (_leases.Precise(account))
+            {
+                return; // precision mode takes exactly per request; a top-up would only strand credits
+            }
+        }
+
         try
         {
             await _leases.SyncAsync(account, new SyncIntent(Refill: true), cancellationToken);

@@ -10,10 +10,10 @@ public sealed class DrainTests(RedisFixture redis, ITestOutputHelper output) : I
     private const long Credits = 100_000;
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
 
-    // With the default MaxLease (1,000,000: leases sized by rate x 2 s, capped at 10% of central) the first denial came
-    // with 22% of the balance on the other sidecars' leases: their takes were always filled, so the store never asked
-    // them to give back (see README "Measured"). Capping each lease at a quarter of 1% bounds what 4 sidecars strand.
-    private const long MaxLease = Credits / 400;
+    // The default lease sizing. Before the engine's precision mode the first denial came with 22% of the balance on
+    // the other sidecars' leases (their takes were always filled, so nothing asked them to give back); now each
+    // sidecar holds nothing idle once the pool it sees is under four lease targets, and takes exactly per request.
+    private const long MaxLease = 1_000_000;
 
     [Fact]
     public async Task Four_sidecars_with_skewed_traffic_grant_exactly_the_balance_and_strand_under_one_percent()
