@@ -24,6 +24,12 @@ public sealed partial class Scrape
 
     public string Text { get; }
 
+    /// <summary>Several sidecars' scrapes as one (series kept side by side, so sums add them up).</summary>
+    public static Scrape Merge(IEnumerable<Scrape> scrapes) => new(string.Join('\n', scrapes.Select(s => s.Text)));
+
+    /// <summary>Names of every series, for the report.</summary>
+    public IEnumerable<string> Names => _series.Select(s => s.Name).Distinct();
+
     public static async Task<Scrape> ReadAsync(int httpPort) =>
         new(await Http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics")));
 
