@@ -51,7 +51,8 @@ public sealed class LatencySpikeTests(ITestOutputHelper output)
         Assert.True(during.Delta("quota_settle_batches_total") / during.Seconds < before.Delta("quota_settle_batches_total") / before.Seconds,
             "settle passes per second did not drop while Redis was slow");
         // ... the hot path does not: it never waits on Redis while the lease covers the call.
-        Assert.True(samples.Between(during.From, during.To).Percentile(99) < 100_000, "client p99 during the spike >= 100 ms");
+        // A call that waited on Redis would take at least one delayed round trip (2 x 200 ms).
+        Assert.True(samples.Between(during.From, during.To).Percentile(99) < 300_000, "client p99 during the spike >= 300 ms");
         Assert.True(during.HotPathQuantile(0.99) <= Math.Max(4 * before.HotPathQuantile(0.99), 1000), "server hot-path p99 rose with Redis latency");
         Assert.True(Fleet.Conserved(balance), "conservation broken: " + Fleet.Describe(balance));
         Assert.Equal(granted, balance.Consumed);

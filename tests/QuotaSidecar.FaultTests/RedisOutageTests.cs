@@ -81,8 +81,9 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         Assert.True(Fleet.Conserved(balance), "conservation broken: " + Fleet.Describe(balance));
         Assert.Equal(0, balance.Leased);
         Assert.Equal(granted, balance.Consumed);
-        // Leased accounts never wait on Redis: a call that did would take the whole outage (seconds).
-        Assert.True(samples.Between(during.From, during.To).Percentile(99) < 100_000, "client p99 during the fault >= 100 ms");
+        // Leased accounts never wait on Redis: a call that did would take the outage or the 2 s Redis timeout. (500 ms of
+        // headroom for a loaded CI machine, where the test's own client queues; the server-side check is the tight one.)
+        Assert.True(samples.Between(during.From, during.To).Percentile(99) < 500_000, "client p99 during the fault >= 500 ms");
         Assert.True(during.HotPathQuantile(0.99) <= Math.Max(4 * before.HotPathQuantile(0.99), 1000), $"server hot-path p99 during the fault {during.HotPathQuantile(0.99)} µs vs {before.HotPathQuantile(0.99)} µs before");
     }
 }
