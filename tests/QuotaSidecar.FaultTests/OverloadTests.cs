@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using QuotaSidecar.Api.V1;
+using QuotaSidecar.FaultTests.Harness;
+using QuotaSidecar.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace QuotaSidecar.FaultTests;
+
+/// <summary>
+/// Scenario 5: open-loop load at 10x the sustainable rate against one sidecar capped at 64 requests in flight. On a
+/// 2-vCPU machine the test's own client cannot offer 10x (it shares the CPUs), so latencies seen by the client include
+/// its own queueing; the checks are that excess calls are rejected (not queued until their deadline), rejections are
+/// no slower than grants, memory stays bounded and ordinary calls succeed right after.
+/// </summary>
+public sealed class OverloadTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Tenfold_overload_is_shed_fast_with_bounded_memory_and_the_sidecar_recovers()
+    {
+        await using var sidecar = await SidecarProcess.StartAsync(Fleet.Embedded(new Dictionary<string, string>
+        {
+            ["Quota__Limits__MaxConcurrentRequests"] = "64",
+            ["Quota__Seed__Accounts__0__AccountId"] = "overload",
+            ["Quota__Seed__Accounts__0__Credits"] = "1000000000000",
+        }));
+        using var channel = GrpcChannel.ForAddress(sidecar.TcpTarget, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+        var quota = new Quota.QuotaClient(channel);
+
+        // Sustainable rate: a short closed loop below the in-flight cap.
+        var closed = ConsumeLoad.Start(quota, "overload", workers: 16);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var closedSamples = await closed.StopAsync();
+        var warm = closedSamples.Where(s => s.StartedAt >= closedSamples[0].StartedAt + Stopwatch.Frequency).ToList();
+        var sustainable = warm.Count(s => s.Granted) / Stopwatch.GetElapsedTime(warm[0].StartedAt, warm[^1].StartedAt).TotalSeconds;
+        var rssBefore = Fleet.RssMb(sidecar.Pid);
+
+        // Open loop: calls started on a fixed schedule whatever the answers, 10x the sustainable rate for 4 s.
+        var target = 10 * sustainable;
+        var results = new ConcurrentBag<Sample>();
+        var calls = new List<Task>();
+        var rssDuring = new List<double>();
+        var fired = 0;
+        var started = Stopwatch.GetTimestamp();
+        var duration = TimeSpan.FromSeconds(3);
+        while (Stopwatch.GetElapsedTime(started) < duration)
+        {
+            var due = (int)(Stopwatch.GetElapsedTime(started).TotalSeconds * target);
+            for (; fired < due; fired++)
+            {
+                calls.Add(CallAsync(quota, results));
+            }
+
+            if (fired % 50 == 0)
+            {
+                rssDuring.Add(Fleet.RssMb(sidecar.Pid));
+            }
+
+            await Task.Delay(5);
+        }
+
+        var offered = fired / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var all = Task.WhenAll(calls);
+        Assert.True(await Task.WhenAny(all, Task.Delay(CallTimeout + TimeSpan.FromSeconds(30))) == all, "open-loop calls did not finish");
+        rssDuring.Add(Fleet.RssMb(sidecar.Pid));
+
+        // Recovery: ordinary calls succeed again at once.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var recovered = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            var reply = await quota.ConsumeAsync(new ConsumeRequest { AccountId = "overload", Amount = 1 }, deadline: DateTime.UtcNow.AddSeconds(5));
+            recovered += reply.Decision == Decision.Granted ? 1 : 0;
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var rssAfter = Fleet.RssMb(sidecar.Pid);
+        var list = results.ToList();
+        var ok = list.Where(s => s.Status == StatusCode.OK).ToList();
+        var shed = list.Where(s => s.Status is StatusCode.ResourceExhausted or StatusCode.Unavailable).ToList();
+        var timedOut = list.Count(s => s.Status == StatusCode.DeadlineExceeded);
+        var other = list.Count - ok.Count - shed.Count - timedOut;
+        var window = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sustainable (16 closed-loop callers): {sustainable:F0} calls/s, p99 {warm.Percentile(99):F0} µs"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"open loop: target {target:F0}/s, offered {offered:F0}/s for {duration.TotalSeconds} s ({fired} calls), MaxConcurrentRequests=64"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ok {ok.Count} (p50 {ok.Percentile(50):F0} µs, p99 {ok.Percentile(99):F0} µs), goodput {ok.Count / window:F0}/s"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  shed {shed.Count} (RESOURCE_EXHAUSTED {shed.Count(s => s.Status == StatusCode.ResourceExhausted)}, UNAVAILABLE {shed.Count(s => s.Status == StatusCode.Unavailable)}; p50 {shed.Percentile(50):F0} µs, p99 {shed.Percentile(99):F0} µs; timeout {CallTimeout.TotalMilliseconds} ms)"));
+        output.WriteLine($"  deadline exceeded {timedOut}, other errors {other}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RSS MB: before {rssBefore:F0}, during max {rssDuring.Max():F0}, after {rssAfter:F0}; recovery: {recovered}/200 granted"));
+
+        Assert.True(shed.Count > 0, "nothing was shed at 10x the sustainable rate");
+        Assert.True(shed.Percentile(99) < CallTimeout.TotalMicroseconds, $"rejections took until the deadline: p99 {shed.Percentile(99):F0} µs");
+        Assert.True(shed.Percentile(99) <= 1.5 * ok.Percentile(99), $"rejections (p99 {shed.Percentile(99):F0} µs) wait longer than grants (p99 {ok.Percentile(99):F0} µs): they are queued, not shed");
+        Assert.True(timedOut <= list.Count / 100, $"{timedOut} calls hit the deadline instead of being shed");
+        Assert.Equal(0, other);
+        Assert.True(rssDuring.Max() <= rssBefore + 256, $"RSS grew from {rssBefore:F0} to {rssDuring.Max():F0} MB");
+        Assert.Equal(200, recovered);
+    }
+
+    private static async Task CallAsync(Quota.QuotaClient quota, ConcurrentBag<Sample> results)
+    {
+        var started = Stopwatch.GetTimestamp();
+        StatusCode status;
+        var granted = false;
+        try
+        {
+            var reply = await quota.ConsumeAsync(new ConsumeRequest { AccountId = "overload", Amount = 1 }, deadline: DateTime.UtcNow + CallTimeout);
+            status = StatusCode.OK;
+            granted = reply.Decision == Decision.Granted;
+        }
+        catch (RpcException e)
+        {
+            status = e.StatusCode;
+        }
+
+        results.Add(new Sample(started, Stopwatch.GetElapsedTime(started).TotalMicroseconds, status, granted));
+    }
+}
