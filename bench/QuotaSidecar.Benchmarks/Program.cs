@@ -1,0 +1,36 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Running;
+
+// Engine micro-benchmarks. Arguments are BenchmarkDotNet's own (--filter, --job, --profiler, ...), plus:
+//   --dry       one invocation of every benchmark (BenchmarkDotNet's Dry job): the CI smoke run
+//   --profile   also record an EventPipe trace per benchmark (BenchmarkDotNet's EventPipe profiler, CPU sampling)
+// Without --filter every benchmark runs (never an interactive prompt, so CI cannot hang on stdin).
+var arguments = new List<string>();
+foreach (var arg in args)
+{
+    switch (arg)
+    {
+        case "--dry":
+            arguments.AddRange(["--job", "Dry"]);
+            break;
+        case "--profile":
+            arguments.AddRange(["--profiler", "EP"]);
+            break;
+        default:
+            arguments.Add(arg);
+            break;
+    }
+}
+
+if (!arguments.Exists(a => a is "--filter" or "-f" or "--list" or "--help" or "-h" or "--info"))
+{
+    arguments.AddRange(["--filter", "*"]);
+}
+
+// The default config keeps BenchmarkDotNet's validators, among them the one that refuses non-optimized builds.
+var config = DefaultConfig.Instance.AddDiagnoser(MemoryDiagnoser.Default);
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. arguments], config);
+
+// Non-zero when a benchmark failed to build or run, or a validator refused the run: CI sees crashes.
+return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.BuildResult.IsBuildSuccess || !r.Success)) ? 1 : 0;
