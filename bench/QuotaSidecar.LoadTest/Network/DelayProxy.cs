@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace QuotaSidecar.LoadTest.Network;
+
+/// <summary>
+/// A TCP forwarder on 127.0.0.1 that adds latency: every chunk read from either side is written to the other side
+/// <see cref="Delay"/> after it arrived, in order. Servers pointed at it see a "remote" Redis on the same machine.
+/// </summary>
+internal sealed class DelayProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly IPEndPoint _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _connections = [];
+    private readonly Task _accept;
+
+    private DelayProxy(IPEndPoint target, TimeSpan delay)
+    {
+        _target = target;
+        Delay = delay;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accept = AcceptLoopAsync();
+    }
+
+    public TimeSpan Delay { get; }
+
+    public int Port { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public static DelayProxy Start(int targetPort, TimeSpan delay) => new(new IPEndPoint(IPAddress.Loopback, targetPort), delay);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        Task[] connections;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+        }
+
+        try
+        {
+            await Task.WhenAll([_accept, .. connections]).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or TimeoutException or ObjectDisposedException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var connection = ServeAsync(client);
+            lock (_connections)
+            {
+                _connections.RemoveAll(t => t.IsCompleted);
+                _connections.Add(connection);
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var _ = client;
+        client.NoDelay = true;
+        try
+        {
+            await server.ConnectAsync(_target, _stop.Token);
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            var up = PumpAsync(client, server, done.Token);
+            var down = PumpAsync(server, client, done.Token);
+            await Task.WhenAny(up, down);
+            await done.CancelAsync();
+            await Task.WhenAll(up, down);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Reads chunks from <paramref name="from"/> and writes each to <paramref name="to"/> once its delay has passed.</summary>
+    private async Task PumpAsync(Socket from, Socket to, CancellationToken cancellationToken)
+    {
+        var queue = Channel.CreateUnbounded<(long Due, byte[] Data)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var writer = WriteDelayedAsync(queue.Reader, to, cancellationToken);
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var n = await from.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                var due = Stopwatch.GetTimestamp() + (long)(Delay.TotalSeconds * Stopwatch.Frequency);
+                queue.Writer.TryWrite((due, buffer.AsSpan(0, n).ToArray()));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+        }
+
+        await writer;
+    }
+
+    private static async Task WriteDelayedAsync(ChannelReader<(long Due, byte[] Data)> queue, Socket to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var (due, data) in queue.ReadAllAsync(cancellationToken))
+            {
+                var remaining = due - Stopwatch.GetTimestamp();
+                if (remaining > 0)
+                {
+                    // Timers tick in whole milliseconds: round up so a chunk is never early.
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency)), cancellationToken);
+                }
+
+                await to.SendAsync(data, SocketFlags.None, cancellationToken);
+            }
+
+            to.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace QuotaSidecar.LoadTest.Plan;
+
+internal enum WorkloadKind
+{
+    Ping,
+    ReserveCommit,
+    Consume,
+}
+
+internal static class WorkloadKinds
+{
+    public static string Name(this WorkloadKind kind) => kind switch
+    {
+        WorkloadKind.Ping => "ping",
+        WorkloadKind.ReserveCommit => "reserve+commit",
+        _ => "consume",
+    };
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using QuotaSidecar.LoadTest;
+using QuotaSidecar.LoadTest.Plan;
+using QuotaSidecar.LoadTest.Processes;
+using QuotaSidecar.LoadTest.Report;
+
+// The end-to-end comparison: floor (empty gRPC call) vs the sidecar vs the naive one-Redis-call-per-request design.
+//   (no mode)        the full run (~15-20 minutes)
+//   --quick          about 2 minutes: the targets' cases and a few more
+//   --smoke          a few seconds of load: every path once, no thresholds (CI)
+//   --sidecar PATH   the sidecar to run (default: src/QuotaSidecar/bin/Release/net10.0/QuotaSidecar.dll)
+//   --out DIR        where to write the .md and .json (default: bench/results)
+// Exit code: 0 when every run completed (targets missed are reported, not failed), 1 when a run or a server
+// failed, 2 for bad arguments, 130 when interrupted.
+var plan = RunPlan.Full();
+string? sidecar = null, output = null;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--quick":
+            plan = RunPlan.Quick();
+            break;
+        case "--smoke":
+            plan = RunPlan.Smoke();
+            break;
+        case "--full":
+            plan = RunPlan.Full();
+            break;
+        case "--sidecar" when i + 1 < args.Length:
+            sidecar = Path.GetFullPath(args[++i]);
+            break;
+        case "--out" when i + 1 < args.Length:
+            output = Path.GetFullPath(args[++i]);
+            break;
+        default:
+            Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: QuotaSidecar.LoadTest [--quick | --smoke | --full] [--sidecar PATH] [--out DIR]");
+            return 2;
+    }
+}
+
+// Children die with the tool, however it ends: normal exit, Ctrl-C / SIGTERM, or an unhandled exception.
+using var stop = new CancellationTokenSource(plan.Deadline);
+var interrupted = false;
+AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
+AppDomain.CurrentDomain.UnhandledException += (_, _) => ChildProcess.KillAll();
+Console.CancelKeyPress += (_, e) =>
+{
+    if (interrupted)
+    {
+        ChildProcess.KillAll(); // second Ctrl-C: stop now
+        return;
+    }
+
+    interrupted = true;
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+var paths = ToolPaths.Resolve(sidecar, output);
+var machine = MachineInfo.Read();
+var started = DateTimeOffset.UtcNow;
+var clock = Stopwatch.StartNew();
+using var progress = new ProgressLine();
+var runner = new Runner(plan, paths, progress);
+var failed = false;
+try
+{
+    await runner.RunAsync(stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    runner.Notes.Add(interrupted ? "INTERRUPTED: results are partial" : $"STOPPED at the {plan.Mode} deadline ({plan.Deadline}): results are partial");
+    failed = !interrupted;
+}
+catch (Exception e)
+{
+    runner.Notes.Add($"FAILED: {e}");
+    failed = true;
+}
+finally
+{
+    ChildProcess.KillAll();
+    try
+    {
+        Directory.Delete(paths.RunDirectory, recursive: true);
+    }
+    catch (IOException)
+    {
+    }
+}
+
+progress.Dispose();
+failed |= runner.Notes.Exists(n => n.StartsWith("FAILED", StringComparison.Ordinal)) || runner.Results.Exists(r => r.Errors > 0);
+var (markdown, mdPath, jsonPath) = ReportWriter.Write(plan.Mode, started, clock.Elapsed, machine, MachineInfo.LoadAverageNow(), runner.Results, runner.Notes, paths.ResultsDirectory);
+Console.WriteLine(markdown);
+Console.WriteLine($"Written: {mdPath}");
+Console.WriteLine($"         {jsonPath}");
+return interrupted ? 130 : failed ? 1 : 0;
