@@ -1,0 +1,129 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using QuotaSidecar.Core;
+
+namespace QuotaSidecar.Configuration;
+
+/// <summary>Checks <see cref="QuotaOptions"/> at start; every failure names the setting and says what to fix.</summary>
+internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
+{
+    public ValidateOptionsResult Validate(string? name, QuotaOptions options)
+    {
+        var errors = new List<string>();
+        if (!IPAddress.TryParse(options.Grpc.Host, out _))
+        {
+            errors.Add($"Quota:Grpc:Host must be an IP address such as 127.0.0.1 (got '{options.Grpc.Host}')");
+        }
+
+        if (options.Grpc.Port is < 0 or > 65535)
+        {
+            errors.Add($"Quota:Grpc:Port must be 0-65535, 0 to listen on the Unix socket only (got {options.Grpc.Port})");
+        }
+
+        if (options.Grpc.Port == 0 && string.IsNullOrWhiteSpace(options.Grpc.UnixSocket))
+        {
+            errors.Add("Quota:Grpc:Port is 0 and Quota:Grpc:UnixSocket is unset: the Quota API would listen nowhere");
+        }
+
+        if (options.Grpc.UnixSocket is { Length: > 0 } socket && (!Path.IsPathRooted(socket) || socket.Length > 100))
+        {
+            errors.Add($"Quota:Grpc:UnixSocket must be an absolute path of at most 100 characters (got '{socket}')");
+        }
+
+        if (options.Grpc.MaxReceiveMessageSize is < 1024 or > 16 * 1024 * 1024)
+        {
+            errors.Add($"Quota:Grpc:MaxReceiveMessageSize must be 1 KiB-16 MiB (got {options.Grpc.MaxReceiveMessageSize})");
+        }
+
+        if (!IPAddress.TryParse(options.Http.Host, out _))
+        {
+            errors.Add($"Quota:Http:Host must be an IP address such as 127.0.0.1 or 0.0.0.0 (got '{options.Http.Host}')");
+        }
+
+        if (options.Http.Port is < 1 or > 65535)
+        {
+            errors.Add($"Quota:Http:Port must be 1-65535 (got {options.Http.Port})");
+        }
+
+        if (options.Http.Port == options.Grpc.Port)
+        {
+            errors.Add($"Quota:Http:Port and Quota:Grpc:Port must differ (both {options.Http.Port})");
+        }
+
+        if (options.Admin.Token is { } token && token.Length is > 0 and < 16)
+        {
+            errors.Add($"Quota:Admin:Token must be at least 16 characters (got {token.Length}); leave it unset to disable the admin API");
+        }
+
+        if (!Enum.IsDefined(options.Store))
+        {
+            errors.Add($"Quota:Store must be Embedded or Redis (got '{options.Store}')");
+        }
+
+        if (options.Store == StoreKind.Redis && string.IsNullOrWhiteSpace(options.Redis.ConnectionString))
+        {
+            errors.Add("Quota:Store is Redis but Quota:Redis:ConnectionString is unset (e.g. 'redis:6379,password=...')");
+        }
+
+        if (options.Redis.MaxLedgerEntries < 1)
+        {
+            errors.Add($"Quota:Redis:MaxLedgerEntries must be >= 1 (got {options.Redis.MaxLedgerEntries})");
+        }
+
+        Range(errors, "Quota:Settle:Interval", options.Settle.Interval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
+        Range(errors, "Quota:Holds:DefaultTtl", options.Holds.DefaultTtl, TimeSpan.FromMilliseconds(1), options.Holds.MaxTtl);
+        Range(errors, "Quota:Holds:MaxTtl", options.Holds.MaxTtl, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
+        Range(errors, "Quota:Leases:Ttl", options.Leases.Ttl, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        Range(errors, "Quota:Leases:RefillHorizon", options.Leases.RefillHorizon, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
+        Range(errors, "Quota:Leases:IdleReturnAfter", options.Leases.IdleReturnAfter, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
+        Range(errors, "Quota:Shutdown:GracePeriod", options.Shutdown.GracePeriod, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
+        if (options.Leases.Ttl <= options.Settle.Interval * 4)
+        {
+            errors.Add($"Quota:Leases:Ttl ({options.Leases.Ttl}) must be more than 4 settle intervals ({options.Settle.Interval}) so leases are renewed in time");
+        }
+
+        if (options.Leases.Min < 1 || options.Leases.Max < options.Leases.Min)
+        {
+            errors.Add($"Quota:Leases:Min must be >= 1 and Quota:Leases:Max >= Min (got {options.Leases.Min} and {options.Leases.Max})");
+        }
+
+        if (options.Leases.MaxShare is <= 0 or > 1)
+        {
+            errors.Add($"Quota:Leases:MaxShare must be in (0, 1] (got {options.Leases.MaxShare})");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.InstanceName) || options.InstanceName.Length > 100)
+        {
+            errors.Add($"Quota:InstanceName must be 1-100 characters (got '{options.InstanceName}')");
+        }
+
+        if (options.FailOpenAllowance is < 0 or > Validation.MaxAmount)
+        {
+            errors.Add($"Quota:FailOpenAllowance must be between 0 and {Validation.MaxAmount} (got {options.FailOpenAllowance})");
+        }
+
+        for (var i = 0; i < options.Seed.Accounts.Count; i++)
+        {
+            var seed = options.Seed.Accounts[i];
+            try
+            {
+                Validation.AccountId(seed.AccountId, $"Quota:Seed:Accounts:{i}:AccountId");
+                Validation.NonNegativeAmount(seed.Credits, $"Quota:Seed:Accounts:{i}:Credits");
+            }
+            catch (QuotaException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Range(List<string> errors, string name, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{name} must be between {min} and {max} (got {value}); write it as hh:mm:ss(.fff)");
+        }
+    }
+}

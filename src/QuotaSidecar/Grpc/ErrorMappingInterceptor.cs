@@ -1,0 +1,32 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using QuotaSidecar.Core;
+
+namespace QuotaSidecar.Grpc;
+
+/// <summary>Turns the engine's and ledgers' <see cref="QuotaException"/> into the gRPC status the contract names.</summary>
+internal sealed class ErrorMappingInterceptor : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (QuotaException e)
+        {
+            throw new RpcException(new Status(Map(e.Error), e.Message));
+        }
+    }
+
+    public static StatusCode Map(QuotaError error) => error switch
+    {
+        QuotaError.InvalidArgument => StatusCode.InvalidArgument,
+        QuotaError.NotFound => StatusCode.NotFound,
+        QuotaError.FailedPrecondition => StatusCode.FailedPrecondition,
+        QuotaError.AlreadyExists => StatusCode.AlreadyExists,
+        QuotaError.Unavailable => StatusCode.Unavailable,
+        _ => StatusCode.Unknown,
+    };
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace QuotaSidecar.Hosting;
+
+internal static partial class HostLog
+{
+    [LoggerMessage(100, LogLevel.Information, "QuotaSidecar {Instance} serving quota.v1.Quota{Admin} on {Endpoints}; metrics and health on http://{HttpHost}:{HttpPort}; store {Store}")]
+    public static partial void Serving(ILogger logger, string instance, string admin, string endpoints, string httpHost, int httpPort, string store);
+
+    [LoggerMessage(101, LogLevel.Warning, "The Quota API is bound to {Host}, not loopback: any host that reaches it can spend credits. Bind 127.0.0.1 or a Unix socket unless that is intended.")]
+    public static partial void NotLoopback(ILogger logger, string host);
+
+    [LoggerMessage(102, LogLevel.Information, "Seeded account {AccountId} ({Credits} credits)")]
+    public static partial void Seeded(ILogger logger, string accountId, long credits);
+
+    [LoggerMessage(103, LogLevel.Information, "Removed stale Unix socket {Path}")]
+    public static partial void RemovedStaleSocket(ILogger logger, string path);
+
+    [LoggerMessage(104, LogLevel.Information, "Shutting down: settling usage and returning leases (grace {Grace})")]
+    public static partial void ShuttingDown(ILogger logger, TimeSpan grace);
+
+    [LoggerMessage(105, LogLevel.Warning, "Admin API disabled: set Quota__Admin__Token to enable it")]
+    public static partial void AdminDisabled(ILogger logger);
+}

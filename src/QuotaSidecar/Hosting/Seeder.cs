@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+using QuotaSidecar.Configuration;
+using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Grants;
+using QuotaSidecar.Core.Ledger;
+
+namespace QuotaSidecar.Hosting;
+
+/// <summary>Creates the configured seed accounts at start. Idempotent: the seed grant id is fixed per account.</summary>
+internal sealed class Seeder(ICentralLedger ledger, IOptions<QuotaOptions> options, ILogger<Seeder> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var seed in options.Value.Seed.Accounts)
+        {
+            var existing = await ledger.GetAccountAsync(seed.AccountId, cancellationToken);
+            if (existing is null)
+            {
+                await ledger.UpsertAccountAsync(
+                    new AccountPolicy(seed.AccountId, AccountStatus.Active, seed.OverageMode, seed.OverageLimit, seed.LowBalanceThreshold, seed.Unit),
+                    cancellationToken);
+            }
+
+            if (seed.Credits > 0)
+            {
+                await ledger.GrantAsync(new GrantSpec(seed.AccountId, $"seed-{seed.AccountId}", seed.Credits), cancellationToken);
+            }
+
+            HostLog.Seeded(logger, seed.AccountId, seed.Credits);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

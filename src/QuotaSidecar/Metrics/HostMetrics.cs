@@ -1,0 +1,28 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using QuotaSidecar.Core.Engine;
+
+namespace QuotaSidecar.Metrics;
+
+/// <summary>The host's own instruments: server-side hot-path handler latency in microseconds.</summary>
+internal sealed class HostMetrics
+{
+    public static readonly KeyValuePair<string, object?> Reserve = new("method", "Reserve");
+    public static readonly KeyValuePair<string, object?> Commit = new("method", "Commit");
+    public static readonly KeyValuePair<string, object?> Release = new("method", "Release");
+    public static readonly KeyValuePair<string, object?> Consume = new("method", "Consume");
+
+    private readonly Histogram<double> _hotPath;
+
+    public HostMetrics(EngineMetrics engineMetrics)
+    {
+        _hotPath = engineMetrics.Meter.CreateHistogram<double>(
+            "quota.hot_path.duration",
+            "us",
+            "Server-side handler time of Reserve, Commit, Release and Consume, in microseconds.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 20, 30, 50, 100, 250, 500, 1_000, 5_000, 25_000, 100_000] });
+    }
+
+    public void HotPath(KeyValuePair<string, object?> method, long startedTimestamp) =>
+        _hotPath.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalMicroseconds, method);
+}
