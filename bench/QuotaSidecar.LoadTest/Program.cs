@@ -10,22 +10,30 @@ using QuotaSidecar.LoadTest.Report;
 //   --smoke          a few seconds of load: every path once, no thresholds (CI)
 //   --sidecar PATH   the sidecar to run (default: src/QuotaSidecar/bin/Release/net10.0/QuotaSidecar.dll)
 //   --out DIR        where to write the .md and .json (default: bench/results)
+//   --redis-delay-ms X  delay the proxy adds to each chunk, each direction (default 1; a round trip gains 2X + ~0.3 ms)
+//   --proxy-check    only measure what the delay proxy adds to a Redis PING round trip
 // Exit code: 0 when every run completed (targets missed are reported, not failed), 1 when a run or a server
 // failed, 2 for bad arguments, 130 when interrupted.
-var plan = RunPlan.Full();
+string mode = "full";
 string? sidecar = null, output = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
+        case "--redis-delay-ms" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var delay) && delay is > 0 and <= 100:
+            RunPlan.DelayMs = delay;
+            i++;
+            break;
         case "--quick":
-            plan = RunPlan.Quick();
+            mode = "quick";
             break;
         case "--smoke":
-            plan = RunPlan.Smoke();
+            mode = "smoke";
             break;
+        case "--proxy-check":
+            return await ProxyCheck.RunAsync();
         case "--full":
-            plan = RunPlan.Full();
+            mode = "full";
             break;
         case "--sidecar" when i + 1 < args.Length:
             sidecar = Path.GetFullPath(args[++i]);
@@ -34,10 +42,12 @@ for (var i = 0; i < args.Length; i++)
             output = Path.GetFullPath(args[++i]);
             break;
         default:
-            Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: QuotaSidecar.LoadTest [--quick | --smoke | --full] [--sidecar PATH] [--out DIR]");
+            Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: QuotaSidecar.LoadTest [--quick | --smoke | --full] [--sidecar PATH] [--out DIR] [--redis-delay-ms X] | --proxy-check");
             return 2;
     }
 }
+
+var plan = mode switch { "quick" => RunPlan.Quick(), "smoke" => RunPlan.Smoke(), _ => RunPlan.Full() };
 
 // Children die with the tool, however it ends: normal exit, Ctrl-C / SIGTERM, or an unhandled exception.
 using var stop = new CancellationTokenSource(plan.Deadline);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace QuotaSidecar.LoadTest.Network;
 
@@ -16,6 +15,7 @@ internal sealed class DelayProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private readonly Task _accept;
+    private readonly DelayLine _line = new("redis-delay-proxy");
 
     private DelayProxy(IPEndPoint target, TimeSpan delay)
     {
@@ -53,6 +53,7 @@ internal sealed class DelayProxy : IAsyncDisposable
         {
         }
 
+        _line.Dispose();
         _stop.Dispose();
     }
 
@@ -87,23 +88,20 @@ internal sealed class DelayProxy : IAsyncDisposable
         try
         {
             await server.ConnectAsync(_target, _stop.Token);
-            using var done = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            var up = PumpAsync(client, server, done.Token);
-            var down = PumpAsync(server, client, done.Token);
-            await Task.WhenAny(up, down);
-            await done.CancelAsync();
-            await Task.WhenAll(up, down);
+            // Each direction ends at its source's end of stream (passed on, delayed, as a half close); the sockets
+            // are closed once both have ended and the last delayed chunk has gone.
+            await Task.WhenAll(PumpAsync(client, server, _stop.Token), PumpAsync(server, client, _stop.Token));
+            await Task.Delay(Delay + TimeSpan.FromMilliseconds(50), _stop.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {
         }
     }
 
-    /// <summary>Reads chunks from <paramref name="from"/> and writes each to <paramref name="to"/> once its delay has passed.</summary>
+    /// <summary>Reads chunks from <paramref name="from"/> and hands each to the delay line, due <see cref="Delay"/> later.</summary>
     private async Task PumpAsync(Socket from, Socket to, CancellationToken cancellationToken)
     {
-        var queue = Channel.CreateUnbounded<(long Due, byte[] Data)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var writer = WriteDelayedAsync(queue.Reader, to, cancellationToken);
+        var delay = (long)(Delay.TotalSeconds * Stopwatch.Frequency);
         var buffer = new byte[64 * 1024];
         try
         {
@@ -115,41 +113,13 @@ internal sealed class DelayProxy : IAsyncDisposable
                     break;
                 }
 
-                var due = Stopwatch.GetTimestamp() + (long)(Delay.TotalSeconds * Stopwatch.Frequency);
-                queue.Writer.TryWrite((due, buffer.AsSpan(0, n).ToArray()));
+                _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, buffer.AsSpan(0, n).ToArray());
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
         }
-        finally
-        {
-            queue.Writer.TryComplete();
-        }
 
-        await writer;
-    }
-
-    private static async Task WriteDelayedAsync(ChannelReader<(long Due, byte[] Data)> queue, Socket to, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var (due, data) in queue.ReadAllAsync(cancellationToken))
-            {
-                var remaining = due - Stopwatch.GetTimestamp();
-                if (remaining > 0)
-                {
-                    // Timers tick in whole milliseconds: round up so a chunk is never early.
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency)), cancellationToken);
-                }
-
-                await to.SendAsync(data, SocketFlags.None, cancellationToken);
-            }
-
-            to.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
+        _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, null);
     }
 }

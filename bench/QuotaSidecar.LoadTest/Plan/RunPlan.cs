@@ -5,7 +5,8 @@ namespace QuotaSidecar.LoadTest.Plan;
 /// <summary>What each mode measures and for how long. Every run is bounded in time and in operations.</summary>
 internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, long MaxOperations, TimeSpan Deadline, IReadOnlyList<RunGroup> Groups)
 {
-    private const double DelayMs = 1.0;
+    /// <summary>Delay the proxy adds to each chunk, each direction, in the delayed group (--redis-delay-ms).</summary>
+    public static double DelayMs { get; set; } = 1.0;
 
     /// <summary>A few seconds of load: every server, workload, transport and loop once, briefly. No thresholds.</summary>
     public static RunPlan Smoke()

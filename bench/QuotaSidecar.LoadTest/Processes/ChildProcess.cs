@@ -103,6 +103,11 @@ internal sealed class ChildProcess : IDisposable
     {
         try
         {
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(2000); // lets the last output lines reach the log
+            }
+
             using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using var reader = new StreamReader(stream);
             var all = reader.ReadToEnd().Split('\n');

@@ -48,7 +48,7 @@ internal sealed class BaselineServer : IServerUnderTest
         try
         {
             await Wait.UntilAsync(
-                async () => !process.HasExited && await floor.PingAsync(new PingRequest(), deadline: DateTime.UtcNow.AddSeconds(2)) is not null,
+                async () => Alive(process, name) && await floor.PingAsync(new PingRequest(), deadline: DateTime.UtcNow.AddSeconds(2)) is not null,
                 TimeSpan.FromSeconds(30),
                 () => $"{name} did not answer on 127.0.0.1:{port} within 30 s:\n{process.Tail()}",
                 cancellationToken);
@@ -89,4 +89,9 @@ internal sealed class BaselineServer : IServerUnderTest
         public async Task<IntervalReply> IntervalAsync(CancellationToken cancellationToken) =>
             await _client.IntervalAsync(new IntervalRequest(), cancellationToken: cancellationToken);
     }
+
+    /// <summary>True while the process runs; once it has exited, waiting longer is pointless: fail with its log.</summary>
+    private static bool Alive(ChildProcess process, string name) => !process.HasExited
+        ? true
+        : throw new InvalidOperationException($"{name} exited during start-up:\n{process.Tail()}");
 }

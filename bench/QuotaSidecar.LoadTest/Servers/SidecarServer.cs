@@ -71,7 +71,7 @@ internal sealed class SidecarServer : IServerUnderTest
         try
         {
             await Wait.UntilAsync(
-                async () => !process.HasExited && (await Http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/readyz"), cancellationToken)).IsSuccessStatusCode,
+                async () => Alive(process, name) && (await Http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/readyz"), cancellationToken)).IsSuccessStatusCode,
                 TimeSpan.FromSeconds(60),
                 () => $"{name} was not ready (GET /readyz on 127.0.0.1:{httpPort}) within 60 s:\n{process.Tail()}",
                 cancellationToken);
@@ -128,4 +128,9 @@ internal sealed class SidecarServer : IServerUnderTest
             new GrantCreditsRequest { AccountId = Account, GrantId = "load-grant", Amount = 1_000_000_000_000L, Category = GrantCategory.Paid },
             headers, cancellationToken: cancellationToken);
     }
+
+    /// <summary>True while the process runs; once it has exited, waiting longer is pointless: fail with its log.</summary>
+    private static bool Alive(ChildProcess process, string name) => !process.HasExited
+        ? true
+        : throw new InvalidOperationException($"{name} exited during start-up:\n{process.Tail()}");
 }
