@@ -74,25 +74,37 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
                 }
             }
 
-            foreach (var spec in group.Runs)
+            var runs = group.Runs.Where(r => servers.ContainsKey(r.Server)).Select(r => new RunState(r)).ToList();
+            index += group.Runs.Count - runs.Count;
+            for (var round = 0; round < plan.Rounds; round++)
             {
-                index++;
-                cancellationToken.ThrowIfCancellationRequested();
-                if (!servers.TryGetValue(spec.Server, out var server))
+                for (var i = 0; i < runs.Count; i++)
                 {
-                    continue;
-                }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var run = runs[i];
+                    if (run.Failed)
+                    {
+                        continue;
+                    }
 
-                var label = $"[{index}/{total}] {spec.Describe(group.RedisDelayMs)}";
-                try
-                {
-                    Results.Add(await MeasureAsync(spec, server, group.RedisDelayMs, label, cancellationToken));
+                    var label = $"[{index + i + 1}/{total}] {run.Spec.Describe(group.RedisDelayMs)}" + (plan.Rounds > 1 ? $" ({round + 1}/{plan.Rounds})" : "");
+                    try
+                    {
+                        await MeasureSliceAsync(run, servers[run.Spec.Server], round, label, cancellationToken);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        run.Failed = true;
+                        Notes.Add($"FAILED: {run.Spec.Describe(group.RedisDelayMs)}: {e.GetType().Name}: {e.Message}");
+                        progress.Note($"{label} failed: {e.Message}");
+                    }
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    Notes.Add($"FAILED: {spec.Describe(group.RedisDelayMs)}: {e.GetType().Name}: {e.Message}");
-                    progress.Note($"{label} failed: {e.Message}");
-                }
+            }
+
+            index += runs.Count;
+            foreach (var run in runs.Where(r => !r.Failed))
+            {
+                Results.Add(run.Result(group.RedisDelayMs));
             }
 
             foreach (var (kind, server) in servers)
@@ -158,8 +170,11 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         }
     }
 
-    private async Task<RunResult> MeasureAsync(RunSpec spec, IServerUnderTest server, double delayMs, string label, CancellationToken cancellationToken)
+    /// <summary>One slice of a run: a warm-up (the full one before the first slice), then the measured part between
+    /// two reads of the server's counters, added to the run's totals.</summary>
+    private async Task MeasureSliceAsync(RunState run, IServerUnderTest server, int round, string label, CancellationToken cancellationToken)
     {
+        var spec = run.Spec;
         var channel = server.Channel(spec.Transport);
         var workload = spec.Workload switch
         {
@@ -168,55 +183,24 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
             _ => Workload.Consume(channel, server.Account!),
         };
 
+        var warmupTime = round == 0 ? plan.Warmup : plan.Rewarm;
         var warmup = new RunRecorder();
-        progress.Track(label + " (warm-up)", warmup, plan.Warmup);
-        await LoopAsync(spec, workload, plan.Warmup, warmup, cancellationToken);
+        progress.Track(label + " (warm-up)", warmup, warmupTime);
+        await LoopAsync(spec, workload, warmupTime, warmup, cancellationToken);
 
-        var recorder = new RunRecorder();
         await server.BeginAsync(cancellationToken);
-        progress.Track(label, recorder, plan.Duration);
-        await LoopAsync(spec, workload, plan.Duration, recorder, cancellationToken);
-        var interval = await server.EndAsync(cancellationToken);
-        var rss = server.RssMiB();
-        if (recorder.FirstError is { } error)
+        progress.Track(label, run.Recorder, plan.Slice);
+        var errorsBefore = run.Recorder.Errors;
+        await LoopAsync(spec, workload, plan.Slice, run.Recorder, cancellationToken);
+        run.Add(await server.EndAsync(cancellationToken), server.RssMiB());
+        if (run.Recorder.Errors > errorsBefore)
         {
-            progress.Note($"{label}: {recorder.Errors} errors, first: {error}");
+            progress.Note($"{label}: {run.Recorder.Errors - errorsBefore} errors, first: {run.Recorder.FirstError}");
         }
-
-        // Reserve (or Consume) requests: half of a Reserve+Commit run's requests.
-        var reserves = spec.Workload == WorkloadKind.ReserveCommit ? (recorder.Requests + 1) / 2 : recorder.Requests;
-        return new RunResult
-        {
-            Server = spec.Server.Name(),
-            Workload = workload.Name,
-            Transport = spec.Transport.ToString().ToLowerInvariant(),
-            Loop = spec.Rate is null ? "closed" : "open",
-            Concurrency = spec.Concurrency,
-            RateOpsPerSecond = spec.Rate,
-            RedisDelayMs = delayMs,
-            DurationSeconds = recorder.Elapsed.TotalSeconds,
-            Requests = recorder.Requests,
-            Errors = recorder.Errors,
-            Denied = recorder.Denied,
-            FirstError = recorder.FirstError,
-            ThroughputRps = recorder.Requests / Math.Max(1e-9, recorder.Elapsed.TotalSeconds),
-            P50Us = RunRecorder.Microseconds(recorder.Latency, 50),
-            P90Us = RunRecorder.Microseconds(recorder.Latency, 90),
-            P99Us = RunRecorder.Microseconds(recorder.Latency, 99),
-            P999Us = RunRecorder.Microseconds(recorder.Latency, 99.9),
-            MaxUs = RunRecorder.Microseconds(recorder.Latency, 100),
-            ServiceP50Us = spec.Rate is null ? null : RunRecorder.Microseconds(recorder.Service, 50),
-            ServiceP99Us = spec.Rate is null ? null : RunRecorder.Microseconds(recorder.Service, 99),
-            HandlerP50Us = interval.HandlerP50Us,
-            HandlerP99Us = interval.HandlerP99Us,
-            RedisCallsPer1000 = interval.RedisCalls is { } calls && recorder.Requests > 0 ? calls * 1000.0 / recorder.Requests : null,
-            RedisCallsPer1000Reserves = interval.RedisCalls is { } c && reserves > 0 ? c * 1000.0 / reserves : null,
-            ServerRssMiB = rss,
-        };
     }
 
     private Task<RunRecorder> LoopAsync(RunSpec spec, Workload workload, TimeSpan duration, RunRecorder recorder, CancellationToken cancellationToken) =>
         spec.Rate is { } rate
-            ? LoadLoops.OpenAsync(workload, rate, duration, plan.MaxOperations, maxInFlight: 4096, recorder, cancellationToken)
-            : LoadLoops.ClosedAsync(workload, spec.Concurrency, duration, plan.MaxOperations, recorder, cancellationToken);
+            ? LoadLoops.OpenAsync(workload, rate, duration, plan.MaxOperations / plan.Rounds, maxInFlight: 4096, recorder, cancellationToken)
+            : LoadLoops.ClosedAsync(workload, spec.Concurrency, duration, plan.MaxOperations / plan.Rounds, recorder, cancellationToken);
 }

@@ -28,17 +28,18 @@ internal sealed class HandlerStats
 
     public void RedisCall() => Interlocked.Increment(ref _redisCalls);
 
-    /// <summary>What was recorded since the previous call.</summary>
-    public (long Count, double P50Us, double P99Us, long RedisCalls) Interval()
+    /// <summary>What was recorded since the previous call: (upper bound µs, count) ascending, and Redis calls.</summary>
+    public (List<(double UpperUs, long Count)> Handler, long RedisCalls) Interval()
     {
         var histogram = _handler.GetIntervalHistogram();
         var calls = Interlocked.Exchange(ref _redisCalls, 0);
-        if (histogram.TotalCount == 0)
+        var buckets = new List<(double, long)>();
+        foreach (var value in histogram.RecordedValues())
         {
-            return (0, 0, 0, calls);
+            // Values are in ticks (100 ns).
+            buckets.Add((histogram.HighestEquivalentValue(value.ValueIteratedTo) / 10.0, value.CountAtValueIteratedTo));
         }
 
-        // Values are in ticks (100 ns).
-        return (histogram.TotalCount, histogram.GetValueAtPercentile(50) / 10.0, histogram.GetValueAtPercentile(99) / 10.0, calls);
+        return (buckets, calls);
     }
 }

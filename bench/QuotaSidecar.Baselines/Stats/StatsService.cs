@@ -8,7 +8,14 @@ internal sealed class StatsService(HandlerStats stats) : V1.Stats.StatsBase
 {
     public override Task<IntervalReply> Interval(IntervalRequest request, ServerCallContext context)
     {
-        var (count, p50, p99, redisCalls) = stats.Interval();
-        return Task.FromResult(new IntervalReply { HandlerCount = count, HandlerP50Us = p50, HandlerP99Us = p99, RedisCalls = redisCalls });
+        var (handler, redisCalls) = stats.Interval();
+        var reply = new IntervalReply { RedisCalls = redisCalls };
+        foreach (var (upper, count) in handler)
+        {
+            reply.HandlerUpperUs.Add(upper);
+            reply.HandlerCount.Add(count);
+        }
+
+        return Task.FromResult(reply);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using QuotaSidecar.LoadTest.Network;
 
 namespace QuotaSidecar.LoadTest.Load;
 
@@ -32,24 +33,25 @@ internal static class LoadLoops
         }
 
         await Task.WhenAll(callers).WaitAsync(duration + Drain, CancellationToken.None);
-        recorder.Elapsed = Stopwatch.GetElapsedTime(started);
+        recorder.AddElapsed(Stopwatch.GetElapsedTime(started));
         return recorder;
     }
 
     /// <summary>
     /// Open loop: operations start on a fixed schedule of <paramref name="rate"/> per second whatever the server does;
-    /// each one's latency counts from its scheduled time. At most <paramref name="maxInFlight"/> are outstanding (past
-    /// that the schedule slips, and the slip is charged to latency, as it would be to a real caller).
+    /// each one's latency counts from its scheduled time. A dedicated thread sends each at its time (sleeping with
+    /// <see cref="PreciseSleep"/>, since .NET timers are ~4 ms coarse here). At most <paramref name="maxInFlight"/>
+    /// are outstanding: past that the schedule slips, and the slip is charged to latency, as it would be to a caller.
     /// </summary>
     public static async Task<RunRecorder> OpenAsync(Workload workload, double rate, TimeSpan duration, long maxOperations, int maxInFlight, RunRecorder recorder, CancellationToken cancellationToken)
     {
         var total = Math.Min(maxOperations, (long)(rate * duration.TotalSeconds));
         var period = Stopwatch.Frequency / rate;
-        var started = Stopwatch.GetTimestamp();
-        long issued = 0;
         var inFlight = 0;
-        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var dispatching = 1;
+        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var dispatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = Stopwatch.GetTimestamp();
 
         void Finished()
         {
@@ -71,30 +73,39 @@ internal static class LoadLoops
             }
         }
 
-        while (issued < total && !cancellationToken.IsCancellationRequested)
+        var dispatcher = new Thread(() =>
         {
-            var due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - started) / period) + 1);
-            while (issued < due && Volatile.Read(ref inFlight) < maxInFlight)
+            try
             {
-                var intended = started + (long)(issued * period);
-                Interlocked.Increment(ref inFlight);
-                _ = OneAsync(intended);
-                issued++;
+                for (long i = 0; i < total && !cancellationToken.IsCancellationRequested; i++)
+                {
+                    var intended = started + (long)(i * period);
+                    PreciseSleep.Until(intended);
+                    while (Volatile.Read(ref inFlight) >= maxInFlight && !cancellationToken.IsCancellationRequested)
+                    {
+                        PreciseSleep.Until(Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10_000));
+                    }
+
+                    Interlocked.Increment(ref inFlight);
+                    _ = OneAsync(intended);
+                }
             }
+            finally
+            {
+                Volatile.Write(ref dispatching, 0);
+                if (Volatile.Read(ref inFlight) == 0)
+                {
+                    allDone.TrySetResult();
+                }
 
-            // Timers tick in milliseconds: requests due meanwhile go out together at the next tick, late by up to
-            // a tick, which their latency (from the schedule) includes and their service time does not.
-            await Task.Delay(1, CancellationToken.None);
-        }
-
-        Volatile.Write(ref dispatching, 0);
-        if (Volatile.Read(ref inFlight) == 0)
-        {
-            allDone.TrySetResult();
-        }
-
+                dispatched.TrySetResult();
+            }
+        })
+        { IsBackground = true, Name = "open-loop-dispatcher", Priority = ThreadPriority.AboveNormal };
+        dispatcher.Start();
+        await dispatched.Task;
         await allDone.Task.WaitAsync(Drain, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
-        recorder.Elapsed = Stopwatch.GetElapsedTime(started);
+        recorder.AddElapsed(Stopwatch.GetElapsedTime(started));
         return recorder;
     }
 }

@@ -30,8 +30,10 @@ internal sealed class RunRecorder
 
     public string? FirstError => _firstError;
 
-    /// <summary>Wall time of the measured part, set by the loop.</summary>
-    public TimeSpan Elapsed { get; set; }
+    /// <summary>Wall time of the measured slices, added by the loop after each.</summary>
+    public TimeSpan Elapsed { get; private set; }
+
+    public void AddElapsed(TimeSpan slice) => Elapsed += slice;
 
     /// <summary>Records one completed request that was meant to go at <paramref name="intended"/> and went at
     /// <paramref name="sent"/> (both <see cref="Stopwatch"/> timestamps).</summary>

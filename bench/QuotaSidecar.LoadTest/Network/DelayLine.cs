@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace QuotaSidecar.LoadTest.Network;
 
@@ -9,18 +7,13 @@ namespace QuotaSidecar.LoadTest.Network;
 /// due order and one FIFO serves all connections of a proxy (each socket's bytes keep their order).
 /// </summary>
 /// <remarks>
-/// The thread sleeps with clock_nanosleep on CLOCK_MONOTONIC (the clock <see cref="Stopwatch"/> reads on Linux) to an
-/// absolute deadline: precise to tens of microseconds without spinning. .NET timers (Task.Delay) were measured here
-/// adding ~4 ms for a 1 ms delay, which would have turned "1 ms" into 8 ms per Redis round trip.
+/// The thread sleeps with <see cref="PreciseSleep"/>: .NET timers were measured here adding ~4 ms for a 1 ms delay,
+/// which would have turned "1 ms" into 8 ms per Redis round trip.
 /// </remarks>
-internal sealed partial class DelayLine : IDisposable
+internal sealed class DelayLine : IDisposable
 {
-    private const int ClockMonotonic = 1;
-    private const int TimerAbsolute = 1;
-    private const int Interrupted = 4; // EINTR
     private readonly System.Collections.Concurrent.BlockingCollection<(long Due, Socket To, byte[]? Data)> _queue = [];
     private readonly Thread _thread;
-    private readonly bool _nanosleep = OperatingSystem.IsLinux() && Stopwatch.Frequency == 1_000_000_000;
 
     public DelayLine(string name)
     {
@@ -53,7 +46,7 @@ internal sealed partial class DelayLine : IDisposable
     {
         foreach (var (due, to, data) in _queue.GetConsumingEnumerable())
         {
-            SleepUntil(due);
+            PreciseSleep.Until(due);
             try
             {
                 if (data is null)
@@ -71,39 +64,4 @@ internal sealed partial class DelayLine : IDisposable
             }
         }
     }
-
-    private void SleepUntil(long due)
-    {
-        if (due <= Stopwatch.GetTimestamp())
-        {
-            return;
-        }
-
-        if (_nanosleep)
-        {
-            var deadline = new Timespec { Seconds = due / 1_000_000_000, Nanoseconds = due % 1_000_000_000 };
-            while (clock_nanosleep(ClockMonotonic, TimerAbsolute, ref deadline, IntPtr.Zero) == Interrupted)
-            {
-            }
-
-            return;
-        }
-
-        while (Stopwatch.GetTimestamp() < due)
-        {
-            Thread.Sleep(1);
-        }
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-#pragma warning disable SYSLIB1054 // a plain DllImport keeps the project free of unsafe code
-    [DllImport("libc", EntryPoint = "clock_nanosleep")]
-    private static extern int clock_nanosleep(int clock, int flags, ref Timespec request, IntPtr remain);
-#pragma warning restore SYSLIB1054
 }

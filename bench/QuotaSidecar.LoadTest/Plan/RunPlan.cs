@@ -2,9 +2,19 @@ using QuotaSidecar.LoadTest.Network;
 
 namespace QuotaSidecar.LoadTest.Plan;
 
-/// <summary>What each mode measures and for how long. Every run is bounded in time and in operations.</summary>
-internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, long MaxOperations, TimeSpan Deadline, IReadOnlyList<RunGroup> Groups)
+/// <summary>
+/// What each mode measures and for how long. Every run is bounded in time and in operations. A run's
+/// <see cref="Duration"/> is measured in <see cref="Rounds"/> slices, interleaved with the other runs of its group
+/// (A B C, A B C, ...), so a change in the shared machine's load spreads over all of them instead of skewing one.
+/// </summary>
+internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, int Rounds, long MaxOperations, TimeSpan Deadline, IReadOnlyList<RunGroup> Groups)
 {
+    /// <summary>Measured time of one slice.</summary>
+    public TimeSpan Slice => Duration / Rounds;
+
+    /// <summary>Warm-up before each slice after a run's first (the first gets <see cref="Warmup"/>).</summary>
+    public TimeSpan Rewarm => Warmup / 4;
+
     /// <summary>Delay the proxy adds to each chunk, each direction, in the delayed group (--redis-delay-ms).</summary>
     public static double DelayMs { get; set; } = 1.0;
 
@@ -30,7 +40,7 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
             new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 2),
             new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 2),
         ];
-        return new RunPlan("smoke", TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300), 2_000, TimeSpan.FromMinutes(3),
+        return new RunPlan("smoke", TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300), 1, 2_000, TimeSpan.FromMinutes(3),
             [new RunGroup(0, direct), new RunGroup(DelayMs, delayed)]);
     }
 
@@ -66,7 +76,7 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
             new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 500),
             new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 500),
         ];
-        return new RunPlan("quick", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), 2_000_000, TimeSpan.FromMinutes(6),
+        return new RunPlan("quick", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), 2, 2_000_000, TimeSpan.FromMinutes(6),
             [new RunGroup(0, direct), new RunGroup(DelayMs, delayed)]);
     }
 
@@ -105,7 +115,7 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
 
         delayed.Add(new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 0, 500));
         delayed.Add(new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 0, 500));
-        return new RunPlan("full", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), 20_000_000, TimeSpan.FromMinutes(40),
+        return new RunPlan("full", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9), 3, 20_000_000, TimeSpan.FromMinutes(40),
             [new RunGroup(0, direct), new RunGroup(DelayMs, delayed)]);
     }
 }

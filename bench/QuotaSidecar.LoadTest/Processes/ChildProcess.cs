@@ -98,6 +98,24 @@ internal sealed class ChildProcess : IDisposable
         return null;
     }
 
+    /// <summary>User + system CPU time the process has used so far, seconds (/proc/pid/stat); null where unavailable.</summary>
+    public double? CpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{Pid}/stat");
+            // Fields after the command name, which is in parentheses and may contain spaces: state is field 3,
+            // utime field 14, stime field 15, in clock ticks (USER_HZ, 100 on Linux).
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks / 100.0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The last lines of the process's log, for error messages.</summary>
     public string Tail(int lines = 20)
     {

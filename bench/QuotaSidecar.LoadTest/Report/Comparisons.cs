@@ -1,7 +1,7 @@
 namespace QuotaSidecar.LoadTest.Report;
 
 /// <summary>A ratio between two runs made under the same conditions (transport, loop, Redis delay).</summary>
-internal sealed record Ratio(string Comparison, string Conditions, string Workload, double P50, double P99, double Throughput);
+internal sealed record Ratio(string Comparison, string Conditions, string Workload, double P50, double P99, double Throughput, double? ServerCpuPerRequest);
 
 /// <summary>One DESIGN.md §6 target: what was measured and whether it was met (null: not measured in this run).</summary>
 internal sealed record TargetCheck(string Target, string Measured, bool? Met);
@@ -21,14 +21,14 @@ internal static class Comparisons
             if (r.Server.StartsWith("sidecar", StringComparison.Ordinal)
                 && Find(results, "floor", "ping", r.Transport, r.Loop, r.Concurrency, r.RateOpsPerSecond, 0) is { } floor)
             {
-                ratios.Add(new($"{r.Server} / floor", Conditions(r), r.Workload, r.P50Us / floor.P50Us, r.P99Us / floor.P99Us, r.ThroughputRps / floor.ThroughputRps));
+                ratios.Add(new($"{r.Server} / floor", Conditions(r), r.Workload, r.P50Us / floor.P50Us, r.P99Us / floor.P99Us, r.ThroughputRps / floor.ThroughputRps, r.ServerCpuUsPerRequest / floor.ServerCpuUsPerRequest));
             }
 
             // naive / sidecar-redis: same workload and conditions.
             if (r.Server == "naive"
                 && Find(results, "sidecar-redis", r.Workload, r.Transport, r.Loop, r.Concurrency, r.RateOpsPerSecond, r.RedisDelayMs) is { } sidecar)
             {
-                ratios.Add(new("naive / sidecar-redis", Conditions(r), r.Workload, r.P50Us / sidecar.P50Us, r.P99Us / sidecar.P99Us, r.ThroughputRps / sidecar.ThroughputRps));
+                ratios.Add(new("naive / sidecar-redis", Conditions(r), r.Workload, r.P50Us / sidecar.P50Us, r.P99Us / sidecar.P99Us, r.ThroughputRps / sidecar.ThroughputRps, r.ServerCpuUsPerRequest / sidecar.ServerCpuUsPerRequest));
             }
         }
 

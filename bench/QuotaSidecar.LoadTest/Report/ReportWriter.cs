@@ -42,25 +42,26 @@ internal static class ReportWriter
         Line(F($"{started.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {took.TotalSeconds:0} s. Machine: {machine.Cpu}, {machine.LogicalCores} vCPUs (shared by the servers, the load generator and anything else running), {machine.Memory}, Linux {machine.Kernel}, {machine.Runtime}. Load average before: {machine.LoadAverage}; after: {loadAfter}."));
         Line();
         Line("Latency is per request (one RPC; a Reserve+Commit operation is two requests), in microseconds, from the intended send time. " +
-            "Throughput is completed requests per second. Handler p99 is the server's own measure of its handler. RSS is the server process's at the end of the run.");
+            "Throughput is completed requests per second. Handler p99 is the server's own measure of its handler; server CPU is the server process's user+system time per request. RSS is the server process's at the end of the run. " +
+            "Each run is measured in slices interleaved with the other runs of its group, so load changes on the shared machine hit all of them alike.");
         Line();
-        Line("| Redis delay | server | workload | transport | loop | req/s | p50 | p90 | p99 | p99.9 | handler p99 | Redis calls / 1k req | RSS MiB | errors |");
-        Line("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        Line("| Redis delay | server | workload | transport | loop | req/s | p50 | p90 | p99 | p99.9 | handler p99 | server CPU µs/req | Redis calls / 1k req | RSS MiB | errors |");
+        Line("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var r in results)
         {
             var loop = r.Loop == "open" ? F($"open {r.RateOpsPerSecond:0} op/s") : F($"closed c{r.Concurrency}");
             var latency = r.Loop == "open" ? F($" (service p50 {r.ServiceP50Us:0})") : "";
-            Line(F($"| {(r.RedisDelayMs > 0 ? $"{r.RedisDelayMs:0.#} ms" : "-")} | {r.Server} | {r.Workload} | {r.Transport} | {loop} | {r.ThroughputRps:0} | {r.P50Us:0}{latency} | {r.P90Us:0} | {r.P99Us:0} | {r.P999Us:0} | {Opt(r.HandlerP99Us, "0.0")} | {Opt(r.RedisCallsPer1000, "0.00")} | {Opt(r.ServerRssMiB, "0")} | {r.Errors}{(r.Denied > 0 ? $" ({r.Denied} denied)" : "")} |"));
+            Line(F($"| {(r.RedisDelayMs > 0 ? $"{r.RedisDelayMs:0.#} ms" : "-")} | {r.Server} | {r.Workload} | {r.Transport} | {loop} | {r.ThroughputRps:0} | {r.P50Us:0}{latency} | {r.P90Us:0} | {r.P99Us:0} | {r.P999Us:0} | {Opt(r.HandlerP99Us, "0.0")} | {Opt(r.ServerCpuUsPerRequest, "0")} | {Opt(r.RedisCallsPer1000, "0.00")} | {Opt(r.ServerRssMiB, "0")} | {r.Errors}{(r.Denied > 0 ? $" ({r.Denied} denied)" : "")} |"));
         }
 
         Line();
         Line("## Ratios (same transport, loop and Redis delay, same run)");
         Line();
-        Line("| comparison | conditions | workload | p50 | p99 | throughput |");
-        Line("|---|---|---|--:|--:|--:|");
+        Line("| comparison | conditions | workload | p50 | p99 | throughput | server CPU/req |");
+        Line("|---|---|---|--:|--:|--:|--:|");
         foreach (var r in ratios)
         {
-            Line(F($"| {r.Comparison} | {r.Conditions} | {r.Workload} | {r.P50:0.00}x | {r.P99:0.00}x | {r.Throughput:0.00}x |"));
+            Line(F($"| {r.Comparison} | {r.Conditions} | {r.Workload} | {r.P50:0.00}x | {r.P99:0.00}x | {r.Throughput:0.00}x | {Opt(r.ServerCpuPerRequest, "0.00")}x |"));
         }
 
         Line();

@@ -62,6 +62,10 @@ internal sealed record RunResult
     /// <summary>Redis calls per 1,000 Reserve (or Consume) requests: the DESIGN.md §6 measure.</summary>
     public double? RedisCallsPer1000Reserves { get; init; }
 
+    /// <summary>CPU time (user + system) the server process used per request, microseconds: less sensitive to the
+    /// shared machine's load than latency is.</summary>
+    public double? ServerCpuUsPerRequest { get; init; }
+
     /// <summary>Resident memory of the server process at the end of the run, MiB.</summary>
     public double? ServerRssMiB { get; init; }
 }

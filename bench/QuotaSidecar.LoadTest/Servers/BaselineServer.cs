@@ -15,6 +15,7 @@ internal sealed class BaselineServer : IServerUnderTest
     private readonly ChildProcess _process;
     private readonly ServerChannels _channels;
     private readonly V1Stats _stats;
+    private double? _cpuBefore;
 
     private BaselineServer(string name, string? account, ChildProcess process, ServerChannels channels)
     {
@@ -64,12 +65,23 @@ internal sealed class BaselineServer : IServerUnderTest
 
     public GrpcChannel Channel(Transport transport) => _channels.Get(transport);
 
-    public Task BeginAsync(CancellationToken cancellationToken) => _stats.IntervalAsync(cancellationToken);
+    public async Task BeginAsync(CancellationToken cancellationToken)
+    {
+        await _stats.IntervalAsync(cancellationToken);
+        _cpuBefore = _process.CpuSeconds();
+    }
 
     public async Task<ServerInterval> EndAsync(CancellationToken cancellationToken)
     {
+        var cpu = _process.CpuSeconds() - _cpuBefore;
         var reply = await _stats.IntervalAsync(cancellationToken);
-        return new ServerInterval(reply.HandlerCount, reply.HandlerP50Us, reply.HandlerP99Us, Account is null ? null : reply.RedisCalls);
+        var handler = new HandlerHistogram();
+        for (var i = 0; i < reply.HandlerUpperUs.Count; i++)
+        {
+            handler.Add(reply.HandlerUpperUs[i], reply.HandlerCount[i]);
+        }
+
+        return new ServerInterval(handler, Account is null ? null : reply.RedisCalls, cpu);
     }
 
     public double? RssMiB() => _process.RssMiB();

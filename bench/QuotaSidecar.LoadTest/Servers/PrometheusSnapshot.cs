@@ -74,47 +74,24 @@ internal sealed class PrometheusSnapshot
         return new PrometheusSnapshot(buckets, redis, handlerName, redisName);
     }
 
-    /// <summary>Handler count and the p-quantile (0..1) between two snapshots, interpolated within the bucket as
-    /// Prometheus' histogram_quantile does; null when nothing was recorded.</summary>
-    public static (double Count, double? P50, double? P99) Between(PrometheusSnapshot before, PrometheusSnapshot after)
+    /// <summary>The handler histogram recorded between two snapshots (per-bucket counts); null when the sidecar exposes none.</summary>
+    public static HandlerHistogram? Between(PrometheusSnapshot before, PrometheusSnapshot after)
     {
-        var deltas = new List<(double Bound, double Cumulative)>();
+        if (after.HandlerMetricName is null)
+        {
+            return null;
+        }
+
+        var histogram = new HandlerHistogram();
+        double previous = 0;
         foreach (var (bound, cumulative) in after.Buckets)
         {
-            deltas.Add((bound, cumulative - before.Buckets.GetValueOrDefault(bound)));
+            var delta = cumulative - before.Buckets.GetValueOrDefault(bound);
+            histogram.Add(bound, (long)Math.Round(delta - previous));
+            previous = delta;
         }
 
-        if (deltas.Count == 0 || deltas[^1].Cumulative <= 0)
-        {
-            return (0, null, null);
-        }
-
-        var total = deltas[^1].Cumulative;
-        return (total, Quantile(deltas, total, 0.50), Quantile(deltas, total, 0.99));
-    }
-
-    private static double Quantile(List<(double Bound, double Cumulative)> buckets, double total, double q)
-    {
-        var rank = q * total;
-        double lower = 0, below = 0;
-        foreach (var (bound, cumulative) in buckets)
-        {
-            if (cumulative >= rank)
-            {
-                if (double.IsPositiveInfinity(bound))
-                {
-                    return lower; // above the largest finite bucket: all that can be said is "more than this"
-                }
-
-                var inBucket = cumulative - below;
-                return inBucket <= 0 ? bound : lower + ((bound - lower) * (rank - below) / inBucket);
-            }
-
-            lower = bound;
-            below = cumulative;
-        }
-
-        return lower;
+        return histogram;
     }
 
     private static double UnitToMicroseconds(string name) =>

@@ -1,8 +1,7 @@
 namespace QuotaSidecar.LoadTest.Servers;
 
-/// <summary>What a server reported about one measured run: its own handler time and its Redis calls.</summary>
-/// <param name="HandlerCount">Handler invocations the server recorded in the run (null: it does not say).</param>
-/// <param name="HandlerP50Us">Median handler time, microseconds (from buckets: the bucket's interpolated value).</param>
-/// <param name="HandlerP99Us">99th percentile handler time, microseconds.</param>
-/// <param name="RedisCalls">Redis calls the server made in the run (null: it has no Redis).</param>
-internal sealed record ServerInterval(long? HandlerCount, double? HandlerP50Us, double? HandlerP99Us, long? RedisCalls);
+/// <summary>What a server reported about one measured slice: its own handler time, its Redis calls and the CPU it used.</summary>
+/// <param name="Handler">Handler-time histogram of the slice (null: the server exposes none).</param>
+/// <param name="RedisCalls">Redis calls the server made in the slice (null: it has no Redis).</param>
+/// <param name="CpuSeconds">User + system CPU time the server process used in the slice (null: unknown).</param>
+internal sealed record ServerInterval(HandlerHistogram? Handler, long? RedisCalls, double? CpuSeconds);

@@ -19,6 +19,7 @@ internal sealed class SidecarServer : IServerUnderTest
     private readonly ServerChannels _channels;
     private readonly int _httpPort;
     private PrometheusSnapshot? _before;
+    private double? _cpuBefore;
 
     private SidecarServer(string name, string account, ChildProcess process, ServerChannels channels, int httpPort)
     {
@@ -88,15 +89,19 @@ internal sealed class SidecarServer : IServerUnderTest
 
     public GrpcChannel Channel(Transport transport) => _channels.Get(transport);
 
-    public async Task BeginAsync(CancellationToken cancellationToken) => _before = await ScrapeAsync(cancellationToken);
+    public async Task BeginAsync(CancellationToken cancellationToken)
+    {
+        _before = await ScrapeAsync(cancellationToken);
+        _cpuBefore = _process.CpuSeconds();
+    }
 
     public async Task<ServerInterval> EndAsync(CancellationToken cancellationToken)
     {
+        var cpu = _process.CpuSeconds() - _cpuBefore;
         var after = await ScrapeAsync(cancellationToken);
         var before = _before ?? after;
-        var (count, p50, p99) = PrometheusSnapshot.Between(before, after);
         long? redis = after.RedisCalls is { } a ? (long)(a - (before.RedisCalls ?? 0)) : null;
-        return new ServerInterval(after.HandlerMetricName is null ? null : (long)count, p50, p99, redis);
+        return new ServerInterval(PrometheusSnapshot.Between(before, after), redis, cpu);
     }
 
     public double? RssMiB() => _process.RssMiB();
