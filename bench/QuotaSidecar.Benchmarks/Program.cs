@@ -5,7 +5,17 @@ using BenchmarkDotNet.Running;
 // Engine micro-benchmarks. Arguments are BenchmarkDotNet's own (--filter, --job, --profiler, ...), plus:
 //   --dry       one invocation of every benchmark (BenchmarkDotNet's Dry job): the CI smoke run
 //   --profile   also record an EventPipe trace per benchmark (BenchmarkDotNet's EventPipe profiler, CPU sampling)
+//   --cpu-time [filter] [batches]  instead of BenchmarkDotNet: the single-thread benchmarks timed by the thread's CPU clock (for a
+//               shared, overloaded machine, where wall-clock numbers swing by several x)
 // Without --filter every benchmark runs (never an interactive prompt, so CI cannot hang on stdin).
+if (args is ["--cpu-time", ..])
+{
+    // --cpu-time [name filter] [batches]
+    return QuotaSidecar.Benchmarks.CpuTime.CpuTimeRun.Run(
+        args.Length > 1 ? args[1] : null,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 300);
+}
+
 var arguments = new List<string>();
 foreach (var arg in args)
 {
