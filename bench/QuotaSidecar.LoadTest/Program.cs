@@ -3,6 +3,7 @@ using QuotaSidecar.LoadTest;
 using QuotaSidecar.LoadTest.Plan;
 using QuotaSidecar.LoadTest.Processes;
 using QuotaSidecar.LoadTest.Report;
+using QuotaSidecar.LoadTest.Servers;
 
 // The end-to-end comparison: floor (empty gRPC call) vs the sidecar vs the naive one-Redis-call-per-request design.
 //   (no mode)        the full run (~15-20 minutes)
@@ -12,10 +13,14 @@ using QuotaSidecar.LoadTest.Report;
 //   --out DIR        where to write the .md and .json (default: bench/results)
 //   --redis-delay-ms X  delay the proxy adds to each chunk, each direction (default 1; a round trip gains 2X + ~0.3 ms)
 //   --proxy-check    only measure what the delay proxy adds to a Redis PING round trip
+//   --only TEXT      only the runs whose description contains TEXT (e.g. "unix c8"; repeatable: any of them)
+//   --sidecar-env K=V  extra environment for the sidecar processes (repeatable), e.g. Quota__Holds__MaxTtl=00:00:10
 // Exit code: 0 when every run completed (targets missed are reported, not failed), 1 when a run or a server
 // failed, 2 for bad arguments, 130 when interrupted.
 string mode = "full";
 string? sidecar = null, output = null;
+var only = new List<string>();
+var sidecarEnvironment = new Dictionary<string, string>();
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -35,6 +40,13 @@ for (var i = 0; i < args.Length; i++)
         case "--full":
             mode = "full";
             break;
+        case "--only" when i + 1 < args.Length:
+            only.Add(args[++i]);
+            break;
+        case "--sidecar-env" when i + 1 < args.Length && args[i + 1].Contains('=', StringComparison.Ordinal):
+            var pair = args[++i].Split('=', 2);
+            sidecarEnvironment[pair[0]] = pair[1];
+            break;
         case "--sidecar" when i + 1 < args.Length:
             sidecar = Path.GetFullPath(args[++i]);
             break;
@@ -48,6 +60,12 @@ for (var i = 0; i < args.Length; i++)
 }
 
 var plan = mode switch { "quick" => RunPlan.Quick(), "smoke" => RunPlan.Smoke(), _ => RunPlan.Full() };
+if (only.Count > 0)
+{
+    plan = plan.Only(only);
+}
+
+SidecarServer.ExtraEnvironment = sidecarEnvironment;
 
 // Children die with the tool, however it ends: normal exit, Ctrl-C / SIGTERM, or an unhandled exception.
 using var stop = new CancellationTokenSource(plan.Deadline);

@@ -18,6 +18,16 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
     /// <summary>Delay the proxy adds to each chunk, each direction, in the delayed group (--redis-delay-ms).</summary>
     public static double DelayMs { get; set; } = 1.0;
 
+    /// <summary>This plan with only the runs whose description contains one of <paramref name="filters"/>.</summary>
+    public RunPlan Only(IReadOnlyList<string> filters) => this with
+    {
+        Mode = Mode + "-partial",
+        Groups = [.. Groups.Select(g => g with
+        {
+            Runs = [.. g.Runs.Where(r => filters.Any(f => r.Describe(g.RedisDelayMs).Contains(f, StringComparison.OrdinalIgnoreCase)))],
+        }).Where(g => g.Runs.Count > 0)],
+    };
+
     /// <summary>A few seconds of load: every server, workload, transport and loop once, briefly. No thresholds.</summary>
     public static RunPlan Smoke()
     {

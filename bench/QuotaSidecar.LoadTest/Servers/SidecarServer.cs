@@ -30,6 +30,9 @@ internal sealed class SidecarServer : IServerUnderTest
         _httpPort = httpPort;
     }
 
+    /// <summary>Extra environment for every sidecar started (--sidecar-env), applied last.</summary>
+    public static IReadOnlyDictionary<string, string> ExtraEnvironment { get; set; } = new Dictionary<string, string>();
+
     public string Name { get; }
 
     public string? Account { get; }
@@ -62,6 +65,11 @@ internal sealed class SidecarServer : IServerUnderTest
         if (redisEndpoint is not null)
         {
             environment["Quota__Redis__ConnectionString"] = redisEndpoint;
+        }
+
+        foreach (var (key, value) in ExtraEnvironment)
+        {
+            environment[key] = value;
         }
 
         File.Delete(socket);
