@@ -28,4 +28,13 @@ bash scripts/check-deploy.sh
 
 # --- the tests ------------------------------------------------------------------------------
 dotnet build QuotaSidecar.sln -c Release -warnaserror -nologo -v minimal
-dotnet test QuotaSidecar.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
+# detailed: passing tests' output too (the randomized test's seed and operation count, the figures tests print)
+mkdir -p artifacts
+set +e
+dotnet test QuotaSidecar.sln -c Release --no-build -nologo --logger "console;verbosity=detailed" "$@" 2>&1 | tee artifacts/test.log
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -E '^\s+Passed: [0-9]+' artifacts/test.log | awk '{s+=$2} END {print s+0}')
+failed=$(grep -E '^\s+Failed: [0-9]+' artifacts/test.log | awk '{s+=$2} END {print s+0}')
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"

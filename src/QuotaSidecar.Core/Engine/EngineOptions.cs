@@ -57,6 +57,11 @@ public sealed class EngineOptions
     /// <value>The default value is 0 (fail-closed).</value>
     public long FailOpenAllowance { get; set; }
 
+    /// <summary>An account with nothing local (no lease credits, holds or unreported usage) and unused this long is
+    /// forgotten, so memory follows the active accounts, not every account ever seen.</summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan EvictIdleAfter { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How many accounts settle concurrently in one pass (their store calls are pipelined).</summary>
     /// <value>The default value is 64.</value>
     public int SettleParallelism { get; set; } = 64;
@@ -80,6 +85,7 @@ public sealed class EngineOptions
         Require(LeaseRenewInterval > TimeSpan.Zero, $"LeaseRenewInterval must be positive (got {LeaseRenewInterval})");
         Require(ReclaimWait >= TimeSpan.Zero, $"ReclaimWait must be >= 0 (got {ReclaimWait})");
         Require(FailOpenAllowance is >= 0 and <= Validation.MaxAmount, $"FailOpenAllowance must be between 0 and {Validation.MaxAmount} (got {FailOpenAllowance})");
+        Require(EvictIdleAfter > TimeSpan.Zero, $"EvictIdleAfter must be positive (got {EvictIdleAfter})");
         Require(SettleParallelism is >= 1 and <= 1024, $"SettleParallelism must be 1-1024 (got {SettleParallelism})");
     }
 

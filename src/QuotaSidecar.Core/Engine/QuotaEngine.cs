@@ -290,6 +290,12 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         Hold? replay = null;
         lock (account.Gate)
         {
+            if (account.Evicted)
+            {
+                result = default;
+                return false;
+            }
+
             var now = _time.GetUtcNow().UtcTicks;
             SweepIfDue(account, now);
             if (account.IsSuspended)
@@ -357,6 +363,19 @@ public sealed partial class QuotaEngine : IAsyncDisposable
                 return result;
             }
 
+            if (IsEvicted(account))
+            {
+                // Forgotten by the idle eviction meanwhile: continue on the account's new local state.
+                (account, _) = await LoadAsync(accountId, new SyncIntent(Need: amount), cancellationToken);
+                if (account is null)
+                {
+                    _metrics.Decision(Decision.Denied, DenyReason.UnknownAccount);
+                    return new ReserveResult(Decision.Denied, DenyReason.UnknownAccount, reservationId ?? "", 0, default, 0, false, false);
+                }
+
+                continue;
+            }
+
             // Ask the store for credits; if it says others hold unused ones, give them one settle to return them;
             // only then (SOFT accounts) for overage allowance.
             SyncIntent intent;
@@ -407,6 +426,14 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         }
     }
 
+    private static bool IsEvicted(LocalAccount account)
+    {
+        lock (account.Gate)
+        {
+            return account.Evicted;
+        }
+    }
+
     private static bool CentralMayCover(LocalAccount account, long amount)
     {
         lock (account.Gate)
@@ -427,6 +454,12 @@ public sealed partial class QuotaEngine : IAsyncDisposable
     {
         lock (account.Gate)
         {
+            if (account.Evicted)
+            {
+                result = default;
+                return false;
+            }
+
             var now = _time.GetUtcNow().UtcTicks;
             SweepIfDue(account, now);
             if (account.IsSuspended)

@@ -14,6 +14,10 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
 {
     private volatile bool _storeAvailable = true;
 
+    // One counter for all accounts: sequences must only increase per (instance, account), and an account forgotten
+    // by the idle eviction and seen again must not start over at 1 (the store would take it for a replay).
+    private long _sequence;
+
     public bool StoreAvailable => _storeAvailable;
 
     /// <summary>The lease size this account aims for: the observed rate over the refill horizon, within bounds.</summary>
@@ -38,6 +42,11 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
                 bool retry;
                 lock (account.Gate)
                 {
+                    if (account.Evicted)
+                    {
+                        return SyncOutcome.Done; // nothing local to report; the caller looks the account up again
+                    }
+
                     retry = account.InFlight is not null;
                     exchange = account.InFlight ?? Compose(account, intent);
                     account.InFlight = exchange;
@@ -140,7 +149,7 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
         }
 
         return new LeaseExchange(
-            account.Id, options.InstanceId, ++account.Sequence, used, give, giveOverage, want, min, overageWant, account.HeldCredits);
+            account.Id, options.InstanceId, account.Sequence = Interlocked.Increment(ref _sequence), used, give, giveOverage, want, min, overageWant, account.HeldCredits);
     }
 
     private void Apply(LocalAccount account, LeaseExchangeResult result)

@@ -17,6 +17,10 @@ internal sealed class LocalAccount(string id)
 
     public SemaphoreSlim SyncGate { get; } = new(1, 1);
 
+    /// <summary>Forgotten by the idle eviction: no longer in the engine's table; whoever still holds a reference must
+    /// look the account up again.</summary>
+    public bool Evicted { get; set; }
+
     /// <summary>False until the store confirmed the account exists.</summary>
     public bool Known { get; set; }
 
@@ -40,7 +44,7 @@ internal sealed class LocalAccount(string id)
     /// <summary>Credits granted while the store was down (fail-open), not yet reported.</summary>
     public long FailOpenUsed { get; set; }
 
-    /// <summary>The last sequence number sent to the store.</summary>
+    /// <summary>The last sequence number sent to the store for this account (numbers come from one counter per process).</summary>
     public long Sequence { get; set; }
 
     /// <summary>An exchange sent but not acknowledged: retried unchanged until it is.</summary>

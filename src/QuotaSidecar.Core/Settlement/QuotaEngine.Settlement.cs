@@ -10,7 +10,10 @@ namespace QuotaSidecar.Core.Engine;
 public sealed partial class QuotaEngine
 {
     private const double RateSmoothing = 0.3;
+    private static readonly TimeSpan MaxSettleBackoff = TimeSpan.FromSeconds(4);
     private long _lastPassTicks;
+    private long _backoffTicks;
+    private long _retryAtTicks;
 
     /// <summary>Runs the settle loop (every SettleInterval) and the refill worker until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -42,6 +45,11 @@ public sealed partial class QuotaEngine
     public async Task SettleOnceAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow().UtcTicks;
+        if (!_leases.StoreAvailable && now < _retryAtTicks)
+        {
+            return; // backing off while the store is down; a Reserve that needs the store still tries at once
+        }
+
         var elapsed = _lastPassTicks == 0 ? _options.SettleInterval.Ticks : Math.Max(1, now - _lastPassTicks);
         _lastPassTicks = now;
         ForgetOldRecords(now);
@@ -49,8 +57,21 @@ public sealed partial class QuotaEngine
         var due = new List<(LocalAccount Account, SyncIntent Intent)>();
         foreach (var (_, account) in _accounts)
         {
+            bool evict;
             lock (account.Gate)
             {
+                evict = account.Evicted = IsForgettable(account, now);
+            }
+
+            if (evict)
+            {
+                _accounts.TryRemove(new KeyValuePair<string, LocalAccount>(account.Id, account));
+                continue;
+            }
+
+            lock (account.Gate)
+            {
+
                 SweepIfDue(account, now);
                 var rate = account.UsedSinceSample * (double)TimeSpan.TicksPerSecond / elapsed;
                 account.Rate = (RateSmoothing * rate) + ((1 - RateSmoothing) * account.Rate);
@@ -83,6 +104,17 @@ public sealed partial class QuotaEngine
                     RemoveIfUnknown(item.Account);
                 }
             });
+
+        // Exponential backoff (one settle interval doubling to MaxSettleBackoff) while the store is down.
+        if (_leases.StoreAvailable)
+        {
+            _backoffTicks = 0;
+        }
+        else
+        {
+            _backoffTicks = Math.Min(MaxSettleBackoff.Ticks, Math.Max(_options.SettleInterval.Ticks, _backoffTicks * 2));
+            _retryAtTicks = _time.GetUtcNow().UtcTicks + _backoffTicks;
+        }
     }
 
     /// <summary>Processes queued background refills now (the worker in <see cref="RunAsync"/> does this continuously).</summary>
@@ -161,6 +193,11 @@ public sealed partial class QuotaEngine
         _refills.Writer.TryComplete();
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Nothing local left and unused for EvictIdleAfter. Caller holds the gate.</summary>
+    private bool IsForgettable(LocalAccount account, long now) =>
+        account.Free == 0 && account.OverageFree == 0 && account.OpenHoldCount == 0 && account.Unreported == 0
+        && account.InFlight is null && now - Math.Max(account.LastUseTicks, account.LastSyncTicks) >= _options.EvictIdleAfter.Ticks;
 
     /// <summary>What this account's next settle should do, or null if nothing. Caller holds the gate.</summary>
     private SyncIntent? NextSettle(LocalAccount account, long now)

@@ -48,6 +48,32 @@ public sealed class QuotaOptions
 
     /// <summary>Accounts and grants created at start (idempotent), so a fresh sidecar has something to serve.</summary>
     public SeedOptions Seed { get; set; } = new();
+
+    /// <summary>Account ids the Quota API of this sidecar may spend (an entry ending in <c>*</c> is a prefix). Empty:
+    /// any. A compromised app can then spend only the accounts it is meant to.</summary>
+    public List<string> AllowedAccounts { get; set; } = [];
+
+    /// <summary>Protection against overload and abuse.</summary>
+    public LimitOptions Limits { get; set; } = new();
+}
+
+public sealed class LimitOptions
+{
+    /// <summary>gRPC requests served at once; beyond it requests are shed at once with RESOURCE_EXHAUSTED.</summary>
+    /// <value>The default value is 512.</value>
+    public int MaxConcurrentRequests { get; set; } = 512;
+
+    /// <summary>gRPC requests per second one connection may send (token bucket, bursts up to one second's worth); 0: no limit.</summary>
+    /// <value>The default value is 100,000.</value>
+    public int RequestsPerSecondPerConnection { get; set; } = 100_000;
+
+    /// <summary>Concurrent HTTP/2 streams per connection.</summary>
+    /// <value>The default value is 256.</value>
+    public int MaxStreamsPerConnection { get; set; } = 256;
+
+    /// <summary>An account with nothing local (no lease, holds or unreported usage) unused this long is forgotten.</summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan EvictIdleAccountsAfter { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Which central ledger the sidecar uses.</summary>

@@ -102,6 +102,34 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             errors.Add($"Quota:FailOpenAllowance must be between 0 and {Validation.MaxAmount} (got {options.FailOpenAllowance})");
         }
 
+        if (options.Limits.MaxConcurrentRequests is < 1 or > 100_000)
+        {
+            errors.Add($"Quota:Limits:MaxConcurrentRequests must be 1-100000 (got {options.Limits.MaxConcurrentRequests})");
+        }
+
+        if (options.Limits.RequestsPerSecondPerConnection < 0)
+        {
+            errors.Add($"Quota:Limits:RequestsPerSecondPerConnection must be >= 0, 0 for no limit (got {options.Limits.RequestsPerSecondPerConnection})");
+        }
+
+        if (options.Limits.MaxStreamsPerConnection is < 1 or > 10_000)
+        {
+            errors.Add($"Quota:Limits:MaxStreamsPerConnection must be 1-10000 (got {options.Limits.MaxStreamsPerConnection})");
+        }
+
+        Range(errors, "Quota:Limits:EvictIdleAccountsAfter", options.Limits.EvictIdleAccountsAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        foreach (var allowed in options.AllowedAccounts)
+        {
+            try
+            {
+                Validation.AccountId(allowed.EndsWith('*') ? allowed[..^1] + "x" : allowed, "Quota:AllowedAccounts");
+            }
+            catch (QuotaException e)
+            {
+                errors.Add($"{e.Message} (entry '{allowed}'; a trailing * makes it a prefix)");
+            }
+        }
+
         for (var i = 0; i < options.Seed.Accounts.Count; i++)
         {
             var seed = options.Seed.Accounts[i];

@@ -18,6 +18,11 @@ internal sealed class ErrorMappingInterceptor : Interceptor
         {
             throw new RpcException(new Status(Map(e.Error), e.Message));
         }
+        catch (OverflowException)
+        {
+            // Checked arithmetic in the engine: the request would push a total past 2^63; nothing was changed.
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the amount would overflow the account's totals; use smaller amounts"));
+        }
     }
 
     public static StatusCode Map(QuotaError error) => error switch

@@ -11,11 +11,12 @@ namespace QuotaSidecar.Grpc;
 /// The hot path served to the application next to the sidecar: thin mapping between the protobuf messages and the
 /// engine, timing each handler for the server-side latency histogram.
 /// </summary>
-internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics) : Quota.QuotaBase
+internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, AccountAllowList allowed) : Quota.QuotaBase
 {
     public override async Task<ReserveResponse> Reserve(ReserveRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        allowed.Check(request.AccountId);
         RequestValidation.Labels(request.Labels, "labels");
         var pending = engine.ReserveAsync(request.AccountId, request.Amount, request.ReservationId, RequestValidation.Ttl(request.Ttl), context.CancellationToken);
         var r = pending.IsCompletedSuccessfully ? pending.Result : await pending;
@@ -58,6 +59,7 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics) : Qu
     public override async Task<ConsumeResponse> Consume(ConsumeRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        allowed.Check(request.AccountId);
         RequestValidation.Labels(request.Labels, "labels");
         var pending = engine.ConsumeAsync(request.AccountId, request.Amount, request.RequestId, context.CancellationToken);
         var r = pending.IsCompletedSuccessfully ? pending.Result : await pending;
@@ -74,6 +76,7 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics) : Qu
 
     public override async Task<GetBalanceResponse> GetBalance(GetBalanceRequest request, ServerCallContext context)
     {
+        allowed.Check(request.AccountId);
         var b = await engine.GetBalanceAsync(request.AccountId, request.Consistent, context.CancellationToken);
         return new GetBalanceResponse
         {

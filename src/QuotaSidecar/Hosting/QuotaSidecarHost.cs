@@ -1,5 +1,7 @@
 using System.Net;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -49,19 +51,25 @@ public static class QuotaSidecarHost
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();
+        services.AddSingleton<AccountAllowList>();
+        services.AddRequestLimits(builder.Configuration.GetSection("Quota:Limits").Get<LimitOptions>() ?? new LimitOptions());
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
             o.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>("Quota:Grpc:MaxReceiveMessageSize") ?? 64 * 1024;
             o.EnableDetailedErrors = false;
         });
+        // Bind every service through the strict provider instead of grpc-dotnet's own (malformed payloads are
+        // INVALID_ARGUMENT, not UNKNOWN).
+        services.RemoveAll(typeof(IServiceMethodProvider<>));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(StrictServiceMethodProvider<>)));
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy(), ["live"])
             .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(EngineMetrics.MeterName, "QuotaSidecar.Redis")
-            .AddPrometheusExporter());
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
         builder.WebHost.ConfigureKestrel((context, kestrel) => Listen(context.Configuration, kestrel));
         return builder;
@@ -72,6 +80,7 @@ public static class QuotaSidecarHost
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseOpenTelemetryPrometheusScrapingEndpoint("/metrics");
+        app.UseRateLimiter();
         app.MapGrpcService<QuotaService>();
         app.MapGrpcService<QuotaAdminService>();
         app.MapGrpcReflectionService();
@@ -95,6 +104,7 @@ public static class QuotaSidecarHost
         LeaseRenewInterval = o.Leases.Ttl / 3,
         ReclaimWait = o.Settle.Interval * 2.5,
         FailOpenAllowance = o.FailOpenAllowance,
+        EvictIdleAfter = o.Limits.EvictIdleAccountsAfter,
     };
 
     internal static CentralLedgerOptions LedgerOptions(QuotaOptions o) => new()
@@ -119,7 +129,7 @@ public static class QuotaSidecarHost
         // Invalid values are reported by the options validator at start; here they are only skipped.
         var o = configuration.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
         kestrel.AddServerHeader = false;
-        kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = o.Limits.MaxStreamsPerConnection is > 0 and <= 10_000 ? o.Limits.MaxStreamsPerConnection : 256;
         if (o.Grpc.Port is > 0 and <= 65535 && IPAddress.TryParse(o.Grpc.Host, out var grpcAddress))
         {
             kestrel.Listen(grpcAddress, o.Grpc.Port, l => l.Protocols = HttpProtocols.Http2);

@@ -558,6 +558,62 @@ public sealed class QuotaEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Settle_backs_off_while_the_store_is_down_and_resumes_when_it_returns()
+    {
+        var id = await _h.AccountAsync(1_000);
+        await Engine.ConsumeAsync(id, 1);
+        _h.Store.Down = true;
+        await Engine.SettleOnceAsync(); // fails: backoff of one interval starts
+        var attempts = _h.Store.Attempts;
+        Assert.True(attempts > 0);
+
+        await Engine.SettleOnceAsync(); // within the backoff: no call
+        Assert.Equal(attempts, _h.Store.Attempts);
+
+        _h.Store.Down = false;
+        _h.Time.Advance(_h.Options.SettleInterval);
+        await Engine.SettleOnceAsync();
+        Assert.True(Engine.StoreAvailable);
+        Assert.Equal(1, (await _h.CentralBalanceAsync(id)).Consumed);
+    }
+
+    [Fact]
+    public async Task Idle_accounts_are_forgotten_after_returning_their_credits_and_come_back_on_use()
+    {
+        await using var h = new EngineHarness(o => o.EvictIdleAfter = TimeSpan.FromMinutes(1));
+        var id = await h.AccountAsync(1_000);
+        await h.Engine.ConsumeAsync(id, 1);
+        Assert.Equal(1, h.Engine.ActiveAccounts);
+
+        h.Time.Advance(h.Options.IdleReturnAfter);
+        await h.Engine.SettleOnceAsync(); // returns the idle lease
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        await h.Engine.SettleOnceAsync(); // nothing local left: forgotten
+
+        Assert.Equal(0, h.Engine.ActiveAccounts);
+        Assert.Equal(0, (await h.CentralBalanceAsync(id)).Leased);
+        Assert.Equal(Decision.Granted, (await h.Engine.ConsumeAsync(id, 1)).Decision);
+        Assert.Equal(1, h.Engine.ActiveAccounts);
+    }
+
+    [Fact]
+    public async Task Accounts_with_open_holds_are_never_forgotten()
+    {
+        await using var h = new EngineHarness(o => o.EvictIdleAfter = TimeSpan.FromSeconds(30));
+        var id = await h.AccountAsync(1_000);
+        var hold = await h.Engine.ReserveAsync(id, 10, ttl: TimeSpan.FromMinutes(30));
+
+        for (var i = 0; i < 10; i++)
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(20));
+            await h.Engine.SettleOnceAsync();
+        }
+
+        Assert.Equal(1, h.Engine.ActiveAccounts);
+        Assert.Equal(10, h.Engine.Commit(hold.ReservationId, 10).Committed);
+    }
+
+    [Fact]
     public async Task A_void_reaches_the_lease_at_the_next_settle()
     {
         var id = await _h.AccountAsync(1_000);

@@ -16,11 +16,15 @@ internal sealed class SwitchableLedger(ICentralLedger inner) : ICentralLedger
 
     public int Exchanges { get; private set; }
 
+    /// <summary>Every exchange tried, including those that failed because the store was down.</summary>
+    public int Attempts { get; private set; }
+
     /// <summary>The last exchanges and their answers, newest last, for failure messages.</summary>
     public Queue<string> Trace { get; } = new();
 
     public async ValueTask<LeaseExchangeResult> ExchangeAsync(LeaseExchange exchange, CancellationToken cancellationToken = default)
     {
+        Attempts++;
         Check();
         Exchanges++;
         var result = await inner.ExchangeAsync(exchange, cancellationToken);

@@ -104,6 +104,22 @@ public abstract class CentralLedgerContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Grants_cannot_push_an_account_total_past_the_maximum()
+    {
+        var id = await NewAccountAsync();
+        for (var i = 0; i < 512; i++)
+        {
+            await Ledger.GrantAsync(new GrantSpec(id, $"g{i}", Validation.MaxAmount));
+        }
+
+        var e = await Assert.ThrowsAsync<QuotaException>(async () => await Ledger.GrantAsync(new GrantSpec(id, "one-too-many", 1)));
+
+        Assert.Equal(QuotaError.InvalidArgument, e.Error);
+        Assert.Contains("granted in total", e.Message, StringComparison.Ordinal);
+        await AssertBalance(id, available: Validation.MaxAccountTotal, granted: Validation.MaxAccountTotal);
+    }
+
+    [Fact]
     public async Task Lease_draws_grants_in_burn_down_order()
     {
         var id = await NewAccountAsync();

@@ -156,6 +156,17 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             return existing.ToGrant();
         }
 
+        long pending = 0;
+        foreach (var g in _grants)
+        {
+            pending += g.Activated ? 0 : g.Spec.Amount;
+        }
+
+        if (_granted + pending + spec.Amount > Validation.MaxAccountTotal)
+        {
+            throw QuotaException.Invalid($"amount {spec.Amount} would take account '{Policy.AccountId}' past {Validation.MaxAccountTotal} credits granted in total");
+        }
+
         var record = new GrantRecord(spec, spec.EffectiveAt ?? now, now);
         _grants.Add(record);
         _grantsById.Add(spec.GrantId, record);
@@ -252,7 +263,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
     {
         var until = g.Spec.ExpiresAt is { } e && e <= now ? e.AddTicks(-1) : now;
         var index = recurrence.PeriodIndexAt(g.EffectiveAt, until);
-        while (g.PeriodIndex < index)
+        while (g.PeriodIndex < index && _granted + g.Spec.Amount <= Validation.MaxAccountTotal)
         {
             g.PeriodIndex++;
             var unused = g.Remaining;

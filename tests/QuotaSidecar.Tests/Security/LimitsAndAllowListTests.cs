@@ -1,0 +1,99 @@
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Api.V1;
+using QuotaSidecar.Tests.Infrastructure;
+
+namespace QuotaSidecar.Tests.Security;
+
+public sealed class LimitsAndAllowListTests
+{
+    [Fact]
+    public async Task Only_allowed_accounts_can_be_spent()
+    {
+        await using var sidecar = new SidecarFactory()
+            .With("Quota:AllowedAccounts:0", "seeded")
+            .With("Quota:AllowedAccounts:1", "team-a-*");
+
+        var allowed = await sidecar.Quota.ConsumeAsync(new ConsumeRequest { AccountId = "seeded", Amount = 1 }, Calls.Deadline);
+        var prefixed = await sidecar.Quota.ReserveAsync(new ReserveRequest { AccountId = "team-a-unknown", Amount = 1 }, Calls.Deadline);
+        var e1 = await Assert.ThrowsAsync<RpcException>(async () => await sidecar.Quota.ConsumeAsync(new ConsumeRequest { AccountId = "other", Amount = 1 }, Calls.Deadline));
+        var e2 = await Assert.ThrowsAsync<RpcException>(async () => await sidecar.Quota.ReserveAsync(new ReserveRequest { AccountId = "team-b-x", Amount = 1 }, Calls.Deadline));
+        var e3 = await Assert.ThrowsAsync<RpcException>(async () => await sidecar.Quota.GetBalanceAsync(new GetBalanceRequest { AccountId = "other" }, Calls.Deadline));
+
+        Assert.Equal(Decision.Granted, allowed.Decision);
+        Assert.Equal(DenyReason.UnknownAccount, prefixed.DenyReason);
+        Assert.All([e1, e2, e3], e => Assert.Equal(StatusCode.PermissionDenied, e.StatusCode));
+        Assert.Contains("Quota:AllowedAccounts", e1.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_connection_over_its_request_rate_is_told_resource_exhausted()
+    {
+        await using var sidecar = new SidecarFactory().With("Quota:Limits:RequestsPerSecondPerConnection", "20");
+        var statuses = new List<StatusCode>();
+
+        for (var i = 0; i < 60; i++)
+        {
+            try
+            {
+                await sidecar.Quota.ConsumeAsync(new ConsumeRequest { AccountId = "seeded", Amount = 1 }, Calls.Deadline);
+                statuses.Add(StatusCode.OK);
+            }
+            catch (RpcException e)
+            {
+                statuses.Add(e.StatusCode);
+                Assert.Contains("overloaded", e.Status.Detail, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Contains(StatusCode.OK, statuses);
+        Assert.Contains(StatusCode.ResourceExhausted, statuses);
+        Assert.All(statuses, s => Assert.True(s is StatusCode.OK or StatusCode.ResourceExhausted));
+    }
+
+    [Fact]
+    public async Task Requests_beyond_the_in_flight_cap_are_shed_at_once()
+    {
+        await using var sidecar = new SidecarFactory()
+            .With("Quota:Limits:MaxConcurrentRequests", "2")
+            .WithServices(services =>
+            {
+                var real = services.Single(d => d.ServiceType == typeof(ICentralLedger));
+                services.Remove(real);
+                services.AddSingleton<ICentralLedger>(sp => new SlowLedger((ICentralLedger)real.ImplementationFactory!(sp), TimeSpan.FromMilliseconds(200)));
+            });
+        var quota = sidecar.Quota;
+        await quota.ConsumeAsync(new ConsumeRequest { AccountId = "seeded", Amount = 1 }, Calls.Deadline);
+
+        // GetBalance with consistent=true waits 200 ms for the slow store; 50 at once exceed a cap of 2.
+        var calls = Enumerable.Range(0, 50).Select(async _ =>
+        {
+            try
+            {
+                await quota.GetBalanceAsync(new GetBalanceRequest { AccountId = "seeded", Consistent = true }, Calls.Deadline);
+                return StatusCode.OK;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        });
+        var statuses = await Task.WhenAll(calls);
+
+        Assert.Contains(StatusCode.ResourceExhausted, statuses);
+        Assert.Contains(StatusCode.OK, statuses);
+        Assert.All(statuses, s => Assert.True(s is StatusCode.OK or StatusCode.ResourceExhausted));
+    }
+
+    [Fact]
+    public async Task Oversized_messages_are_resource_exhausted()
+    {
+        await using var sidecar = new SidecarFactory();
+
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await sidecar.Quota.ReserveAsync(
+            new ReserveRequest { AccountId = "seeded", Amount = 1, ReservationId = new string('x', 100_000) }, Calls.Deadline));
+
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+    }
+}
