@@ -50,6 +50,10 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         finally
         {
             redis?.Dispose();
+            if (!PreciseSleep.RealTimeEverywhere)
+            {
+                Notes.Add("the delay proxy and the open-loop dispatcher could not get real-time priority (not root?): their timing slips when the machine is loaded");
+            }
         }
     }
 
@@ -180,6 +184,7 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         {
             WorkloadKind.Ping => Workload.Ping(channel),
             WorkloadKind.ReserveCommit => Workload.ReserveCommit(channel, server.Account!),
+            WorkloadKind.Health => Workload.Health(channel),
             _ => Workload.Consume(channel, server.Account!),
         };
 

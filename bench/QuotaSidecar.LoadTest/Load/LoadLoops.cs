@@ -75,6 +75,7 @@ internal static class LoadLoops
 
         var dispatcher = new Thread(() =>
         {
+            PreciseSleep.TryRealTime();
             try
             {
                 for (long i = 0; i < total && !cancellationToken.IsCancellationRequested; i++)

@@ -44,6 +44,7 @@ internal sealed class DelayLine : IDisposable
 
     private void Run()
     {
+        PreciseSleep.TryRealTime();
         foreach (var (due, to, data) in _queue.GetConsumingEnumerable())
         {
             PreciseSleep.Until(due);
