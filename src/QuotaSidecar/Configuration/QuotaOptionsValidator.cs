@@ -55,6 +55,22 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             errors.Add($"Quota:Admin:Token must be at least 16 characters (got {token.Length}); leave it unset to disable the admin API");
         }
 
+        if (options.Admin.MtlsEnabled)
+        {
+            if (options.Admin.MtlsPort > 65535 || options.Admin.MtlsPort == options.Grpc.Port || options.Admin.MtlsPort == options.Http.Port)
+            {
+                errors.Add($"Quota:Admin:MtlsPort must be 1-65535 and differ from the gRPC and HTTP ports (got {options.Admin.MtlsPort})");
+            }
+
+            foreach (var (setting, path) in new[] { ("CertificatePath", options.Admin.CertificatePath), ("KeyPath", options.Admin.KeyPath), ("ClientCaPath", options.Admin.ClientCaPath) })
+            {
+                if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+                {
+                    errors.Add($"Quota:Admin:{setting} must name an existing PEM file when Quota:Admin:MtlsPort is set (got '{path}')");
+                }
+            }
+        }
+
         if (!Enum.IsDefined(options.Store))
         {
             errors.Add($"Quota:Store must be Embedded or Redis (got '{options.Store}')");

@@ -9,11 +9,28 @@ namespace QuotaSidecar.Grpc;
 /// <summary>The admin API's bearer-token check: disabled without a token, constant-time comparison with one.</summary>
 internal sealed class AdminAuthorization(IOptions<QuotaOptions> options)
 {
+    private readonly AdminOptions _admin = options.Value.Admin;
+
     // Compared as SHA-256 digests so neither the content nor the length of the token leaks through timing.
     private readonly byte[]? _token = options.Value.Admin.Token is { Length: > 0 } t ? SHA256.HashData(Encoding.UTF8.GetBytes(t)) : null;
 
     public void Check(ServerCallContext context)
     {
+        if (_admin.MtlsEnabled)
+        {
+            // Kestrel already required and validated the client certificate on that port.
+            var connection = context.GetHttpContext().Connection;
+            if (connection.LocalPort != _admin.MtlsPort || connection.ClientCertificate is null)
+            {
+                throw new RpcException(new Status(StatusCode.PermissionDenied, $"the admin API is served only over mTLS on port {_admin.MtlsPort}"));
+            }
+
+            if (_token is null)
+            {
+                return;
+            }
+        }
+
         if (_token is null)
         {
             throw new RpcException(new Status(

@@ -47,7 +47,8 @@ public static class QuotaSidecarHost
                 sp.GetRequiredService<EngineMetrics>(),
                 sp.GetRequiredService<ILogger<QuotaEngine>>());
         });
-        services.AddHostedService<Seeder>();
+        services.AddSingleton<Seeder>();
+        services.AddHostedService(sp => sp.GetRequiredService<Seeder>());
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();
@@ -145,6 +146,7 @@ public static class QuotaSidecarHost
             kestrel.ListenUnixSocket(socket, l => l.Protocols = HttpProtocols.Http2);
         }
 
+        AdminMtls.Listen(kestrel, o);
         if (o.Http.Port is > 0 and <= 65535 && IPAddress.TryParse(o.Http.Host, out var httpAddress))
         {
             kestrel.Listen(httpAddress, o.Http.Port, l => l.Protocols = HttpProtocols.Http1);
@@ -176,7 +178,8 @@ public static class QuotaSidecarHost
             }
         }
 
-        var admin = string.IsNullOrEmpty(o.Admin.Token) ? "" : " and quota.v1.QuotaAdmin";
+        var admin = o.Admin.MtlsEnabled ? $" (and quota.v1.QuotaAdmin over mTLS on port {o.Admin.MtlsPort} only)"
+            : string.IsNullOrEmpty(o.Admin.Token) ? "" : " and quota.v1.QuotaAdmin";
         if (admin.Length == 0)
         {
             HostLog.AdminDisabled(logger);

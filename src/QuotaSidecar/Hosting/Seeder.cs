@@ -9,6 +9,11 @@ namespace QuotaSidecar.Hosting;
 /// <summary>Creates the configured seed accounts at start. Idempotent: the seed grant id is fixed per account.</summary>
 internal sealed class Seeder(ICentralLedger ledger, IOptions<QuotaOptions> options, ILogger<Seeder> logger) : IHostedService
 {
+    private volatile bool _done;
+
+    /// <summary>The seed accounts exist (readiness waits for it, so a probe never races the seeding).</summary>
+    public bool Done => _done;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var seed in options.Value.Seed.Accounts)
@@ -28,6 +33,8 @@ internal sealed class Seeder(ICentralLedger ledger, IOptions<QuotaOptions> optio
 
             HostLog.Seeded(logger, seed.AccountId, seed.Credits);
         }
+
+        _done = true;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,0 +1,328 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using QuotaSidecar.Core;
+using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Grants;
+using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Redis.Scripts;
+using StackExchange.Redis;
+
+namespace QuotaSidecar.Redis;
+
+/// <summary>
+/// The central ledger on Redis (DESIGN.md §4). Every call is one Lua script over one account's keys, which share the
+/// hash tag <c>{account_id}</c>, so it is atomic per account and runs unchanged on Redis Cluster. The rules are those
+/// of the embedded ledger, step by step; the time is the injected <see cref="TimeProvider"/>'s, in milliseconds,
+/// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
+/// <see cref="QuotaError.Unavailable"/>.
+/// </summary>
+public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
+{
+    /// <summary>The meter of the Redis ledger's instruments.</summary>
+    public const string MeterName = "QuotaSidecar.Redis";
+
+    /// <summary>Counter of round trips to Redis (each EVALSHA and each EVAL fallback), tagged <c>script</c>.</summary>
+    public const string CallsInstrumentName = "quota.redis.calls";
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly bool _ownsConnection;
+    private readonly TimeProvider _time;
+    private readonly string _keyPrefix;
+    private readonly RedisValue _leaseTtl;
+    private readonly RedisValue _maxLeaseShare;
+    private readonly RedisValue _reclaimWindow;
+    private readonly RedisValue _reclaimGrace;
+    private readonly RedisValue _maxLedgerEntries;
+    private readonly Meter? _ownedMeter;
+    private readonly Counter<long> _calls;
+    private long _callCount;
+
+    /// <summary>Uses an existing connection (not disposed with the ledger).</summary>
+    /// <param name="redis">A connection to a Redis server or cluster (Redis 6.2 or later).</param>
+    /// <param name="options">Key prefix and ledger settings; <see cref="RedisLedgerOptions.ConnectionString"/> is not used here.</param>
+    /// <param name="time">The clock every script is given; defaults to the system clock.</param>
+    /// <param name="meterFactory">Creates the <see cref="MeterName"/> meter; without one the ledger owns its meter.</param>
+    public RedisLedger(IConnectionMultiplexer redis, RedisLedgerOptions? options = null, TimeProvider? time = null, IMeterFactory? meterFactory = null)
+        : this(redis, ownsConnection: false, options ?? new RedisLedgerOptions(), time, meterFactory)
+    {
+    }
+
+    private RedisLedger(IConnectionMultiplexer redis, bool ownsConnection, RedisLedgerOptions options, TimeProvider? time, IMeterFactory? meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        options.Validate();
+        _redis = redis;
+        _ownsConnection = ownsConnection;
+        _time = time ?? TimeProvider.System;
+        _keyPrefix = options.KeyPrefix;
+
+        // Snapshotted: the options object is mutable, and every script call must see the same settings.
+        var central = options.Central;
+        _leaseTtl = UnixMilliseconds.From(central.LeaseTtl);
+        _maxLeaseShare = central.MaxLeaseShare.ToString("R", CultureInfo.InvariantCulture);
+        _reclaimWindow = UnixMilliseconds.From(central.ReclaimWindow);
+        _reclaimGrace = UnixMilliseconds.From(central.ReclaimGrace);
+        _maxLedgerEntries = central.MaxLedgerEntries;
+
+        var meter = meterFactory?.Create(MeterName) ?? (_ownedMeter = new Meter(MeterName));
+        _calls = meter.CreateCounter<long>(CallsInstrumentName, unit: "{call}", description: "Round trips to Redis made by the central ledger");
+    }
+
+    /// <summary>Round trips to Redis so far (each EVALSHA, and each EVAL sent after a NOSCRIPT).</summary>
+    public long CallCount => Interlocked.Read(ref _callCount);
+
+    /// <summary>Connects to <see cref="RedisLedgerOptions.ConnectionString"/>; the ledger owns the connection.</summary>
+    public static async Task<RedisLedger> ConnectAsync(RedisLedgerOptions options, TimeProvider? time = null, IMeterFactory? meterFactory = null)
+    {
+        var config = Configuration(options);
+        try
+        {
+            var redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+            return new RedisLedger(redis, ownsConnection: true, options, time, meterFactory);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new QuotaException($"cannot connect to Redis at '{Endpoints(config)}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Like <see cref="ConnectAsync"/>, for synchronous factories (a DI registration). Without
+    /// <c>abortConnect</c> it returns without waiting for Redis.</summary>
+    public static RedisLedger Connect(RedisLedgerOptions options, TimeProvider? time = null, IMeterFactory? meterFactory = null)
+    {
+        var config = Configuration(options);
+        try
+        {
+            var redis = ConnectionMultiplexer.Connect(config);
+            return new RedisLedger(redis, ownsConnection: true, options, time, meterFactory);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new QuotaException($"cannot connect to Redis at '{Endpoints(config)}': {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<LeaseExchangeResult> ExchangeAsync(LeaseExchange exchange, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        exchange.Validate();
+        var reply = await RunAsync(
+            LedgerScripts.Instance.Exchange,
+            exchange.AccountId,
+            [
+                exchange.InstanceId,
+                exchange.Sequence.ToString(CultureInfo.InvariantCulture),
+                exchange.Used,
+                exchange.Return,
+                exchange.ReturnOverage,
+                exchange.Want,
+                exchange.MinAcceptable,
+                exchange.OverageWant,
+                exchange.Held,
+            ],
+            cancellationToken).ConfigureAwait(false);
+        return ScriptReplies.Exchange(exchange.AccountId, reply);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<AccountView> UpsertAccountAsync(AccountPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        var reply = await RunAsync(
+            LedgerScripts.Instance.UpsertAccount,
+            policy.AccountId,
+            [(int)policy.Status, (int)policy.OverageMode, policy.OverageLimit, policy.LowBalanceThreshold, policy.Unit],
+            cancellationToken).ConfigureAwait(false);
+        return ScriptReplies.AccountView(policy.AccountId, reply);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<AccountView?> GetAccountAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        Validation.AccountId(accountId, "account_id");
+        var reply = await RunAsync(LedgerScripts.Instance.GetAccount, accountId, [], cancellationToken).ConfigureAwait(false);
+        return ScriptReplies.Status(reply) == 0 ? null : ScriptReplies.AccountView(accountId, reply);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Grant> GrantAsync(GrantSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        var reply = await RunAsync(
+            LedgerScripts.Instance.Grant,
+            spec.AccountId,
+            [
+                spec.GrantId,
+                spec.Amount,
+                spec.Priority,
+                (int)spec.Category,
+                spec.EffectiveAt is { } from ? UnixMilliseconds.From(from) : "",
+                spec.ExpiresAt is { } to ? UnixMilliseconds.From(to) : "",
+                spec.Recurrence is { } r ? (int)r.Period : 0,
+                spec.Recurrence?.RolloverMax ?? 0,
+                GrantMetadata.Encode(spec.Metadata),
+            ],
+            cancellationToken).ConfigureAwait(false);
+        var status = ScriptReplies.Status(reply);
+        if (status == 0)
+        {
+            throw AccountNotFound(spec.AccountId);
+        }
+
+        if (status == -2)
+        {
+            throw new QuotaException(
+                QuotaError.InvalidArgument,
+                $"amount {spec.Amount} would take account '{spec.AccountId}' past {Validation.MaxAccountTotal} credits granted in total");
+        }
+
+        var stored = ScriptReplies.Grant(spec.AccountId, ((RedisResult[])reply!)[1]);
+        if (status == 2 && !stored.ToSpec().SameGrantAs(spec))
+        {
+            throw new QuotaException(
+                QuotaError.AlreadyExists,
+                $"grant_id '{spec.GrantId}' already exists with different fields; use a new grant_id for a new grant");
+        }
+
+        return stored.Grant;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Grant> VoidGrantAsync(string accountId, string grantId, CancellationToken cancellationToken = default)
+    {
+        Validation.RequiredId(grantId, "grant_id");
+        Validation.AccountId(accountId, "account_id");
+        var reply = await RunAsync(LedgerScripts.Instance.Void, accountId, [grantId], cancellationToken).ConfigureAwait(false);
+        return ScriptReplies.Status(reply) switch
+        {
+            0 => throw AccountNotFound(accountId),
+            -1 => throw new QuotaException(QuotaError.NotFound, $"grant '{grantId}' not found in account '{accountId}'"),
+            _ => ScriptReplies.Grant(accountId, ((RedisResult[])reply!)[1]).Grant,
+        };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<Grant>> ListGrantsAsync(string accountId, bool includeInactive, CancellationToken cancellationToken = default)
+    {
+        Validation.AccountId(accountId, "account_id");
+        var reply = await RunAsync(
+            LedgerScripts.Instance.ListGrants, accountId, [includeInactive ? "1" : "0"], cancellationToken).ConfigureAwait(false);
+        return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Grants(accountId, reply);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Entry ids are Redis stream ids (<c>&lt;n&gt;-0</c>); <paramref name="after"/> must be one of them.</remarks>
+    public async ValueTask<LedgerPage> ListEntriesAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            throw new QuotaException(QuotaError.InvalidArgument, $"limit must be between 1 and 1000 (got {limit})");
+        }
+
+        Validation.AccountId(accountId, "account_id");
+        after ??= "";
+        if (after.Length > 0 && !IsStreamId(after))
+        {
+            throw new QuotaException(
+                QuotaError.InvalidArgument,
+                $"after must be an entry id from a previous page, like \"42-0\" (got '{after}')");
+        }
+
+        var reply = await RunAsync(LedgerScripts.Instance.ListEntries, accountId, [after, limit], cancellationToken).ConfigureAwait(false);
+        return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Entries(reply);
+    }
+
+    /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>, <see cref="Connect"/>).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _ownedMeter?.Dispose();
+        if (_ownsConnection)
+        {
+            await _redis.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose()
+    {
+        _ownedMeter?.Dispose();
+        if (_ownsConnection)
+        {
+            _redis.Dispose();
+        }
+    }
+
+    /// <summary>Runs a script by SHA1, and once more by source if this Redis node does not have it cached.</summary>
+    private async Task<RedisResult> RunAsync(LedgerScript script, string accountId, RedisValue[] scriptArgs, CancellationToken cancellationToken)
+    {
+        var keys = AccountKeys.For(_keyPrefix, accountId);
+        // The arguments every script starts with (lib.lua); its own follow from ARGV[8].
+        var args = new RedisValue[7 + scriptArgs.Length];
+        args[0] = UnixMilliseconds.From(_time.GetUtcNow());
+        args[1] = _leaseTtl;
+        args[2] = _maxLeaseShare;
+        args[3] = _reclaimWindow;
+        args[4] = _maxLedgerEntries;
+        args[5] = _reclaimGrace;
+        args[6] = Validation.MaxAccountTotal;
+        scriptArgs.CopyTo(args, 7);
+
+        var db = _redis.GetDatabase();
+        try
+        {
+            try
+            {
+                Count(script);
+                return await db.ScriptEvaluateAsync(script.Sha1, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                // A restart, failover, new cluster node or SCRIPT FLUSH emptied the cache: EVAL caches it again.
+                Count(script);
+                return await db.ScriptEvaluateAsync(script.Source, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // RedisTimeoutException is a TimeoutException; connection and server errors are RedisExceptions.
+            throw new QuotaException(
+                $"the Redis central ledger is unavailable ({script.Name} for account '{accountId}'): {e.Message}", e);
+        }
+    }
+
+    private void Count(LedgerScript script)
+    {
+        Interlocked.Increment(ref _callCount);
+        _calls.Add(1, new KeyValuePair<string, object?>("script", script.Name));
+    }
+
+    private static QuotaException AccountNotFound(string accountId) =>
+        new(QuotaError.NotFound, $"account '{accountId}' not found; create it with UpsertAccount first");
+
+    private static bool IsStreamId(string s)
+    {
+        var dash = s.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && dash < s.Length - 1 && s.Length <= 41
+            && !s.AsSpan(0, dash).ContainsAnyExceptInRange('0', '9')
+            && !s.AsSpan(dash + 1).ContainsAnyExceptInRange('0', '9');
+    }
+
+    private static ConfigurationOptions Configuration(RedisLedgerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var config = ConfigurationOptions.Parse(options.ConnectionString);
+        if (!options.ConnectionString.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
+        {
+            // A sidecar keeps serving from its leases while Redis is down (DESIGN.md §4); it must start anyway.
+            config.AbortOnConnectFail = false;
+        }
+
+        return config;
+    }
+
+    private static string Endpoints(ConfigurationOptions config) => string.Join(",", config.EndPoints.Select(e => e.ToString()));
+}

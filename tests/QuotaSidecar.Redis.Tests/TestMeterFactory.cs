@@ -1,0 +1,33 @@
+using System.Diagnostics.Metrics;
+
+namespace QuotaSidecar.Redis.Tests;
+
+/// <summary>An <see cref="IMeterFactory"/> whose meters carry it as their scope, so a MetricCollector sees only them.</summary>
+internal sealed class TestMeterFactory : IMeterFactory
+{
+    private readonly List<Meter> _meters = [];
+
+    public Meter Create(MeterOptions options)
+    {
+        var meter = new Meter(new MeterOptions(options.Name) { Version = options.Version, Tags = options.Tags, Scope = this });
+        lock (_meters)
+        {
+            _meters.Add(meter);
+        }
+
+        return meter;
+    }
+
+    public void Dispose()
+    {
+        lock (_meters)
+        {
+            foreach (var meter in _meters)
+            {
+                meter.Dispose();
+            }
+
+            _meters.Clear();
+        }
+    }
+}
