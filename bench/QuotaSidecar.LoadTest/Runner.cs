@@ -184,7 +184,6 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         {
             WorkloadKind.Ping => Workload.Ping(channel),
             WorkloadKind.ReserveCommit => Workload.ReserveCommit(channel, server.Account!),
-            WorkloadKind.Health => Workload.Health(channel),
             _ => Workload.Consume(channel, server.Account!),
         };
 

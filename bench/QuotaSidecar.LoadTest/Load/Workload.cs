@@ -22,34 +22,6 @@ internal abstract class Workload
 
     public static Workload Consume(GrpcChannel channel, string account) => new ConsumeWorkload(new Quota.QuotaClient(channel), account);
 
-    public static Workload Health(GrpcChannel channel) => new HealthWorkload(channel.CreateCallInvoker());
-
-    /// <summary>
-    /// grpc.health.v1.Health/Check with an empty request (the server's overall status), sent as raw bytes so the
-    /// tool needs no health client package: the sidecar's own pipeline around a trivial handler.
-    /// </summary>
-    private sealed class HealthWorkload(CallInvoker invoker) : Workload
-    {
-        private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
-        private static readonly Method<byte[], byte[]> Check = new(MethodType.Unary, "grpc.health.v1.Health", "Check", Bytes, Bytes);
-
-        public override string Name => "health";
-
-        public override async Task RunAsync(long intended, RunRecorder recorder)
-        {
-            var sent = Stopwatch.GetTimestamp();
-            try
-            {
-                await invoker.AsyncUnaryCall(Check, null, default, []);
-                recorder.Completed(intended, sent);
-            }
-            catch (RpcException e)
-            {
-                recorder.Error(e);
-            }
-        }
-    }
-
     private sealed class PingWorkload(Floor.FloorClient client) : Workload
     {
         private static readonly PingRequest Request = new();

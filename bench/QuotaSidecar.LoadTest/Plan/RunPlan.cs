@@ -39,7 +39,6 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
             new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Tcp, 2),
             new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, 2),
             new(ServerKind.SidecarEmbedded, WorkloadKind.Consume, Transport.Unix, 2),
-            new(ServerKind.SidecarEmbedded, WorkloadKind.Health, Transport.Unix, 2),
             new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 200),
             new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 2),
             new(ServerKind.SidecarRedis, WorkloadKind.Consume, Transport.Tcp, 2),
@@ -70,7 +69,6 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
             new(ServerKind.Floor, WorkloadKind.Ping, Transport.Tcp, 8),
             new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Tcp, 8),
             new(ServerKind.SidecarEmbedded, WorkloadKind.Consume, Transport.Unix, 8),
-            new(ServerKind.SidecarEmbedded, WorkloadKind.Health, Transport.Unix, 8),
             new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 8),
             new(ServerKind.SidecarRedis, WorkloadKind.Consume, Transport.Unix, 8),
             new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 8),
@@ -103,7 +101,6 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
             foreach (var c in new[] { 1, 8, 64 })
             {
                 direct.Add(new(ServerKind.Floor, WorkloadKind.Ping, transport, c));
-                direct.Add(new(ServerKind.SidecarEmbedded, WorkloadKind.Health, transport, c));
                 foreach (var server in new[] { ServerKind.SidecarEmbedded, ServerKind.SidecarRedis, ServerKind.Naive })
                 {
                     foreach (var workload in new[] { WorkloadKind.ReserveCommit, WorkloadKind.Consume })

@@ -5,9 +5,6 @@ internal enum WorkloadKind
     Ping,
     ReserveCommit,
     Consume,
-
-    /// <summary>grpc.health.v1.Health/Check on the sidecar: its gRPC pipeline (middleware, interceptors) without the engine.</summary>
-    Health,
 }
 
 internal static class WorkloadKinds
@@ -16,7 +13,6 @@ internal static class WorkloadKinds
     {
         WorkloadKind.Ping => "ping",
         WorkloadKind.ReserveCommit => "reserve+commit",
-        WorkloadKind.Health => "health",
         _ => "consume",
     };
 }

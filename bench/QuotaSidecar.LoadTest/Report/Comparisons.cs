@@ -17,7 +17,7 @@ internal static class Comparisons
         var ratios = new List<Ratio>();
         foreach (var r in results)
         {
-            // sidecar / floor: same transport and loop (health: the sidecar's pipeline alone) (the floor never goes through Redis, so any delay group).
+            // sidecar / floor: same transport and loop (the floor never goes through Redis, so any delay group).
             if (r.Server.StartsWith("sidecar", StringComparison.Ordinal)
                 && Find(results, "floor", "ping", r.Transport, r.Loop, r.Concurrency, r.RateOpsPerSecond, 0) is { } floor)
             {
