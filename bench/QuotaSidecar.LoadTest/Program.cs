@@ -13,6 +13,7 @@ using QuotaSidecar.LoadTest.Servers;
 //   --out DIR        where to write the .md and .json (default: bench/results)
 //   --redis-delay-ms X  delay the proxy adds to each chunk, each direction (default 1; a round trip gains 2X + ~0.3 ms)
 //   --proxy-check    only measure what the delay proxy adds to a Redis PING round trip
+//   --rounds N       measure each run in N interleaved slices of the mode's length (default: quick 2, full 3)
 //   --only TEXT      only the runs whose description contains TEXT (e.g. "unix c8"; repeatable: any of them)
 //   --sidecar-env K=V  extra environment for the sidecar processes (repeatable), e.g. Quota__Holds__MaxTtl=00:00:10
 // Exit code: 0 when every run completed (targets missed are reported, not failed), 1 when a run or a server
@@ -20,6 +21,7 @@ using QuotaSidecar.LoadTest.Servers;
 string mode = "full";
 string? sidecar = null, output = null;
 var only = new List<string>();
+int? rounds = null;
 var sidecarEnvironment = new Dictionary<string, string>();
 for (var i = 0; i < args.Length; i++)
 {
@@ -39,6 +41,10 @@ for (var i = 0; i < args.Length; i++)
             return await ProxyCheck.RunAsync();
         case "--full":
             mode = "full";
+            break;
+        case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], out var r) && r is >= 1 and <= 100:
+            rounds = r;
+            i++;
             break;
         case "--only" when i + 1 < args.Length:
             only.Add(args[++i]);
@@ -60,6 +66,12 @@ for (var i = 0; i < args.Length; i++)
 }
 
 var plan = mode switch { "quick" => RunPlan.Quick(), "smoke" => RunPlan.Smoke(), _ => RunPlan.Full() };
+if (rounds is { } n)
+{
+    // N slices of the mode's slice length: more slices, more pairs for the slice-by-slice ratios.
+    plan = plan with { Rounds = n, Duration = plan.Slice * n };
+}
+
 if (only.Count > 0)
 {
     plan = plan.Only(only);

@@ -20,8 +20,18 @@ internal sealed class RunState(RunSpec spec)
 
     public bool Failed { get; set; }
 
-    public void Add(ServerInterval interval, double? rssMiB)
+    /// <summary>Each slice's own numbers, in order: adjacent in time to the same slice of the other runs of the
+    /// group, so ratios can be taken slice by slice (a paired comparison that drift on the machine cancels out of).</summary>
+    public List<SliceResult> Slices { get; } = [];
+
+    public void Add(RunRecorder slice, ServerInterval interval, double? rssMiB)
     {
+        Recorder.Add(slice);
+        Slices.Add(new SliceResult(
+            slice.Requests / Math.Max(1e-9, slice.Elapsed.TotalSeconds),
+            RunRecorder.Microseconds(slice.Latency, 50),
+            RunRecorder.Microseconds(slice.Latency, 99),
+            interval.CpuSeconds is { } c && slice.Requests > 0 ? c * 1_000_000 / slice.Requests : null));
         if (interval.Handler is { } handler)
         {
             _handler.Add(handler);
@@ -75,6 +85,7 @@ internal sealed class RunState(RunSpec spec)
             RedisCallsPer1000Reserves = _redisCalls is { } c && reserves > 0 ? c * 1000.0 / reserves : null,
             ServerCpuUsPerRequest = _cpuSeconds is { } cpu && r.Requests > 0 ? cpu * 1_000_000 / r.Requests : null,
             ServerRssMiB = _rss,
+            Slices = [.. Slices],
         };
     }
 }

@@ -192,14 +192,14 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         progress.Track(label + " (warm-up)", warmup, warmupTime);
         await LoopAsync(spec, workload, warmupTime, warmup, cancellationToken);
 
+        var slice = new RunRecorder();
         await server.BeginAsync(cancellationToken);
-        progress.Track(label, run.Recorder, plan.Slice);
-        var errorsBefore = run.Recorder.Errors;
-        await LoopAsync(spec, workload, plan.Slice, run.Recorder, cancellationToken);
-        run.Add(await server.EndAsync(cancellationToken), server.RssMiB());
-        if (run.Recorder.Errors > errorsBefore)
+        progress.Track(label, slice, plan.Slice);
+        await LoopAsync(spec, workload, plan.Slice, slice, cancellationToken);
+        run.Add(slice, await server.EndAsync(cancellationToken), server.RssMiB());
+        if (slice.Errors > 0)
         {
-            progress.Note($"{label}: {run.Recorder.Errors - errorsBefore} errors, first: {run.Recorder.FirstError}");
+            progress.Note($"{label}: {slice.Errors} errors, first: {slice.FirstError}");
         }
     }
 

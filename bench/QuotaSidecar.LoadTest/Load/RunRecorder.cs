@@ -35,6 +35,18 @@ internal sealed class RunRecorder
 
     public void AddElapsed(TimeSpan slice) => Elapsed += slice;
 
+    /// <summary>Adds another recorder's latencies and counts (a slice into its run's totals).</summary>
+    public void Add(RunRecorder other)
+    {
+        Latency.Add(other.Latency);
+        Service.Add(other.Service);
+        Interlocked.Add(ref _requests, other.Requests);
+        Interlocked.Add(ref _errors, other.Errors);
+        Interlocked.Add(ref _denied, other.Denied);
+        Interlocked.CompareExchange(ref _firstError, other.FirstError, null);
+        Elapsed += other.Elapsed;
+    }
+
     /// <summary>Records one completed request that was meant to go at <paramref name="intended"/> and went at
     /// <paramref name="sent"/> (both <see cref="Stopwatch"/> timestamps).</summary>
     public void Completed(long intended, long sent)

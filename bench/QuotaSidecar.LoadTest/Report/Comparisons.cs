@@ -49,10 +49,18 @@ internal static class Comparisons
                 continue;
             }
 
-            var p99 = sidecar.P99Us / floor.P99Us;
-            var thr = sidecar.ThroughputRps / floor.ThroughputRps;
-            checks.Add(new($"{server} Reserve+Commit p99 <= 1.3x floor p99 (c8, unix)", $"{p99:0.00}x ({sidecar.P99Us:0} vs {floor.P99Us:0} µs)", p99 <= 1.3));
-            checks.Add(new($"{server} Reserve+Commit throughput >= 0.8x floor (c8, unix)", $"{thr:0.00}x ({sidecar.ThroughputRps:0} vs {floor.ThroughputRps:0} req/s)", thr >= 0.8));
+            // Decided on the median of the slice-by-slice ratios (each pair measured seconds apart), which drift on
+            // the shared machine cancels out of; the ratio of the merged runs is shown beside it.
+            var p99 = Paired(sidecar, floor, s => s.P99Us);
+            var thr = Paired(sidecar, floor, s => s.ThroughputRps);
+            checks.Add(new(
+                $"{server} Reserve+Commit p99 <= 1.3x floor p99 (c8, unix)",
+                $"{p99.Text} per slice; merged {sidecar.P99Us / floor.P99Us:0.00}x ({sidecar.P99Us:0} vs {floor.P99Us:0} µs)",
+                p99.Median <= 1.3));
+            checks.Add(new(
+                $"{server} Reserve+Commit throughput >= 0.8x floor (c8, unix)",
+                $"{thr.Text} per slice; merged {sidecar.ThroughputRps / floor.ThroughputRps:0.00}x ({sidecar.ThroughputRps:0} vs {floor.ThroughputRps:0} req/s)",
+                thr.Median >= 0.8));
         }
 
         var delay = results.Select(r => r.RedisDelayMs).FirstOrDefault(d => d > 0);
@@ -66,12 +74,12 @@ internal static class Comparisons
                 continue;
             }
 
-            var p50 = naive.P50Us / sidecar.P50Us;
-            var p99 = naive.P99Us / sidecar.P99Us;
+            var p50 = Paired(naive, sidecar, s => s.P50Us);
+            var p99 = Paired(naive, sidecar, s => s.P99Us);
             checks.Add(new(
                 $"naive/sidecar >= 5x at p50 and p99, {workload}, {delay:0.#} ms Redis delay per direction (c8, unix)",
-                $"p50 {p50:0.0}x ({naive.P50Us:0} vs {sidecar.P50Us:0} µs), p99 {p99:0.0}x ({naive.P99Us:0} vs {sidecar.P99Us:0} µs)",
-                p50 >= 5 && p99 >= 5));
+                $"p50 {p50.Text} per slice, merged {naive.P50Us / sidecar.P50Us:0.0}x ({naive.P50Us:0} vs {sidecar.P50Us:0} µs); p99 {p99.Text} per slice, merged {naive.P99Us / sidecar.P99Us:0.0}x ({naive.P99Us:0} vs {sidecar.P99Us:0} µs)",
+                p50.Median >= 5 && p99.Median >= 5));
         }
 
         var redisRuns = results.Where(r => r.Server == "sidecar-redis" && r.RedisCallsPer1000Reserves is not null && r.Loop == "closed").ToList();
@@ -90,6 +98,21 @@ internal static class Comparisons
                 string.Join(", ", handler.Select(r => $"{r.Server} {r.Workload} {r.HandlerP99Us:0.#} µs")),
                 handler.All(r => r.HandlerP99Us <= 20)));
         return checks;
+    }
+
+    /// <summary>Slice-by-slice ratios of <paramref name="a"/> over <paramref name="b"/>: median, and the range.</summary>
+    private static (double Median, string Text) Paired(RunResult a, RunResult b, Func<SliceResult, double> value)
+    {
+        var n = Math.Min(a.Slices.Count, b.Slices.Count);
+        if (n == 0)
+        {
+            var merged = value(new SliceResult(a.ThroughputRps, a.P50Us, a.P99Us, null)) / value(new SliceResult(b.ThroughputRps, b.P50Us, b.P99Us, null));
+            return (merged, $"{merged:0.00}x");
+        }
+
+        var ratios = Enumerable.Range(0, n).Select(i => value(a.Slices[i]) / value(b.Slices[i])).Order().ToArray();
+        var median = n % 2 == 1 ? ratios[n / 2] : (ratios[(n / 2) - 1] + ratios[n / 2]) / 2;
+        return (median, $"median {median:0.00}x ({ratios[0]:0.00}-{ratios[^1]:0.00}, {n} slices)");
     }
 
     private static RunResult? Find(IReadOnlyList<RunResult> results, string server, string workload, string transport, string loop, int concurrency, double? rate, double delayMs) =>

@@ -66,6 +66,12 @@ internal sealed record RunResult
     /// shared machine's load than latency is.</summary>
     public double? ServerCpuUsPerRequest { get; init; }
 
+    /// <summary>Each measured slice's throughput, p50, p99 and server CPU per request, in order.</summary>
+    public IReadOnlyList<SliceResult> Slices { get; init; } = [];
+
     /// <summary>Resident memory of the server process at the end of the run, MiB.</summary>
     public double? ServerRssMiB { get; init; }
 }
+
+/// <summary>One slice of a run (see <see cref="RunResult.Slices"/>).</summary>
+internal sealed record SliceResult(double ThroughputRps, double P50Us, double P99Us, double? ServerCpuUsPerRequest);
