@@ -23,8 +23,15 @@ if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
 fi
 export QUOTA_TEST_REDIS="127.0.0.1:$REDIS_PORT"
 
+# A real 3-master Redis Cluster (127.0.0.1:7101-7103) for the cluster contract tests.
+bash scripts/redis-cluster.sh start
+export QUOTA_TEST_REDIS_CLUSTER="127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103"
+
 # --- deployment checks: chart, manifests, Dockerfile; installs the helm the Deploy tests run --
 bash scripts/check-deploy.sh
+
+# --- authorization docs: Istio/Envoy examples against CRD schemas and the sidecar's defaults ---
+bash scripts/check-authz-docs.sh
 
 # --- the tests ------------------------------------------------------------------------------
 dotnet build QuotaSidecar.sln -c Release -warnaserror -nologo -v minimal

@@ -6,8 +6,9 @@ public static class Validation
     /// <summary>The largest amount accepted anywhere: 2^53, so sums of amounts stay exact in Lua doubles too.</summary>
     public const long MaxAmount = 1L << 53;
 
-    /// <summary>The largest total an account may reach (granted, consumed, debt), leaving headroom below 2^63.</summary>
-    public const long MaxAccountTotal = 1L << 62;
+    /// <summary>The most credits an account may be granted in total: 2^53, so every total stays exact in the Redis
+    /// ledger's Lua doubles and far from long overflow.</summary>
+    public const long MaxAccountTotal = 1L << 53;
 
     /// <summary>The longest account, reservation, request or grant id.</summary>
     public const int MaxIdLength = 128;

@@ -26,7 +26,7 @@ public sealed record GrantSpec(
         Validation.PositiveAmount(Amount, "amount");
         if (Priority is < 1 or > 100)
         {
-            throw QuotaException.Invalid($"priority must be between 1 and 100, or 0 for the default {DefaultPriority} (got {Priority})");
+            throw QuotaException.Invalid($"priority must be between 1 and 100 (got {Priority}); the gRPC API maps 0 to the default {DefaultPriority}");
         }
 
         if (!Enum.IsDefined(Category))

@@ -6,7 +6,9 @@ namespace QuotaSidecar.Core.Grants;
 public sealed record Recurrence(RecurrencePeriod Period, long RolloverMax)
 {
     /// <summary>The start of period <paramref name="index"/> (0 = the anchor itself).</summary>
-    public DateTimeOffset BoundaryAt(DateTimeOffset anchor, long index) => Period switch
+    public DateTimeOffset BoundaryAt(DateTimeOffset anchor, long index) => BoundaryAtUtc(anchor.ToUniversalTime(), index);
+
+    private DateTimeOffset BoundaryAtUtc(DateTimeOffset anchor, long index) => Period switch
     {
         RecurrencePeriod.Daily => anchor.AddDays(index),
         RecurrencePeriod.Weekly => anchor.AddDays(7 * index),

@@ -10,9 +10,11 @@ using QuotaSidecar.Configuration;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Ledger.Embedded;
+using QuotaSidecar.Envoy;
 using QuotaSidecar.Grpc;
 using QuotaSidecar.Health;
 using QuotaSidecar.Metrics;
+using QuotaSidecar.Redis;
 
 namespace QuotaSidecar.Hosting;
 
@@ -73,6 +75,7 @@ public static class QuotaSidecarHost
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
         builder.WebHost.ConfigureKestrel((context, kestrel) => Listen(context.Configuration, kestrel));
+        builder.AddEnvoyApis();
         return builder;
     }
 
@@ -84,6 +87,7 @@ public static class QuotaSidecarHost
         app.UseRateLimiter();
         app.MapGrpcService<QuotaService>();
         app.MapGrpcService<QuotaAdminService>();
+        app.MapEnvoyApis();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
@@ -112,6 +116,7 @@ public static class QuotaSidecarHost
     {
         LeaseTtl = o.Leases.Ttl,
         MaxLeaseShare = o.Leases.MaxShare,
+        ReclaimWindow = o.Settle.Interval * 8,
         MaxLedgerEntries = o.Redis.MaxLedgerEntries,
     };
 
@@ -121,7 +126,16 @@ public static class QuotaSidecarHost
         return o.Store switch
         {
             StoreKind.Embedded => new EmbeddedLedger(sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>()),
-            _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not available in this build"),
+            StoreKind.Redis => RedisLedger.Connect(
+                new RedisLedgerOptions
+                {
+                    ConnectionString = o.Redis.ConnectionString!,
+                    KeyPrefix = o.Redis.KeyPrefix,
+                    Central = sp.GetRequiredService<CentralLedgerOptions>(),
+                },
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not supported"),
         };
     }
 

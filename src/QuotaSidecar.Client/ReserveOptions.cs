@@ -1,0 +1,15 @@
+namespace QuotaSidecar.Client;
+
+/// <summary>Optional settings of one <see cref="IQuotaClient.ReserveAsync"/>.</summary>
+public sealed class ReserveOptions
+{
+    /// <summary>The hold's id and idempotency key (at most 128 printable ASCII characters). Null: the client makes a
+    /// unique one, so the call can be retried safely.</summary>
+    public string? ReservationId { get; init; }
+
+    /// <summary>How long the hold lives if neither committed nor released. Null: <see cref="QuotaClientOptions.HoldTtl"/>.</summary>
+    public TimeSpan? Ttl { get; init; }
+
+    /// <summary>Attribution carried to the usage records (at most 16 entries of 64 characters), e.g. the operation.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+}
