@@ -88,9 +88,12 @@ internal sealed class DelayProxy : IAsyncDisposable
         try
         {
             await server.ConnectAsync(_target, _stop.Token);
-            // Each direction ends at its source's end of stream (passed on, delayed, as a half close); the sockets
-            // are closed once both have ended and the last delayed chunk has gone.
-            await Task.WhenAll(PumpAsync(client, server, _stop.Token), PumpAsync(server, client, _stop.Token));
+
+            // Each direction is read by its own real-time thread (like the delay line that sends), so a chunk's
+            // arrival time is taken when it arrives, not when a busy thread pool gets to it. Each direction ends at
+            // its source's end of stream (passed on, delayed, as a half close); the sockets are closed once both
+            // have ended and the last delayed chunk has gone.
+            await Task.WhenAll(Pump(client, server), Pump(server, client));
             await Task.Delay(Delay + TimeSpan.FromMilliseconds(50), _stop.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
@@ -98,28 +101,52 @@ internal sealed class DelayProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads chunks from <paramref name="from"/> and hands each to the delay line, due <see cref="Delay"/> later.</summary>
-    private async Task PumpAsync(Socket from, Socket to, CancellationToken cancellationToken)
+    /// <summary>Reads chunks from <paramref name="from"/> on a dedicated thread and hands each to the delay line, due
+    /// <see cref="Delay"/> after it arrived. Completes at end of stream, on an error, or when the proxy stops.</summary>
+    private Task Pump(Socket from, Socket to)
     {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var delay = (long)(Delay.TotalSeconds * Stopwatch.Frequency);
-        var buffer = new byte[64 * 1024];
-        try
+        var thread = new Thread(() =>
         {
-            while (true)
+            PreciseSleep.TryRealTime();
+
+            // Stopping the proxy ends a blocked Receive.
+            using var registration = _stop.Token.Register(() =>
             {
-                var n = await from.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
-                if (n == 0)
+                try
                 {
-                    break;
+                    from.Shutdown(SocketShutdown.Receive);
                 }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            });
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    var n = from.Receive(buffer);
+                    if (n == 0)
+                    {
+                        break;
+                    }
 
-                _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, buffer.AsSpan(0, n).ToArray());
+                    _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, buffer.AsSpan(0, n).ToArray());
+                }
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
-        _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, null);
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, null);
+                done.TrySetResult();
+            }
+        })
+        { IsBackground = true, Name = "redis-delay-proxy-reader" };
+        thread.Start();
+        return done.Task;
     }
 }
