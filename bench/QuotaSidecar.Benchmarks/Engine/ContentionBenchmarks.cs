@@ -81,27 +81,3 @@ public abstract class ContentionBenchmarks(int threads)
         }
     }
 }
-
-/// <summary>How the threads of a contention benchmark spread over accounts.</summary>
-public enum AccountSharing
-{
-    /// <summary>Every thread on the same account: they contend on its lock.</summary>
-    OneAccount,
-
-    /// <summary>Each thread on its own account: only shared engine state (hold table, retention queue) is contended.</summary>
-    AccountPerThread,
-}
-
-/// <summary>Two threads (one per core here).</summary>
-public class ContentionTwoThreads() : ContentionBenchmarks(2)
-{
-    [Benchmark(OperationsPerInvoke = PerThread * 2, Description = "Reserve+Commit, 2 threads")]
-    public void ReserveCommit() => RunBatch();
-}
-
-/// <summary>Four threads: more threads than cores on the 2-vCPU machine, so time slicing shows.</summary>
-public class ContentionFourThreads() : ContentionBenchmarks(4)
-{
-    [Benchmark(OperationsPerInvoke = PerThread * 4, Description = "Reserve+Commit, 4 threads")]
-    public void ReserveCommit() => RunBatch();
-}

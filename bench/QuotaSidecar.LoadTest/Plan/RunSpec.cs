@@ -9,6 +9,3 @@ internal sealed record RunSpec(ServerKind Server, WorkloadKind Workload, Transpo
         $"{Server.Name()} {Workload.Name()} {Transport.ToString().ToLowerInvariant()} " +
         (Rate is { } r ? $"open@{r:0}/s" : $"c{Concurrency}") + (delayMs > 0 ? $" redis+{delayMs:0.#}ms" : "");
 }
-
-/// <summary>Runs that share one set of servers; <see cref="RedisDelayMs"/> &gt; 0 puts the delay proxy in front of Redis.</summary>
-internal sealed record RunGroup(double RedisDelayMs, IReadOnlyList<RunSpec> Runs);

@@ -6,13 +6,3 @@ internal enum WorkloadKind
     ReserveCommit,
     Consume,
 }
-
-internal static class WorkloadKinds
-{
-    public static string Name(this WorkloadKind kind) => kind switch
-    {
-        WorkloadKind.Ping => "ping",
-        WorkloadKind.ReserveCommit => "reserve+commit",
-        _ => "consume",
-    };
-}

@@ -1,10 +1,6 @@
 namespace QuotaSidecar.LoadTest.Report;
 
-/// <summary>A ratio between two runs made under the same conditions (transport, loop, Redis delay).</summary>
-internal sealed record Ratio(string Comparison, string Conditions, string Workload, double P50, double P99, double Throughput, double? ServerCpuPerRequest);
 
-/// <summary>One DESIGN.md §6 target: what was measured and whether it was met (null: not measured in this run).</summary>
-internal sealed record TargetCheck(string Target, string Measured, bool? Met);
 
 /// <summary>Pairs up runs and checks the targets.</summary>
 internal static class Comparisons

@@ -72,6 +72,3 @@ internal sealed record RunResult
     /// <summary>Resident memory of the server process at the end of the run, MiB.</summary>
     public double? ServerRssMiB { get; init; }
 }
-
-/// <summary>One slice of a run (see <see cref="RunResult.Slices"/>).</summary>
-internal sealed record SliceResult(double ThroughputRps, double P50Us, double P99Us, double? ServerCpuUsPerRequest);
