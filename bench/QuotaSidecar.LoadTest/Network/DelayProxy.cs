@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace QuotaSidecar.LoadTest.Network;
+
+/// <summary>
+/// A TCP forwarder on 127.0.0.1 that adds latency: every chunk read from either side is written to the other side
+/// <see cref="Delay"/> after it arrived, in order. Servers pointed at it see a "remote" Redis on the same machine.
+/// </summary>
+internal sealed class DelayProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly IPEndPoint _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _connections = [];
+    private readonly Task _accept;
+    private readonly DelayLine _line = new("redis-delay-proxy");
+
+    private DelayProxy(IPEndPoint target, TimeSpan delay)
+    {
+        _target = target;
+        Delay = delay;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accept = AcceptLoopAsync();
+    }
+
+    public TimeSpan Delay { get; }
+
+    public int Port { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public static DelayProxy Start(int targetPort, TimeSpan delay) => new(new IPEndPoint(IPAddress.Loopback, targetPort), delay);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        Task[] connections;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+        }
+
+        try
+        {
+            await Task.WhenAll([_accept, .. connections]).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or TimeoutException or ObjectDisposedException)
+        {
+        }
+
+        _line.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var connection = ServeAsync(client);
+            lock (_connections)
+            {
+                _connections.RemoveAll(t => t.IsCompleted);
+                _connections.Add(connection);
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var _ = client;
+        client.NoDelay = true;
+        try
+        {
+            await server.ConnectAsync(_target, _stop.Token);
+
+            // Each direction is read by its own real-time thread (like the delay line that sends), so a chunk's
+            // arrival time is taken when it arrives, not when a busy thread pool gets to it. Each direction ends at
+            // its source's end of stream (passed on, delayed, as a half close); the sockets are closed once both
+            // have ended and the last delayed chunk has gone.
+            await Task.WhenAll(Pump(client, server), Pump(server, client));
+            await Task.Delay(Delay + TimeSpan.FromMilliseconds(50), _stop.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Reads chunks from <paramref name="from"/> on a dedicated thread and hands each to the delay line, due
+    /// <see cref="Delay"/> after it arrived. Completes at end of stream, on an error, or when the proxy stops.</summary>
+    private Task Pump(Socket from, Socket to)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var delay = (long)(Delay.TotalSeconds * Stopwatch.Frequency);
+        var thread = new Thread(() =>
+        {
+            PreciseSleep.TryRealTime();
+
+            // Stopping the proxy ends a blocked Receive.
+            using var registration = _stop.Token.Register(() =>
+            {
+                try
+                {
+                    from.Shutdown(SocketShutdown.Receive);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            });
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    var n = from.Receive(buffer);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, buffer.AsSpan(0, n).ToArray());
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, null);
+                done.TrySetResult();
+            }
+        })
+        { IsBackground = true, Name = "redis-delay-proxy-reader" };
+        thread.Start();
+        return done.Task;
+    }
+}

@@ -1,0 +1,131 @@
+using QuotaSidecar.LoadTest.Network;
+
+namespace QuotaSidecar.LoadTest.Plan;
+
+/// <summary>
+/// What each mode measures and for how long. Every run is bounded in time and in operations. A run's
+/// <see cref="Duration"/> is measured in <see cref="Rounds"/> slices, interleaved with the other runs of its group
+/// (A B C, A B C, ...), so a change in the shared machine's load spreads over all of them instead of skewing one.
+/// </summary>
+internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, int Rounds, long MaxOperations, TimeSpan Deadline, IReadOnlyList<RunGroup> Groups)
+{
+    /// <summary>Measured time of one slice.</summary>
+    public TimeSpan Slice => Duration / Rounds;
+
+    /// <summary>Warm-up before each slice after a run's first (the first gets <see cref="Warmup"/>).</summary>
+    public TimeSpan Rewarm => Warmup / 4;
+
+    /// <summary>Delay the proxy adds to each chunk, each direction, in the delayed group (--redis-delay-ms).</summary>
+    public static double DelayMs { get; set; } = 1.0;
+
+    /// <summary>This plan with only the runs whose description contains one of <paramref name="filters"/>.</summary>
+    public RunPlan Only(IReadOnlyList<string> filters) => this with
+    {
+        Mode = Mode + "-partial",
+        Groups = [.. Groups.Select(g => g with
+        {
+            Runs = [.. g.Runs.Where(r => filters.Any(f => r.Describe(g.RedisDelayMs).Contains(f, StringComparison.OrdinalIgnoreCase)))],
+        }).Where(g => g.Runs.Count > 0)],
+    };
+
+    /// <summary>A few seconds of load: every server, workload, transport and loop once, briefly. No thresholds.</summary>
+    public static RunPlan Smoke()
+    {
+        List<RunSpec> direct =
+        [
+            new(ServerKind.Floor, WorkloadKind.Ping, Transport.Tcp, 2),
+            new(ServerKind.Floor, WorkloadKind.Ping, Transport.Unix, 2),
+            new(ServerKind.Floor, WorkloadKind.Ping, Transport.Unix, 0, Rate: 200),
+            new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Tcp, 2),
+            new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, 2),
+            new(ServerKind.SidecarEmbedded, WorkloadKind.Consume, Transport.Unix, 2),
+            new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 200),
+            new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 2),
+            new(ServerKind.SidecarRedis, WorkloadKind.Consume, Transport.Tcp, 2),
+            new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 2),
+            new(ServerKind.Naive, WorkloadKind.Consume, Transport.Tcp, 2),
+        ];
+        List<RunSpec> delayed =
+        [
+            new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 2),
+            new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 2),
+        ];
+        return new RunPlan("smoke", TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300), 1, 2_000, TimeSpan.FromMinutes(3),
+            [new RunGroup(0, direct), new RunGroup(DelayMs, delayed)]);
+    }
+
+    /// <summary>About two minutes: every server, concurrency 1/8/64 where it matters most, the targets' cases.</summary>
+    public static RunPlan Quick()
+    {
+        List<RunSpec> direct = [];
+        foreach (var c in new[] { 1, 8, 64 })
+        {
+            direct.Add(new(ServerKind.Floor, WorkloadKind.Ping, Transport.Unix, c));
+            direct.Add(new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, c));
+        }
+
+        direct.AddRange(
+        [
+            new(ServerKind.Floor, WorkloadKind.Ping, Transport.Tcp, 8),
+            new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Tcp, 8),
+            new(ServerKind.SidecarEmbedded, WorkloadKind.Consume, Transport.Unix, 8),
+            new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 8),
+            new(ServerKind.SidecarRedis, WorkloadKind.Consume, Transport.Unix, 8),
+            new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 8),
+            new(ServerKind.Naive, WorkloadKind.Consume, Transport.Unix, 8),
+            new(ServerKind.Floor, WorkloadKind.Ping, Transport.Unix, 0, Rate: 2000),
+            new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 2000),
+            new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 2000),
+        ]);
+        List<RunSpec> delayed =
+        [
+            new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 8),
+            new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 8),
+            new(ServerKind.SidecarRedis, WorkloadKind.Consume, Transport.Unix, 8),
+            new(ServerKind.Naive, WorkloadKind.Consume, Transport.Unix, 8),
+            new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 500),
+            new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 500),
+        ];
+        return new RunPlan("quick", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), 2, 2_000_000, TimeSpan.FromMinutes(6),
+            [new RunGroup(0, direct), new RunGroup(DelayMs, delayed)]);
+    }
+
+    /// <summary>Everything: a, b, c at concurrency 1, 8, 64 over TCP and the Unix socket, open loops, then b and c
+    /// with the Redis delay.</summary>
+    public static RunPlan Full()
+    {
+        List<RunSpec> direct = [];
+        List<RunSpec> delayed = [];
+        foreach (var transport in new[] { Transport.Unix, Transport.Tcp })
+        {
+            foreach (var c in new[] { 1, 8, 64 })
+            {
+                direct.Add(new(ServerKind.Floor, WorkloadKind.Ping, transport, c));
+                foreach (var server in new[] { ServerKind.SidecarEmbedded, ServerKind.SidecarRedis, ServerKind.Naive })
+                {
+                    foreach (var workload in new[] { WorkloadKind.ReserveCommit, WorkloadKind.Consume })
+                    {
+                        direct.Add(new(server, workload, transport, c));
+                        if (server != ServerKind.SidecarEmbedded)
+                        {
+                            delayed.Add(new(server, workload, transport, c));
+                        }
+                    }
+                }
+            }
+        }
+
+        foreach (var rate in new[] { 1000.0, 5000.0 })
+        {
+            direct.Add(new(ServerKind.Floor, WorkloadKind.Ping, Transport.Unix, 0, rate));
+            direct.Add(new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, 0, rate));
+            direct.Add(new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 0, rate));
+            direct.Add(new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 0, rate));
+        }
+
+        delayed.Add(new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 0, 500));
+        delayed.Add(new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 0, 500));
+        return new RunPlan("full", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9), 3, 20_000_000, TimeSpan.FromMinutes(40),
+            [new RunGroup(0, direct), new RunGroup(DelayMs, delayed)]);
+    }
+}

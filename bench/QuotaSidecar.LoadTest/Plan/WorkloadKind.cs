@@ -1,0 +1,8 @@
+namespace QuotaSidecar.LoadTest.Plan;
+
+internal enum WorkloadKind
+{
+    Ping,
+    ReserveCommit,
+    Consume,
+}
