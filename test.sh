@@ -45,5 +45,11 @@ set -e
 # awk alone (no grep in a pipeline): with pipefail, a grep that finds no 'Failed:' line would end the script.
 passed=$(awk '/^[[:space:]]+Passed: [0-9]+/ {s+=$2} END {print s+0}' artifacts/test.log)
 failed=$(awk '/^[[:space:]]+Failed: [0-9]+/ {s+=$2} END {print s+0}' artifacts/test.log)
+
+# --- benchmark smoke: every micro-benchmark once (dry) and every end-to-end path once; no thresholds ---------
+if [ "$status" -eq 0 ]; then
+  bash bench/smoke.sh || status=$?
+fi
+
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"
