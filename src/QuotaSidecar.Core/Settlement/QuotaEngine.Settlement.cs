@@ -269,8 +269,10 @@ public sealed partial class QuotaEngine
             }
 
             // Remove only this record: the id may since have been reused for a newer one.
-            _holds.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold));
-            _consumes.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold));
+            if (!_holds.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold)))
+            {
+                _consumes.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold));
+            }
         }
     }
 }
