@@ -203,15 +203,17 @@ public sealed partial class QuotaEngine
     private SyncIntent? NextSettle(LocalAccount account, long now)
     {
         var hasCredits = account.Free + account.OverageFree > 0;
-        var idle = hasCredits && account.Held == 0 && now - account.LastUseTicks >= _options.IdleReturnAfter.Ticks;
-        if (idle || account.ReclaimRequested)
+        var quiet = now - account.LastUseTicks >= _options.IdleReturnAfter.Ticks;
+        if ((quiet && hasCredits && account.Held == 0) || account.ReclaimRequested)
         {
             return new SyncIntent(ReturnAll: true);
         }
 
         var target = _leases.Target(account);
         var precise = _leases.Precise(account);
-        var refill = account.Rate > 0 && account.Free < _leases.LowWatermark(account) && !account.IsSuspended && !precise;
+        // Not for a quiet account: its rate (a moving average) lags for a few passes, and a refill right after the
+        // idle return would be returned again on the next pass.
+        var refill = !quiet && account.Rate > 0 && account.Free < _leases.LowWatermark(account) && !account.IsSuspended && !precise;
         // Renew on the heartbeat, and report before a lease runs out (it may be capped at a grant's expiry).
         var renew = (hasCredits || account.Held > 0)
             && (now - account.LastSyncTicks >= _options.LeaseRenewInterval.Ticks

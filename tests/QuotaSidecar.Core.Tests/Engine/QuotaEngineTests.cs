@@ -486,6 +486,29 @@ public sealed class QuotaEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_returned_idle_lease_is_not_taken_again_while_the_account_stays_idle()
+    {
+        // Found at 100,000 accounts: the usage rate (a moving average) was still above zero for a few passes after
+        // the idle return, so the next pass refilled the lease and the one after returned it again, several round
+        // trips per idle account that swamped the store.
+        var id = await _h.AccountAsync(1_000);
+        await Engine.ConsumeAsync(id, 1);
+        await Engine.SettleOnceAsync();
+        _h.Time.Advance(_h.Options.IdleReturnAfter);
+        await Engine.SettleOnceAsync();
+        var exchanges = _h.Store.Exchanges;
+
+        for (var pass = 0; pass < 40; pass++)
+        {
+            _h.Time.Advance(_h.Options.SettleInterval);
+            await Engine.SettleOnceAsync();
+        }
+
+        Assert.Equal(exchanges, _h.Store.Exchanges);
+        Assert.Equal(0, (await _h.CentralBalanceAsync(id)).Leased);
+    }
+
+    [Fact]
     public async Task Low_lease_is_refilled_in_the_background()
     {
         var id = await _h.AccountAsync(10_000);
