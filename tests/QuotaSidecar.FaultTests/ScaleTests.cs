@@ -1,35 +1,49 @@
 using System.Diagnostics;
 using System.Globalization;
+using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.FaultTests.Harness;
+using QuotaSidecar.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
 /// <summary>
-/// Scenario 6: 100,000 distinct active accounts on one sidecar (Redis store), then idle: leases returned and local
-/// state evicted. Eviction is set to 180 s rather than 5 s so that all 100,000 accounts are active at once: touching
-/// them takes far longer than 5 s on this machine (141 s in Redis mode under load), and with 5 s the first would be gone before the last was touched.
+/// Scenario 6: 100,000 distinct active accounts on one sidecar (Redis and embedded store), then idle: leases returned
+/// and local state evicted. Eviction is set to 180 s rather than 5 s so that all 100,000 accounts are active at once:
+/// touching them takes far longer than 5 s on this machine (38 s in Redis mode), and with 5 s the first would be gone
+/// before the last was touched.
 /// </summary>
 public sealed class ScaleTests(ITestOutputHelper output)
 {
-    private const int Accounts = 100_000;
+    // QUOTA_SCALE_ACCOUNTS runs it smaller while investigating; the figure is recorded at 100,000.
+    private static readonly int Accounts = int.TryParse(Environment.GetEnvironmentVariable("QUOTA_SCALE_ACCOUNTS"), out var n) && n >= 1000 ? n : 100_000;
     private const int Workers = 32;
 
-    [Fact(Skip = "Not yet verified in this form (7.5 min run). The 04:38 run failed the former 6 s idle-return check: 7,029 credits still leased on 500 sampled accounts 6 s after the last touch; it now waits for the return and prints how long it took. See docs/reliability.md §6.")]
+    [Theory]
+    [InlineData("Redis", 300)]
+    [InlineData("Embedded", 600)]
     [Trait("Category", "Slow")]
-    public async Task A_hundred_thousand_active_accounts_fit_in_300_MB_and_idle_ones_are_returned_and_evicted()
+    public async Task A_hundred_thousand_active_accounts_fit_in_300_MB_and_idle_ones_are_returned_and_evicted(string store, int rssBudgetMb)
     {
+        // 300 MB is the sidecar's budget for its local state (Redis store). The embedded store also keeps the
+        // central book of every account (grants, ledger, leases: ~1.7 KB each) in the same process, so it gets its
+        // own, larger budget: a regression guard, with the figure recorded in docs/reliability.md.
         var evictAfter = TimeSpan.FromSeconds(180);
-        // Redis store, so the sidecar's RSS is its own local state (with the embedded store the central book of
-        // 100,000 accounts lives in the same process too).
-        await using var redis = await RedisServer.StartAsync();
-        await using var fleet = new Fleet(redis.Endpoint, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Quota__Limits__EvictIdleAccountsAfter"] = evictAfter.ToString("c", CultureInfo.InvariantCulture),
             ["Quota__Leases__IdleReturnAfter"] = "00:00:02",
-        });
-        var (sidecar, quota, admin) = await fleet.StartAsync("scale");
+        };
+
+        // With the embedded store the central book of every account lives in the sidecar's process too.
+        await using var redis = store == "Redis" ? await RedisServer.StartAsync() : null;
+        await using var fleet = redis is null ? null : new Fleet(redis.Endpoint, settings);
+        await using var embedded = redis is null ? await SidecarProcess.StartAsync(Fleet.Embedded(settings)) : null;
+        using var embeddedChannel = embedded is null ? null : GrpcChannel.ForAddress(embedded.TcpTarget);
+        var (sidecar, quota, admin) = fleet is not null
+            ? await fleet.StartAsync("scale")
+            : (embedded!, new Quota.QuotaClient(embeddedChannel), new QuotaAdmin.QuotaAdminClient(embeddedChannel));
         var rssStart = Fleet.RssMb(sidecar.Pid);
 
         var clock = Stopwatch.StartNew();
@@ -81,7 +95,12 @@ public sealed class ScaleTests(ITestOutputHelper output)
         var evictedAfter = Stopwatch.GetElapsedTime(lastTouch);
         var rssEvicted = Fleet.RssMb(sidecar.Pid);
 
-        output.WriteLine($"{Accounts} accounts, {Workers} concurrent callers, Redis store (its own redis-server)");
+        foreach (var line in (redis is null ? "" : await redis.CliAsync("INFO", "commandstats")).Split('\n').Where(l => l.Contains("evalsha", StringComparison.Ordinal) || l.Contains("cmdstat_eval", StringComparison.Ordinal)))
+        {
+            output.WriteLine("redis " + line.Trim());
+        }
+
+        output.WriteLine($"{Accounts} accounts, {Workers} concurrent callers, {store} store");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"create (UpsertAccount + GrantCredits): {created.TotalSeconds:F1} s ({2 * Accounts / created.TotalSeconds:F0} admin calls/s)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"touch (one Consume each): {touched.TotalSeconds:F1} s ({Accounts / touched.TotalSeconds:F0} calls/s), denied {denied.Count} {string.Join(' ', denied.Keys.Take(5))}; quota_accounts_active {active}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RSS MB: start {rssStart:F0}, after create {rssCreated:F0}, all active {rssActive:F0}, after eviction {rssEvicted:F0}"));
@@ -90,7 +109,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
 
         Assert.Empty(denied);
         Assert.Equal(Accounts, active);
-        Assert.True(rssActive <= 300, $"RSS with {Accounts} active accounts is {rssActive:F0} MB");
+        Assert.True(rssActive <= rssBudgetMb, $"RSS with {Accounts} active accounts is {rssActive:F0} MB (budget {rssBudgetMb} MB, {store} store)");
         Assert.True(returned, $"{stillLeased} credits still leased on the sampled accounts {returnedAfter.TotalSeconds:F0} s after the last touch");
         Assert.Equal(0, notConserved);
         Assert.True(evicted, $"quota_accounts_active still {activeNow} {evictedAfter.TotalSeconds:F0} s after the last touch");

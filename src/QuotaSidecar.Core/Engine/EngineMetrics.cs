@@ -17,6 +17,8 @@ public sealed class EngineMetrics : IDisposable
     private readonly Histogram<double> _refillDuration;
     private readonly Counter<long> _settleBatches;
     private readonly Counter<long> _settleFailures;
+    private readonly Counter<long> _settleExchanges;
+    private readonly Histogram<double> _settleDuration;
     private readonly Counter<long> _leasesLost;
 
     public EngineMetrics(IMeterFactory? meterFactory = null)
@@ -28,6 +30,10 @@ public sealed class EngineMetrics : IDisposable
             "quota.lease.refill.duration", "ms", "Time to take credits from the central store.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] });
         _settleBatches = _meter.CreateCounter<long>("quota.settle.batches", "{batch}", "Settle passes that reported to the store.");
+        _settleExchanges = _meter.CreateCounter<long>("quota.settle.exchanges", "{exchange}", "Accounts exchanged with the store by settle passes.");
+        _settleDuration = _meter.CreateHistogram<double>(
+            "quota.settle.duration", "ms", "Time of a settle pass that reported to the store: the scan of local accounts plus its store exchanges.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] });
         _settleFailures = _meter.CreateCounter<long>("quota.settle.failures", "{failure}", "Exchanges with the store that failed (retried later).");
         _leasesLost = _meter.CreateCounter<long>("quota.lease.lost", "{lease}", "Leases the store reclaimed while this sidecar still held them.");
     }
@@ -46,7 +52,12 @@ public sealed class EngineMetrics : IDisposable
         _refillDuration.Record(milliseconds);
     }
 
-    internal void SettleBatch() => _settleBatches.Add(1);
+    internal void SettleBatch(int exchanges, double milliseconds)
+    {
+        _settleBatches.Add(1);
+        _settleExchanges.Add(exchanges);
+        _settleDuration.Record(milliseconds);
+    }
 
     internal void SettleFailure() => _settleFailures.Add(1);
 

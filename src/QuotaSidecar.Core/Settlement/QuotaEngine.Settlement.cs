@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using QuotaSidecar.Core.Holds;
 using QuotaSidecar.Core.Leases;
 
@@ -50,6 +51,7 @@ public sealed partial class QuotaEngine
             return; // backing off while the store is down; a Reserve that needs the store still tries at once
         }
 
+        var started = Stopwatch.GetTimestamp();
         var elapsed = _lastPassTicks == 0 ? _options.SettleInterval.Ticks : Math.Max(1, now - _lastPassTicks);
         _lastPassTicks = now;
         ForgetOldRecords(now);
@@ -93,7 +95,6 @@ public sealed partial class QuotaEngine
             return;
         }
 
-        _metrics.SettleBatch();
         await Parallel.ForEachAsync(
             due,
             new ParallelOptions { MaxDegreeOfParallelism = _options.SettleParallelism, CancellationToken = cancellationToken },
@@ -104,6 +105,8 @@ public sealed partial class QuotaEngine
                     RemoveIfUnknown(item.Account);
                 }
             });
+
+        _metrics.SettleBatch(due.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
         // Exponential backoff (one settle interval doubling to MaxSettleBackoff) while the store is down.
         if (_leases.StoreAvailable)

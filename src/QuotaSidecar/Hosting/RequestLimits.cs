@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using QuotaSidecar.Configuration;
+using QuotaSidecar.Metrics;
 
 namespace QuotaSidecar.Hosting;
 
@@ -30,6 +31,8 @@ internal static class RequestLimits
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(inFlight, perConnection);
             o.OnRejected = (context, _) =>
             {
+                context.HttpContext.RequestServices.GetRequiredService<HostMetrics>().Shed();
+
                 // A trailers-only gRPC response, so clients see RESOURCE_EXHAUSTED rather than a bare HTTP 503.
                 var response = context.HttpContext.Response;
                 response.StatusCode = StatusCodes.Status200OK;

@@ -4,7 +4,7 @@ using QuotaSidecar.Core.Engine;
 
 namespace QuotaSidecar.Metrics;
 
-/// <summary>The host's own instruments: server-side hot-path handler latency in microseconds.</summary>
+/// <summary>The host's own instruments: server-side hot-path handler latency in microseconds and shed requests.</summary>
 internal sealed class HostMetrics
 {
     public static readonly KeyValuePair<string, object?> Reserve = new("method", "Reserve");
@@ -13,6 +13,7 @@ internal sealed class HostMetrics
     public static readonly KeyValuePair<string, object?> Consume = new("method", "Consume");
 
     private readonly Histogram<double> _hotPath;
+    private readonly Counter<long> _shed;
 
     public HostMetrics(EngineMetrics engineMetrics)
     {
@@ -21,7 +22,11 @@ internal sealed class HostMetrics
             "us",
             "Server-side handler time of Reserve, Commit, Release and Consume, in microseconds.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 20, 30, 50, 100, 250, 500, 1_000, 5_000, 25_000, 100_000] });
+        _shed = engineMetrics.Meter.CreateCounter<long>(
+            "quota.requests.shed", "{request}", "gRPC calls rejected with RESOURCE_EXHAUSTED by the in-flight cap or the per-connection rate limit.");
     }
+
+    public void Shed() => _shed.Add(1);
 
     public void HotPath(KeyValuePair<string, object?> method, long startedTimestamp) =>
         _hotPath.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalMicroseconds, method);

@@ -17,8 +17,12 @@ internal sealed class EngineHarness : IAsyncDisposable
         Store = new SwitchableLedger(Central);
         Options = new EngineOptions { InstanceId = "test-1", ReclaimWait = TimeSpan.Zero };
         configure?.Invoke(Options);
-        Engine = new QuotaEngine(Store, Options, Time);
+        Metrics = new EngineMetrics();
+        Engine = new QuotaEngine(Store, Options, Time, Metrics);
     }
+
+    /// <summary>The engine's instruments (its own Meter instance, so a listener can tell them from other engines').</summary>
+    public EngineMetrics Metrics { get; }
 
     public FakeTimeProvider Time { get; }
 
@@ -53,5 +57,9 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// <summary>Reports everything and returns every lease, as at shutdown.</summary>
     public Task DrainAsync() => Engine.ShutdownAsync(CancellationToken.None);
 
-    public ValueTask DisposeAsync() => Engine.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        Metrics.Dispose();
+    }
 }

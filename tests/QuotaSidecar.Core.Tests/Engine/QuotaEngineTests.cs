@@ -509,6 +509,35 @@ public sealed class QuotaEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_settle_pass_records_its_duration_and_the_accounts_it_exchanged()
+    {
+        var durations = new List<double>();
+        long exchanged = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == _h.Metrics.Meter && instrument.Name is "quota.settle.duration" or "quota.settle.exchanges")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => durations.Add(value));
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => exchanged += value);
+        listener.Start();
+        var a = await _h.AccountAsync(1_000);
+        var b = await _h.AccountAsync(1_000);
+        await Engine.ConsumeAsync(a, 1);
+        await Engine.ConsumeAsync(b, 1);
+
+        await Engine.SettleOnceAsync(); // reports both accounts' usage
+        await Engine.SettleOnceAsync(); // nothing due: no pass recorded
+
+        Assert.Single(durations);
+        Assert.True(durations[0] >= 0);
+        Assert.Equal(2, exchanged);
+    }
+
+    [Fact]
     public async Task Low_lease_is_refilled_in_the_background()
     {
         var id = await _h.AccountAsync(10_000);

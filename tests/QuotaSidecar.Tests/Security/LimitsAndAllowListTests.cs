@@ -31,6 +31,7 @@ public sealed class LimitsAndAllowListTests
     public async Task A_connection_over_its_request_rate_is_told_resource_exhausted()
     {
         await using var sidecar = new SidecarFactory().With("Quota:Limits:RequestsPerSecondPerConnection", "20");
+        using var shed = new ShedCounter();
         var statuses = new List<StatusCode>();
 
         for (var i = 0; i < 60; i++)
@@ -50,6 +51,11 @@ public sealed class LimitsAndAllowListTests
         Assert.Contains(StatusCode.OK, statuses);
         Assert.Contains(StatusCode.ResourceExhausted, statuses);
         Assert.All(statuses, s => Assert.True(s is StatusCode.OK or StatusCode.ResourceExhausted));
+
+        // Counted for operators as quota_requests_shed_total (at least these: other hosts in this test process
+        // record on meters of the same name). Read with a listener: scraping a second host's /metrics in the same
+        // process disturbs the shared fixture's exporter.
+        Assert.True(shed.Count >= statuses.Count(s => s == StatusCode.ResourceExhausted), $"quota.requests.shed counted {shed.Count}");
     }
 
     [Fact]
@@ -95,5 +101,29 @@ public sealed class LimitsAndAllowListTests
             new ReserveRequest { AccountId = "seeded", Amount = 1, ReservationId = new string('x', 100_000) }, Calls.Deadline));
 
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+    }
+
+    /// <summary>Counts quota.requests.shed measurements made anywhere in this process.</summary>
+    private sealed class ShedCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _count;
+
+        public ShedCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "QuotaSidecar" && instrument.Name == "quota.requests.shed")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
     }
 }
