@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
@@ -319,6 +320,19 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
         {
             // A sidecar keeps serving from its leases while Redis is down (DESIGN.md §4); it must start anyway.
             config.AbortOnConnectFail = false;
+        }
+
+        if (!string.IsNullOrEmpty(options.TlsCaFile))
+        {
+            config.Ssl = true;
+            config.TrustIssuer(options.TlsCaFile);
+        }
+
+        if (!string.IsNullOrEmpty(options.TlsCertFile))
+        {
+            config.Ssl = true;
+            var certificate = X509Certificate2.CreateFromPemFile(options.TlsCertFile, options.TlsKeyFile);
+            config.CertificateSelection += (_, _, _, _, _) => certificate;
         }
 
         return config;

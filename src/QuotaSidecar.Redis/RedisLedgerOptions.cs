@@ -20,6 +20,19 @@ public sealed class RedisLedgerOptions
     /// <value>The default value is <c>quota</c>.</value>
     public string KeyPrefix { get; set; } = DefaultKeyPrefix;
 
+    /// <summary>PEM file of the CA to trust for Redis's TLS certificate (for a private CA); turns TLS on.</summary>
+    /// <value>The default value is null: the machine's trust store.</value>
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>PEM client certificate presented to Redis (<c>tls-auth-clients yes</c>), with <see cref="TlsKeyFile"/>;
+    /// turns TLS on.</summary>
+    /// <value>The default value is null: no client certificate.</value>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertFile"/>.</summary>
+    /// <value>The default value is null.</value>
+    public string? TlsKeyFile { get; set; }
+
     /// <summary>Lease TTL, lease share, reclaim window and ledger length, shared with the embedded ledger.</summary>
     public CentralLedgerOptions Central { get; set; } = new();
 
@@ -34,6 +47,11 @@ public sealed class RedisLedgerOptions
         if (KeyPrefix is null || KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0)
         {
             throw new ArgumentException($"KeyPrefix must not contain braces or spaces (got '{KeyPrefix}'); braces would change the cluster hash tag");
+        }
+
+        if (string.IsNullOrEmpty(TlsCertFile) != string.IsNullOrEmpty(TlsKeyFile))
+        {
+            throw new ArgumentException("TlsCertFile and TlsKeyFile must be set together (a client certificate and its key)");
         }
 
         ArgumentNullException.ThrowIfNull(Central, nameof(Central));

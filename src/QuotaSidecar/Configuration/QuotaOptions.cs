@@ -149,6 +149,16 @@ public sealed class RedisOptions
     /// <summary>Ledger entries kept per account (the stream is trimmed beyond).</summary>
     /// <value>The default value is 10,000.</value>
     public int MaxLedgerEntries { get; set; } = 10_000;
+
+    /// <summary>PEM file of the CA that signed Redis's TLS certificate, when the machine does not trust it already
+    /// (a private CA). Setting it turns TLS on.</summary>
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>PEM client certificate for Redis <c>tls-auth-clients</c>; with <see cref="TlsKeyFile"/>. Turns TLS on.</summary>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertFile"/>.</summary>
+    public string? TlsKeyFile { get; set; }
 }
 
 public sealed class SettleOptions

@@ -86,6 +86,19 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             errors.Add($"Quota:Redis:MaxLedgerEntries must be >= 1 (got {options.Redis.MaxLedgerEntries})");
         }
 
+        foreach (var (setting, path) in new[] { ("TlsCaFile", options.Redis.TlsCaFile), ("TlsCertFile", options.Redis.TlsCertFile), ("TlsKeyFile", options.Redis.TlsKeyFile) })
+        {
+            if (!string.IsNullOrEmpty(path) && !File.Exists(path))
+            {
+                errors.Add($"Quota:Redis:{setting} '{path}' does not exist");
+            }
+        }
+
+        if (string.IsNullOrEmpty(options.Redis.TlsCertFile) != string.IsNullOrEmpty(options.Redis.TlsKeyFile))
+        {
+            errors.Add("Quota:Redis:TlsCertFile and Quota:Redis:TlsKeyFile must be set together (a client certificate and its key)");
+        }
+
         Range(errors, "Quota:Settle:Interval", options.Settle.Interval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
         Range(errors, "Quota:Holds:DefaultTtl", options.Holds.DefaultTtl, TimeSpan.FromMilliseconds(1), options.Holds.MaxTtl);
         Range(errors, "Quota:Holds:MaxTtl", options.Holds.MaxTtl, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));

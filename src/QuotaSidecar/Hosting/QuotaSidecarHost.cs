@@ -131,6 +131,9 @@ public static class QuotaSidecarHost
                 {
                     ConnectionString = o.Redis.ConnectionString!,
                     KeyPrefix = o.Redis.KeyPrefix,
+                    TlsCaFile = o.Redis.TlsCaFile,
+                    TlsCertFile = o.Redis.TlsCertFile,
+                    TlsKeyFile = o.Redis.TlsKeyFile,
                     Central = sp.GetRequiredService<CentralLedgerOptions>(),
                 },
                 sp.GetRequiredService<TimeProvider>(),

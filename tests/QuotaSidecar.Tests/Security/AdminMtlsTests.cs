@@ -17,10 +17,10 @@ public sealed class AdminMtlsTests : IDisposable
     [Fact]
     public async Task Admin_needs_a_client_certificate_from_the_configured_ca_on_the_mtls_port_only()
     {
-        using var ca = Authority("CN=quota-admin-ca");
-        using var server = Issue(ca, "CN=127.0.0.1", serverAuth: true);
-        using var client = Issue(ca, "CN=operator", serverAuth: false);
-        using var stranger = Issue(Authority("CN=someone-else"), "CN=intruder", serverAuth: false);
+        using var ca = TestCertificates.Authority("CN=quota-admin-ca");
+        using var server = TestCertificates.Issue(ca, "CN=127.0.0.1", serverAuth: true);
+        using var client = TestCertificates.Issue(ca, "CN=operator", serverAuth: false);
+        using var stranger = TestCertificates.Issue(TestCertificates.Authority("CN=someone-else"), "CN=intruder", serverAuth: false);
         await File.WriteAllTextAsync(Path.Combine(_dir, "server.pem"), server.ExportCertificatePem());
         await File.WriteAllTextAsync(Path.Combine(_dir, "server.key"), server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
         await File.WriteAllTextAsync(Path.Combine(_dir, "ca.pem"), ca.ExportCertificatePem());
@@ -77,34 +77,5 @@ public sealed class AdminMtlsTests : IDisposable
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(certificate);
-    }
-
-    private static X509Certificate2 Authority(string name)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest(name, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, string name, bool serverAuth)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest(name, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        if (serverAuth)
-        {
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddIpAddress(System.Net.IPAddress.Loopback);
-            request.CertificateExtensions.Add(san.Build());
-        }
-
-        var serial = new byte[8];
-        RandomNumberGenerator.Fill(serial);
-        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12), serial);
-        return issued.CopyWithPrivateKey(key);
     }
 }
