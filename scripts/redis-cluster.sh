@@ -10,11 +10,12 @@ DIR="$(pwd)/artifacts/redis-cluster"
 
 ping() { redis-cli -h 127.0.0.1 -p "$1" ping >/dev/null 2>&1; }
 state() { redis-cli -h 127.0.0.1 -p "${PORTS[0]}" cluster info 2>/dev/null | tr -d '\r' | sed -n 's/^cluster_state://p'; }
+state_ok() { [ "$(state)" = "ok" ]; } # re-read on every try (an argument "$(state)" would be evaluated once)
 known() { redis-cli -h 127.0.0.1 -p "${PORTS[0]}" cluster info 2>/dev/null | tr -d '\r' | sed -n 's/^cluster_known_nodes://p'; }
 
 wait_for() { # what, command...
   local what="$1"; shift
-  for _ in $(seq 1 100); do "$@" && return 0; sleep 0.1; done
+  for _ in $(seq 1 300); do "$@" && return 0; sleep 0.1; done
   echo "redis-cluster.sh: timed out waiting for $what" >&2
   return 1
 }
@@ -53,7 +54,7 @@ start() {
     }
   fi
 
-  wait_for "cluster_state:ok" test "$(state)" = "ok" || {
+  wait_for "cluster_state:ok" state_ok || {
     redis-cli -h 127.0.0.1 -p "${PORTS[0]}" cluster info >&2
     return 1
   }

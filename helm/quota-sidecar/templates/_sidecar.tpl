@@ -107,6 +107,16 @@ pod-wide grace period.
     - name: Quota__Redis__ConnectionString
       value: {{ include "quota-sidecar.redisEndpoint" . | quote }}
     {{- end }}
+    {{- if .Values.externalRedis.tls.secretName }}
+    - name: Quota__Redis__TlsCaFile
+      value: /etc/quota/redis-tls/ca.crt
+    {{- if .Values.externalRedis.tls.clientCertificate }}
+    - name: Quota__Redis__TlsCertFile
+      value: /etc/quota/redis-tls/tls.crt
+    - name: Quota__Redis__TlsKeyFile
+      value: /etc/quota/redis-tls/tls.key
+    {{- end }}
+    {{- end }}
     {{- end }}
     {{- with $s.extraEnv }}
     {{- toYaml . | nindent 4 }}
@@ -152,6 +162,11 @@ pod-wide grace period.
     {{- end }}
     - name: quota-sidecar-tmp
       mountPath: /tmp
+    {{- if and (eq (include "quota-sidecar.store" .) "Redis") .Values.externalRedis.tls.secretName }}
+    - name: quota-redis-tls
+      mountPath: /etc/quota/redis-tls
+      readOnly: true
+    {{- end }}
     {{- with $s.extraVolumeMounts }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -168,6 +183,12 @@ pod-wide grace period.
 - name: quota-sidecar-tmp
   emptyDir:
     sizeLimit: {{ .Values.sidecar.tmpVolumeSizeLimit }}
+{{- if and (eq (include "quota-sidecar.store" .) "Redis") .Values.externalRedis.tls.secretName }}
+- name: quota-redis-tls
+  secret:
+    secretName: {{ .Values.externalRedis.tls.secretName }}
+    defaultMode: 0444 # world-readable inside the pod only: the sidecar runs as a non-root user without fsGroup
+{{- end }}
 {{- end }}
 
 {{/* Environment of an app container: where the sidecar listens. */}}

@@ -40,6 +40,24 @@ public sealed class SecretTests
     }
 
     [Fact]
+    public void Redis_tls_material_is_mounted_read_only_from_its_Secret_and_named_in_the_settings()
+    {
+        var pod = new SidecarPod(RenderedRelease.Of(ValueSet.Full));
+
+        var volume = Assert.Single(pod.Spec.Volumes, v => v.Name == "quota-redis-tls");
+        Assert.Equal("redis-client-tls", volume.Secret.SecretName);
+        var mount = Assert.Single(pod.Sidecar.VolumeMounts, m => m.Name == "quota-redis-tls");
+        Assert.True(mount.ReadOnlyProperty);
+        foreach (var (setting, file) in new[] { ("Quota__Redis__TlsCaFile", "ca.crt"), ("Quota__Redis__TlsCertFile", "tls.crt"), ("Quota__Redis__TlsKeyFile", "tls.key") })
+        {
+            Assert.Equal(mount.MountPath.TrimEnd('/') + "/" + file, SidecarPod.Env(pod.Sidecar, setting)?.Value);
+        }
+
+        // The app containers see none of it.
+        Assert.All(pod.AppContainers, c => Assert.DoesNotContain(c.VolumeMounts ?? [], m => m.Name == "quota-redis-tls"));
+    }
+
+    [Fact]
     public void No_secret_value_appears_anywhere_outside_the_Secret()
     {
         var release = RenderedRelease.Of(ValueSet.Full);
