@@ -39,6 +39,38 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
 
     private const long PrecisionPools = 4;
 
+    /// <summary>An account id no one uses: reading it is a cheap round trip to the store.</summary>
+    private const string ProbeAccountId = "quota-sidecar-store-probe";
+
+    /// <summary>
+    /// Asks the store something harmless and records whether it answered. The settle pass calls it when it has no
+    /// exchange to make and the store's state is unknown (start) or down: otherwise a sidecar with no accounts would
+    /// stay "unavailable" (and unready) after the store came back, since only exchanges update the flag.
+    /// </summary>
+    public async ValueTask ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ledger.GetAccountAsync(ProbeAccountId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (_storeAvailable)
+            {
+                _storeAvailable = false;
+                EngineLog.StoreUnavailable(logger, ProbeAccountId, e.Message);
+            }
+
+            return;
+        }
+
+        if (!_storeAvailable)
+        {
+            _storeAvailable = true;
+            EngineLog.StoreBack(logger);
+        }
+    }
+
     public async ValueTask<SyncOutcome> SyncAsync(LocalAccount account, SyncIntent intent, CancellationToken cancellationToken)
     {
         await account.SyncGate.WaitAsync(cancellationToken);

@@ -15,6 +15,7 @@ public sealed partial class QuotaEngine
     private long _lastPassTicks;
     private long _backoffTicks;
     private long _retryAtTicks;
+    private bool _probed;
 
     /// <summary>Runs the settle loop (every SettleInterval) and the refill worker until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -92,6 +93,13 @@ public sealed partial class QuotaEngine
 
         if (due.Count == 0)
         {
+            if (!_probed || !_leases.StoreAvailable)
+            {
+                _probed = true;
+                await _leases.ProbeAsync(cancellationToken);
+                Backoff();
+            }
+
             return;
         }
 
@@ -108,7 +116,12 @@ public sealed partial class QuotaEngine
 
         _metrics.SettleBatch(due.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
-        // Exponential backoff (one settle interval doubling to MaxSettleBackoff) while the store is down.
+        Backoff();
+    }
+
+    /// <summary>Exponential backoff (one settle interval doubling to MaxSettleBackoff) while the store is down.</summary>
+    private void Backoff()
+    {
         if (_leases.StoreAvailable)
         {
             _backoffTicks = 0;

@@ -538,6 +538,24 @@ public sealed class QuotaEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sidecar_with_nothing_to_settle_probes_the_store_so_its_availability_follows_the_store()
+    {
+        // Only exchanges used to update availability: a sidecar without accounts would have stayed "unavailable"
+        // (and unready, so without traffic to exchange) after the store came back.
+        _h.Store.Down = true;
+        await Engine.SettleOnceAsync(); // the first pass probes: the store is down
+        Assert.False(Engine.StoreAvailable);
+
+        _h.Store.Down = false;
+        await Engine.SettleOnceAsync(); // within the backoff: no probe yet
+        Assert.False(Engine.StoreAvailable);
+        _h.Time.Advance(TimeSpan.FromSeconds(5));
+        await Engine.SettleOnceAsync();
+
+        Assert.True(Engine.StoreAvailable);
+    }
+
+    [Fact]
     public async Task Low_lease_is_refilled_in_the_background()
     {
         var id = await _h.AccountAsync(10_000);

@@ -39,7 +39,9 @@ public sealed class SidecarProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static async Task<SidecarProcess> StartAsync(IDictionary<string, string>? settings = null, bool unixSocket = false, string environment = "Production")
+    /// <param name="waitFor">The endpoint that must answer 200 before this returns: <c>/readyz</c>, or <c>/healthz</c>
+    /// for a sidecar expected never to be ready.</param>
+    public static async Task<SidecarProcess> StartAsync(IDictionary<string, string>? settings = null, bool unixSocket = false, string environment = "Production", string waitFor = "/readyz")
     {
         var grpcPort = FreePort();
         var httpPort = FreePort();
@@ -61,7 +63,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         }
 
         var sidecar = new SidecarProcess(Process.Start(info)!, grpcPort, httpPort, socket);
-        await sidecar.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await sidecar.WaitReadyAsync(waitFor, TimeSpan.FromSeconds(60));
         return sidecar;
     }
 
@@ -104,7 +106,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         }
     }
 
-    private async Task WaitReadyAsync(TimeSpan timeout)
+    private async Task WaitReadyAsync(string path, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;
@@ -117,7 +119,7 @@ public sealed class SidecarProcess : IAsyncDisposable
 
             try
             {
-                var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/readyz"));
+                var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}{path}"));
                 if (response.IsSuccessStatusCode)
                 {
                     return;

@@ -89,8 +89,19 @@ public sealed class RedisTlsAclTests : IAsyncLifetime
     public async Task Wrong_credentials_or_an_untrusted_certificate_fail_closed_without_logging_the_password(bool rightPassword, bool withCa)
     {
         var password = rightPassword ? _password : "wrong-" + Guid.NewGuid().ToString("N");
-        await using var sidecar = await SidecarProcess.StartAsync(Settings(password, withCa));
+        await using var sidecar = await SidecarProcess.StartAsync(Settings(password, withCa), waitFor: "/healthz");
         using var channel = GrpcChannel.ForAddress(sidecar.TcpTarget);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{sidecar.HttpPort}") };
+
+        // It never gets ready: the settle loop's store probe fails, and it has no leases to serve from.
+        var readyz = System.Net.HttpStatusCode.OK;
+        for (var i = 0; i < 100 && readyz == System.Net.HttpStatusCode.OK; i++)
+        {
+            await Task.Delay(100);
+            readyz = (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode;
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, readyz);
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await new QuotaAdmin.QuotaAdminClient(channel).UpsertAccountAsync(
             new UpsertAccountRequest { AccountId = "tls-acct", Status = AccountStatus.Active }, Admin()));
