@@ -5,6 +5,12 @@ using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Tests.Hosting;
 
+/// <summary>
+/// Runs alone (after the parallel collections): test hosts in one process share the meter name "QuotaSidecar", and
+/// when another host is disposed mid-test, OpenTelemetry in this host can drop the instruments it merged with that
+/// host's, so a scrape would show none of them. One sidecar process has one host, so this is a test-process effect.
+/// </summary>
+[Collection(MetricsCollection.Name)]
 public sealed class HealthAndMetricsTests : IClassFixture<SidecarFactory>
 {
     private readonly SidecarFactory _sidecar;
@@ -56,6 +62,24 @@ public sealed class HealthAndMetricsTests : IClassFixture<SidecarFactory>
     }
 
     [Fact]
+    public async Task Metrics_show_settle_passes_with_their_duration()
+    {
+        await _sidecar.Quota.ConsumeAsync(new ConsumeRequest { AccountId = "seeded", Amount = 1 }, Calls.Deadline);
+        using var http = _sidecar.CreateClient();
+
+        // The settle loop reports the usage within an interval or two (250 ms).
+        var text = "";
+        for (var i = 0; i < 150 && !System.Text.RegularExpressions.Regex.IsMatch(text, @"quota_settle_duration_milliseconds_count\{[^}]*\} [1-9]"); i++)
+        {
+            await Task.Delay(100);
+            text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).WaitAsync(TimeSpan.FromSeconds(15));
+        }
+
+        Assert.Matches(@"quota_settle_duration_milliseconds_count\{[^}]*\} [1-9]", text);
+        Assert.Matches(@"quota_settle_exchanges_total\{[^}]*\} [1-9]", text);
+    }
+
+    [Fact]
     public async Task Reflection_lists_the_services()
     {
         var reflection = new ServerReflection.ServerReflectionClient(_sidecar.Channel);
@@ -70,4 +94,11 @@ public sealed class HealthAndMetricsTests : IClassFixture<SidecarFactory>
         Assert.Contains("quota.v1.QuotaAdmin", names);
         Assert.Contains("grpc.health.v1.Health", names);
     }
+}
+
+/// <summary>Test classes that scrape /metrics: not run in parallel with other hosts (see <see cref="HealthAndMetricsTests"/>).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics";
 }
