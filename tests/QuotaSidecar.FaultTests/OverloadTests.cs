@@ -18,6 +18,7 @@ namespace QuotaSidecar.FaultTests;
 /// </summary>
 public sealed class OverloadTests(ITestOutputHelper output)
 {
+    private const double MaxOfferedPerSecond = 30_000;
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -44,7 +45,10 @@ public sealed class OverloadTests(ITestOutputHelper output)
         var rssBefore = Fleet.RssMb(sidecar.Pid);
 
         // Open loop: calls started on a fixed schedule whatever the answers, 10x the sustainable rate for 4 s.
-        var target = 10 * sustainable;
+        // Capped at 30,000/s: a 2-vCPU client cannot start more than ~10-30k calls/s, and above that it only fires
+        // larger bursts (204,282 calls for a 122,460/s target in one run), so the sidecar's RSS would measure the
+        // burst size rather than whether it sheds. On a loaded machine 10x stays well under the cap.
+        var target = Math.Min(10 * sustainable, MaxOfferedPerSecond);
         var results = new ConcurrentBag<Sample>();
         var calls = new List<Task>();
         var rssDuring = new List<double>();
