@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using QuotaSidecar.Client.Tests.Infrastructure;
+using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Client.AspNetCore.Tests.Samples;
 
@@ -90,7 +91,7 @@ public sealed class CallerCalleeTests : IClassFixture<CallerCalleeTests.Deployme
             await Sidecar.InitializeAsync();
             var calleePort = AppProcess.FreePort();
             _callee = await AppProcess.StartAsync(
-                RepositoryPaths.Built("samples/Callee", "Callee.dll"),
+                Repository.Built("samples/Callee", "Callee.dll"),
                 new Dictionary<string, string>(),
                 // A generous deadline: three cold processes share two CPUs here.
                 ["--urls", $"http://127.0.0.1:{calleePort}", "--Kestrel:EndpointDefaults:Protocols=Http2", $"--Quota:Address={Sidecar.UnixAddress}", "--Quota:Timeout=00:00:15"],
@@ -98,7 +99,7 @@ public sealed class CallerCalleeTests : IClassFixture<CallerCalleeTests.Deployme
                 http2: true);
             _callerPort = AppProcess.FreePort();
             _caller = await AppProcess.StartAsync(
-                RepositoryPaths.Built("samples/Caller", "Caller.dll"),
+                Repository.Built("samples/Caller", "Caller.dll"),
                 new Dictionary<string, string>(),
                 ["--urls", $"http://127.0.0.1:{_callerPort}", $"--Callee:Address=http://127.0.0.1:{calleePort.ToString(CultureInfo.InvariantCulture)}"],
                 new Uri($"http://127.0.0.1:{_callerPort}/healthz"));

@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
+using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Client.Tests.Infrastructure;
 
@@ -31,7 +32,7 @@ public sealed class SidecarRun : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _process = await AppProcess.StartAsync(
-            RepositoryPaths.SidecarDll,
+            Repository.SidecarDll,
             new Dictionary<string, string>
             {
                 ["Quota__Grpc__Port"] = GrpcPort.ToString(CultureInfo.InvariantCulture),

@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Xml.Linq;
-using QuotaSidecar.Client.Tests.Infrastructure;
+using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Client.Tests.Packaging;
 
@@ -16,9 +15,10 @@ public sealed class PackTests
         var output = Directory.CreateTempSubdirectory("quota-pack-");
         try
         {
-            var csproj = Path.Combine(RepositoryPaths.Root, "src", project, project + ".csproj");
-            var (exit, log) = await RunAsync("dotnet", "pack", csproj, "-c", RepositoryPaths.Configuration, "--no-build", "--no-restore", "-o", output.FullName, "-nologo");
-            Assert.True(exit == 0, log);
+            var csproj = Path.Combine(Repository.Root, "src", project, project + ".csproj");
+            var run = await ProcessRun.RunAsync(
+                "dotnet", ["pack", csproj, "-c", Repository.Configuration, "--no-build", "--no-restore", "-o", output.FullName, "-nologo"], timeout: TimeSpan.FromMinutes(3));
+            Assert.True(run.ExitCode == 0, run.ToString());
 
             var package = Assert.Single(output.GetFiles($"{project}.1.0.0.nupkg"));
             using var zip = ZipFile.OpenRead(package.FullName);
@@ -40,21 +40,5 @@ public sealed class PackTests
         {
             output.Delete(recursive: true);
         }
-    }
-
-    private static async Task<(int Exit, string Log)> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -82,7 +82,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async Task<string> CliAsync(params string[] args)
     {
-        var run = await Exec.RunAsync("redis-cli", new[] { "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture) }.Concat(args), TimeSpan.FromSeconds(10));
+        var run = await ProcessRun.RunAsync("redis-cli", new[] { "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture) }.Concat(args), timeout: TimeSpan.FromSeconds(10));
         return run.Stdout.Trim();
     }
 

@@ -6,10 +6,12 @@ namespace QuotaSidecar.Tests.Infrastructure;
 /// <summary>Runs a short-lived process to completion (with a timeout) and keeps what it printed.</summary>
 public sealed record ProcessRun(int ExitCode, string Stdout, string Stderr)
 {
-    public static async Task<ProcessRun> DotnetAsync(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
+    public static Task<ProcessRun> DotnetAsync(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null) =>
+        RunAsync("dotnet", [dll, .. args], env, timeout);
+
+    public static async Task<ProcessRun> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -31,7 +33,7 @@ public sealed record ProcessRun(int ExitCode, string Stdout, string Stderr)
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {dll} {string.Join(' ', info.ArgumentList.Skip(1))} did not finish in time");
+            throw new TimeoutException($"{file} {string.Join(' ', info.ArgumentList)} did not finish in time");
         }
 
         return new ProcessRun(process.ExitCode, await stdout, await stderr);

@@ -11,7 +11,7 @@ public static class Repository
 
     public static string QuotactlDll => Built("src/QuotaSidecar.Cli", "quotactl.dll");
 
-    private static string Built(string project, string dll)
+    public static string Built(string project, string dll)
     {
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", dll);
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build the solution first (./test.sh does)");
