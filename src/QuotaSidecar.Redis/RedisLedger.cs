@@ -11,7 +11,7 @@ using StackExchange.Redis;
 namespace QuotaSidecar.Redis;
 
 /// <summary>
-/// The central ledger on Redis (DESIGN.md §4). Every call is one Lua script over one account's keys, which share the
+/// The central ledger on Redis (docs/design.md §4). Every call is one Lua script over one account's keys, which share the
 /// hash tag <c>{account_id}</c>, so it is atomic per account and runs unchanged on Redis Cluster. The rules are those
 /// of the embedded ledger, step by step; the time is the injected <see cref="TimeProvider"/>'s, in milliseconds,
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
@@ -318,7 +318,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
         var config = ConfigurationOptions.Parse(options.ConnectionString);
         if (!options.ConnectionString.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
         {
-            // A sidecar keeps serving from its leases while Redis is down (DESIGN.md §4); it must start anyway.
+            // A sidecar keeps serving from its leases while Redis is down (docs/design.md §4); it must start anyway.
             config.AbortOnConnectFail = false;
         }
 

@@ -11,7 +11,7 @@ namespace QuotaSidecar.Benchmarks.Engine;
 /// so every measured call stays on the hot path.
 /// </summary>
 /// <remarks>
-/// Every hold is remembered for the idempotency window (DESIGN.md §4a), so a benchmark that makes holds would grow
+/// Every hold is remembered for the idempotency window (docs/design.md §4a), so a benchmark that makes holds would grow
 /// without bound. <see cref="Forget"/> moves the clock past the window and runs one settle pass, which reports usage,
 /// refills the lease and drops the records: the benchmarks call it once per batch, so its cost (dropping each record
 /// is a real per-hold cost) is amortized into the per-operation numbers, at a rate that is honest about per-hold work

@@ -65,7 +65,7 @@ internal static class ReportWriter
         }
 
         Line();
-        Line("## Targets (DESIGN.md §6)");
+        Line("## Targets (docs/design.md §6)");
         Line();
         Line("| target | measured | met |");
         Line("|---|---|---|");

@@ -59,7 +59,7 @@ internal sealed record RunResult
     /// <summary>Redis calls the server made per 1,000 requests of the run (null: no Redis).</summary>
     public double? RedisCallsPer1000 { get; init; }
 
-    /// <summary>Redis calls per 1,000 Reserve (or Consume) requests: the DESIGN.md §6 measure.</summary>
+    /// <summary>Redis calls per 1,000 Reserve (or Consume) requests: the docs/design.md §6 measure.</summary>
     public double? RedisCallsPer1000Reserves { get; init; }
 
     /// <summary>CPU time (user + system) the server process used per request, microseconds: less sensitive to the

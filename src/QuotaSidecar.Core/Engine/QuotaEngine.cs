@@ -11,7 +11,7 @@ using QuotaSidecar.Core.Ledger;
 namespace QuotaSidecar.Core.Engine;
 
 /// <summary>
-/// The hot path (DESIGN.md §3): Reserve, Commit, Release and Consume against per-account local leases. When the
+/// The hot path (docs/design.md §3): Reserve, Commit, Release and Consume against per-account local leases. When the
 /// lease covers a request the answer is computed under the account's lock with no I/O and completes synchronously;
 /// only when it does not does a Reserve wait for the store. Background work (refill, settle) runs in
 /// <see cref="RunAsync"/>.

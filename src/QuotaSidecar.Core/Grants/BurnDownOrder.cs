@@ -1,7 +1,7 @@
 namespace QuotaSidecar.Core.Grants;
 
 /// <summary>
-/// Which grant pays first (DESIGN.md §2): priority ascending, then expires_at ascending (never-expiring
+/// Which grant pays first (docs/design.md §2): priority ascending, then expires_at ascending (never-expiring
 /// last), then PROMOTIONAL before PAID, then effective_at ascending, then grant_id (ordinal).
 /// </summary>
 public static class BurnDownOrder

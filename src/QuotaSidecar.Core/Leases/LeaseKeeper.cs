@@ -30,7 +30,7 @@ internal sealed class LeaseKeeper(ICentralLedger ledger, EngineOptions options, 
     public long LowWatermark(LocalAccount account) => (long)(Target(account) * options.LowWatermark);
 
     /// <summary>
-    /// Precision mode (DESIGN.md §4): once the pool this sidecar can see (central available plus its own lease) is
+    /// Precision mode (docs/design.md §4): once the pool this sidecar can see (central available plus its own lease) is
     /// under a few lease targets, it keeps no idle credits and takes exactly what each request needs, so credits are
     /// not stranded on idle sidecars at the end of a balance. Caller holds the gate.
     /// </summary>

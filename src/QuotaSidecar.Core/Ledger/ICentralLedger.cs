@@ -4,7 +4,7 @@ using QuotaSidecar.Core.Grants;
 namespace QuotaSidecar.Core.Ledger;
 
 /// <summary>
-/// The central balance every sidecar of an account shares (DESIGN.md §4). Two implementations with identical
+/// The central balance every sidecar of an account shares (docs/design.md §4). Two implementations with identical
 /// semantics: <see cref="Embedded.EmbeddedLedger"/> (in process) and the Redis ledger. Every method is atomic
 /// per account. Errors: <see cref="QuotaException"/> (with <see cref="QuotaError.Unavailable"/> when the store
 /// cannot be reached).

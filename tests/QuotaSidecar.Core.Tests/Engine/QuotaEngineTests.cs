@@ -4,7 +4,7 @@ using QuotaSidecar.Core.Grants;
 
 namespace QuotaSidecar.Core.Tests.Engine;
 
-/// <summary>Every rule of DESIGN.md §3 and every error code, on a fake clock over a real embedded ledger.</summary>
+/// <summary>Every rule of docs/design.md §3 and every error code, on a fake clock over a real embedded ledger.</summary>
 public sealed class QuotaEngineTests : IAsyncLifetime
 {
     private readonly EngineHarness _h = new();

@@ -6,7 +6,7 @@ using QuotaSidecar.Core.Ledger;
 namespace QuotaSidecar.Core.Tests.Ledger;
 
 /// <summary>
-/// The semantics every central ledger must have (DESIGN.md §2 and §4). Each implementation inherits this class and
+/// The semantics every central ledger must have (docs/design.md §2 and §4). Each implementation inherits this class and
 /// passes it unchanged. Every test checks conservation after it changed something.
 /// </summary>
 public abstract class CentralLedgerContract : IAsyncLifetime
