@@ -6,4 +6,9 @@ public readonly record struct ConsumeResult(
     DenyReason DenyReason,
     long BalanceHint,
     bool LowBalance,
-    bool Overage);
+    bool Overage)
+{
+    /// <summary>A denial: nothing spent.</summary>
+    public static ConsumeResult Denied(DenyReason reason, long balanceHint, bool lowBalance) =>
+        new(Decision.Denied, reason, balanceHint, lowBalance, false);
+}

@@ -1,60 +1,53 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Holds;
 using QuotaSidecar.Core.Leases;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Settlement;
 
 namespace QuotaSidecar.Core.Engine;
 
 /// <summary>
-/// The hot path (docs/design.md §3): Reserve, Commit, Release and Consume against per-account local leases. When the
-/// lease covers a request the answer is computed under the account's lock with no I/O and completes synchronously;
-/// only when it does not does a Reserve wait for the store. Background work (refill, settle) runs in
-/// <see cref="RunAsync"/>.
+/// The API of the hot path (docs/design.md §3): Reserve, Commit, Release, Consume and GetBalance against
+/// per-account local leases. It validates, keeps the idempotency records and opens and closes holds; the lease
+/// arithmetic is the account's (<see cref="LocalAccount"/>), what to do when the lease falls short is
+/// <see cref="ShortfallPolicy"/>'s, and exchanges with the store are the <see cref="Settler"/>'s and
+/// <see cref="LeaseExchanger"/>'s. When the lease covers a request the answer is computed under the account's lock
+/// with no I/O and completes synchronously.
 /// </summary>
-public sealed partial class QuotaEngine : IAsyncDisposable
+public sealed class QuotaEngine : IAsyncDisposable
 {
-    // The default string comparer is already ordinal, and measured 1.25-1.7x faster than an explicit one here.
-    private readonly ConcurrentDictionary<string, LocalAccount> _accounts = new();
-    private readonly ConcurrentDictionary<string, Hold> _holds = new();
-    private readonly ConcurrentDictionary<string, Hold> _consumes = new();
-    private readonly ConcurrentQueue<Hold> _retention = new();
-    private readonly Channel<LocalAccount> _refills = Channel.CreateUnbounded<LocalAccount>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ICentralLedger _ledger;
+    private readonly AccountTable _accounts = new();
+    private readonly HoldTable _holds;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
     private readonly EngineMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly LeaseKeeper _leases;
+    private readonly LeaseSizing _sizing;
+    private readonly StoreHealth _health;
+    private readonly LeaseExchanger _exchanger;
     private readonly long _defaultTtlTicks;
     private readonly long _maxTtlTicks;
-    private readonly long _retentionTicks;
-    private readonly string _idPrefix;
-    private long _nextId;
-    private long _openHolds;
 
     public QuotaEngine(ICentralLedger ledger, EngineOptions options, TimeProvider? time = null, EngineMetrics? metrics = null, ILogger<QuotaEngine>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _ledger = ledger;
         _options = options;
         _time = time ?? TimeProvider.System;
         _metrics = metrics ?? new EngineMetrics();
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _leases = new LeaseKeeper(ledger, options, _time, _metrics, _logger);
+        var log = (ILogger?)logger ?? NullLogger.Instance;
+        _sizing = new LeaseSizing(options);
+        _health = new StoreHealth(log);
+        _exchanger = new LeaseExchanger(ledger, options, _sizing, _health, _time, _metrics, log);
+        _holds = new HoldTable(options.InstanceId, options.EffectiveIdempotencyWindow.Ticks);
+        Settler = new Settler(_accounts, _holds, _exchanger, _sizing, _health, options, _time, _metrics, log);
         _defaultTtlTicks = options.DefaultHoldTtl.Ticks;
         _maxTtlTicks = options.MaxHoldTtl.Ticks;
-        _retentionTicks = options.EffectiveIdempotencyWindow.Ticks;
-        _idPrefix = "r-" + options.InstanceId + "-";
-        _metrics.Meter.CreateObservableGauge("quota.holds.open", () => Interlocked.Read(ref _openHolds), "{hold}", "Open holds on this sidecar.");
-        _metrics.Meter.CreateObservableGauge("quota.credits.at_risk", CreditsAtRisk, "{credit}", "Committed usage not yet reported to the store (lost if the process dies).");
-        _metrics.Meter.CreateObservableGauge("quota.store.available", () => _leases.StoreAvailable ? 1 : 0, "{bool}", "1 while the central store answers.");
+        _metrics.Meter.CreateObservableGauge("quota.holds.open", _accounts.OpenHolds, "{hold}", "Open holds on this sidecar.");
+        _metrics.Meter.CreateObservableGauge("quota.credits.at_risk", _accounts.UsageAtRisk, "{credit}", "Committed usage not yet reported to the store (lost if the process dies).");
+        _metrics.Meter.CreateObservableGauge("quota.store.available", () => _health.Available ? 1 : 0, "{bool}", "1 while the central store answers.");
         _metrics.Meter.CreateObservableGauge("quota.accounts.active", () => (long)_accounts.Count, "{account}", "Accounts with local state on this sidecar.");
     }
 
@@ -62,13 +55,16 @@ public sealed partial class QuotaEngine : IAsyncDisposable
     public string InstanceId => _options.InstanceId;
 
     /// <summary>Whether the central store answered the last exchange.</summary>
-    public bool StoreAvailable => _leases.StoreAvailable;
+    public bool StoreAvailable => _health.Available;
 
     /// <summary>Open holds on this sidecar.</summary>
-    public long OpenHolds => Interlocked.Read(ref _openHolds);
+    public long OpenHolds => _accounts.OpenHolds();
 
     /// <summary>Accounts with local state.</summary>
     public int ActiveAccounts => _accounts.Count;
+
+    /// <summary>The background work: settle passes, refills, the shutdown drain.</summary>
+    public Settler Settler { get; }
 
     /// <summary>
     /// Holds <paramref name="amount"/> credits of <paramref name="accountId"/>. A denial is a result, not an error.
@@ -84,12 +80,12 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         Validation.PositiveAmount(amount, "amount");
         Validation.OptionalId(reservationId, "reservation_id");
         var ttlTicks = TtlTicks(ttl);
-        if (!string.IsNullOrEmpty(reservationId) && _holds.TryGetValue(reservationId, out var existing))
+        if (!string.IsNullOrEmpty(reservationId) && _holds.TryGetReservation(reservationId, out var existing))
         {
             return new ValueTask<ReserveResult>(Replay(existing, accountId, amount, ttlTicks));
         }
 
-        if (_accounts.TryGetValue(accountId, out var account) && account.Known
+        if (_accounts.TryGet(accountId, out var account) && account.Known
             && TryReserveLocal(account, amount, reservationId, ttlTicks, out var result))
         {
             return new ValueTask<ReserveResult>(result);
@@ -112,56 +108,26 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         var account = hold.Account;
         lock (account.Gate)
         {
-            var now = _time.GetUtcNow().UtcTicks;
-            ExpireIfDue(hold, now);
+            account.ExpireIfDue(hold, _time.GetUtcNow().UtcTicks);
             switch (hold.State)
             {
+                case HoldState.Open:
+                    account.Commit(hold, amount);
+                    RefillIfLow(account);
+                    break;
                 case HoldState.Committed when hold.Committed == amount:
-                    return new CommitResult(hold.Committed, hold.Released, hold.Overage, hold.FinalBalanceHint);
+                    break;
                 case HoldState.Committed:
                     throw QuotaException.Precondition($"reservation '{reservationId}' was already committed with amount {hold.Committed} (got {amount})");
                 case HoldState.Released:
                     throw QuotaException.Precondition($"reservation '{reservationId}' was released; reserve again");
                 case HoldState.Expired:
                     throw QuotaException.Precondition($"reservation '{reservationId}' expired; reserve again (or commit sooner / ask for a longer ttl)");
-                case HoldState.Denied:
+                default:
                     throw QuotaException.Precondition($"reservation '{reservationId}' was denied ({hold.DenyReason}); nothing to commit");
             }
 
-            // Charge the hold's lease credits first, then its overage part, then its fail-open part; anything above
-            // the hold draws the lease, then the overage allowance, and the rest is unbacked, reported like any usage.
-            var fromCredits = Math.Min(amount, hold.Credits);
-            var fromOverage = Math.Min(amount - fromCredits, hold.OverageCredits);
-            var fromUnbacked = Math.Min(amount - fromCredits - fromOverage, hold.Unbacked);
-            var excess = amount - fromCredits - fromOverage - fromUnbacked;
-            var extraCredits = Math.Min(excess, account.Free);
-            var extraOverage = Math.Min(excess - extraCredits, account.OverageFree);
-            account.Free += hold.Credits - fromCredits - extraCredits;
-            account.OverageFree += hold.OverageCredits - fromOverage - extraOverage;
-            account.Held -= hold.Total;
-            account.HeldCredits -= hold.Credits;
-            account.Unreported += amount;
-            account.UsedSinceSample += amount;
-            account.Unlink(hold);
-            Interlocked.Decrement(ref _openHolds);
-
-            // What the lease cannot back is charged centrally at the next settle: to central credits if any are
-            // left (as last seen), the rest as debt.
-            var unbacked = fromUnbacked + excess - extraCredits - extraOverage;
-            var centrallyCovered = Math.Min(unbacked, account.CentralAvailable);
-            account.CentralAvailable -= centrallyCovered;
-
-            hold.State = HoldState.Committed;
-            hold.Committed = amount;
-            hold.Released = hold.Total - fromCredits - fromOverage - fromUnbacked;
-            hold.Overage = fromOverage + extraOverage + unbacked - centrallyCovered;
-            hold.FinalBalanceHint = account.BalanceHint;
-            if (account.Free < _leases.LowWatermark(account))
-            {
-                ScheduleRefill(account);
-            }
-
-            return new CommitResult(amount, hold.Released, hold.Overage, hold.FinalBalanceHint);
+            return new CommitResult(hold.Committed, hold.Released, hold.Overage, hold.FinalBalanceHint);
         }
     }
 
@@ -174,12 +140,11 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         var account = hold.Account;
         lock (account.Gate)
         {
-            ExpireIfDue(hold, _time.GetUtcNow().UtcTicks);
+            account.ExpireIfDue(hold, _time.GetUtcNow().UtcTicks);
             switch (hold.State)
             {
                 case HoldState.Open:
                     account.ReturnHold(hold, HoldState.Released);
-                    Interlocked.Decrement(ref _openHolds);
                     hold.FinalBalanceHint = account.BalanceHint;
                     return new ReleaseResult(hold.Released, hold.FinalBalanceHint);
                 case HoldState.Released or HoldState.Expired:
@@ -203,7 +168,7 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             return ConsumeOnceAsync(accountId, amount, requestId, cancellationToken);
         }
 
-        if (_accounts.TryGetValue(accountId, out var account) && account.Known
+        if (_accounts.TryGet(accountId, out var account) && account.Known
             && TryConsumeLocal(account, amount, out var result))
         {
             return new ValueTask<ConsumeResult>(result);
@@ -213,14 +178,21 @@ public sealed partial class QuotaEngine : IAsyncDisposable
     }
 
     /// <summary>This sidecar's view of an account. <paramref name="consistent"/>: exchange with the store first.
-    /// Errors: NotFound for an unknown account.</summary>
+    /// Errors: NotFound for an unknown account, Unavailable when the store cannot be reached and this sidecar has
+    /// no state for the account.</summary>
     public async ValueTask<BalanceView> GetBalanceAsync(string accountId, bool consistent = false, CancellationToken cancellationToken = default)
     {
         Validation.AccountId(accountId, "account_id");
-        var (account, synced) = await LoadAsync(accountId, default, cancellationToken);
-        if (account is not null && consistent && !synced)
+        var load = await LoadAsync(accountId, default, cancellationToken);
+        if (load.StoreUnavailable)
         {
-            await _leases.SyncAsync(account, default, cancellationToken);
+            throw new QuotaException("the central store is unreachable and this sidecar has no state for the account yet; retry", new InvalidOperationException("store unavailable"));
+        }
+
+        var account = load.Account;
+        if (account is not null && consistent && !load.Exchanged)
+        {
+            await _exchanger.ExchangeAsync(account, default, cancellationToken);
         }
 
         if (account is null || !account.Known)
@@ -230,11 +202,7 @@ public sealed partial class QuotaEngine : IAsyncDisposable
 
         lock (account.Gate)
         {
-            if (account.SweepExpired(_time.GetUtcNow().UtcTicks) is var n && n > 0)
-            {
-                Interlocked.Add(ref _openHolds, -n);
-            }
-
+            account.SweepExpired(_time.GetUtcNow().UtcTicks);
             var headroom = account.IsSoft ? account.OverageFree + account.CentralOverageHeadroom : 0;
             return new BalanceView(
                 account.Id, account.BalanceHint, account.Held, headroom, account.IsLowBalance,
@@ -242,37 +210,55 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Applies a policy change made through this sidecar at once (others learn it at their next settle).</summary>
+    /// <summary>Applies a policy change made through this sidecar at once (others learn it at their next exchange).</summary>
     public void ApplyPolicy(AccountPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        if (_accounts.TryGetValue(policy.AccountId, out var account))
+        if (_accounts.TryGet(policy.AccountId, out var account))
         {
             lock (account.Gate)
             {
-                account.Policy = policy;
+                account.ApplyPolicy(policy);
             }
         }
+    }
+
+    /// <summary>Runs the settle loop and the refill worker until cancelled (see <see cref="Settler.RunAsync"/>).</summary>
+    public Task RunAsync(CancellationToken cancellationToken) => Settler.RunAsync(cancellationToken);
+
+    /// <summary>One settle pass now (see <see cref="Settler.PassAsync"/>).</summary>
+    public Task SettleOnceAsync(CancellationToken cancellationToken = default) => Settler.PassAsync(cancellationToken);
+
+    /// <summary>Processes queued background refills now (see <see cref="Settler.ProcessRefillsAsync"/>).</summary>
+    public Task ProcessRefillsAsync(CancellationToken cancellationToken = default) => Settler.ProcessRefillsAsync(cancellationToken);
+
+    /// <summary>Graceful shutdown (see <see cref="Settler.ShutdownAsync"/>).</summary>
+    public Task ShutdownAsync(CancellationToken cancellationToken = default) => Settler.ShutdownAsync(cancellationToken);
+
+    public ValueTask DisposeAsync()
+    {
+        Settler.Complete();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Usage committed on this sidecar and not yet acknowledged by the store (for tests and the shutdown log).</summary>
     internal long UnreportedUsage(string accountId)
     {
-        if (!_accounts.TryGetValue(accountId, out var account))
+        if (!_accounts.TryGet(accountId, out var account))
         {
             return 0;
         }
 
         lock (account.Gate)
         {
-            return account.Unreported + (account.InFlight?.Used ?? 0);
+            return account.UsageAtRisk;
         }
     }
 
     /// <summary>The local state of an account in one line, for test failure messages and debugging.</summary>
     internal string Describe(string accountId)
     {
-        if (!_accounts.TryGetValue(accountId, out var a))
+        if (!_accounts.TryGet(accountId, out var a))
         {
             return $"{accountId}: no local state";
         }
@@ -281,14 +267,18 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         {
             var now = _time.GetUtcNow().UtcTicks;
             return $"{accountId}: free={a.Free} overageFree={a.OverageFree} held={a.Held} heldCredits={a.HeldCredits} " +
-                $"unreported={a.Unreported} seq={a.Sequence} leaseExpiresIn={TimeSpan.FromTicks(a.LeaseExpiresTicks - now)} " +
+                $"unreported={a.Unreported} seq={a.InFlight?.Sequence} leaseExpiresIn={TimeSpan.FromTicks(a.LeaseExpiresTicks - now)} " +
                 $"central={a.CentralAvailable} rate={a.Rate:F1} reclaim={a.ReclaimRequested}/{a.ReclaimFlagSeen} known={a.Known}";
         }
     }
 
+    /// <summary>
+    /// The fast path: a hold from the lease under the account's lock, or a local denial (suspended). False when
+    /// the lease cannot answer (the slow path then asks the store).
+    /// </summary>
     private bool TryReserveLocal(LocalAccount account, long amount, string? reservationId, long ttlTicks, out ReserveResult result)
     {
-        Hold? replay = null;
+        Hold? taken = null;
         lock (account.Gate)
         {
             if (account.Evicted)
@@ -298,71 +288,47 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             }
 
             var now = _time.GetUtcNow().UtcTicks;
-            SweepIfDue(account, now);
+            account.SweepExpired(now);
             if (account.IsSuspended)
             {
                 result = Deny(account, reservationId, amount, ttlTicks, now, DenyReason.AccountSuspended);
                 return true;
             }
 
-            if (!account.LeaseUsable(now) || account.Free + account.OverageFree < amount)
+            if (!account.CanHold(amount, now))
             {
                 result = default;
                 return false;
             }
 
-            var hold = new Hold(reservationId is { Length: > 0 } ? reservationId : NewId(), account, amount, ttlTicks, now);
-            if (!_holds.TryAdd(hold.Id, hold))
+            if (TryOpenHold(account, amount, reservationId, ttlTicks, now, out var hold, out taken))
             {
-                replay = _holds[hold.Id];
-            }
-            else
-            {
-                hold.Credits = Math.Min(amount, account.Free);
-                hold.OverageCredits = amount - hold.Credits;
-                account.Free -= hold.Credits;
-                account.OverageFree -= hold.OverageCredits;
-                account.Held += amount;
-                account.HeldCredits += hold.Credits;
-                account.LastUseTicks = now;
-                account.Link(hold);
-                hold.State = HoldState.Open;
+                account.TakeForHold(hold, now);
                 hold.BalanceHint = account.BalanceHint;
                 hold.LowBalance = account.IsLowBalance;
-                _retention.Enqueue(hold);
-                Interlocked.Increment(ref _openHolds);
-                if (account.Free < _leases.LowWatermark(account))
-                {
-                    ScheduleRefill(account);
-                }
-
+                RefillIfLow(account);
                 _metrics.Decision(Decision.Granted, DenyReason.None);
-                result = Granted(hold);
+                result = ReserveResult.Granted(hold);
                 return true;
             }
         }
 
-        result = Replay(replay, account.Id, amount, ttlTicks);
+        // The id was taken by a concurrent Reserve: answer as a retry of it (outside this lock: it takes the other's).
+        result = Replay(taken, account.Id, amount, ttlTicks);
         return true;
     }
 
+    /// <summary>The slow path: load the account if new, then follow the <see cref="ShortfallPolicy"/> until the lease
+    /// covers the request or the policy denies.</summary>
     private async ValueTask<ReserveResult> ReserveSlowAsync(string accountId, long amount, string? reservationId, long ttlTicks, CancellationToken cancellationToken)
     {
-        var (account, synced) = await LoadForReserveAsync(accountId, amount, cancellationToken);
-        if (account is null && synced && !_leases.StoreAvailable)
+        var load = await LoadAsync(accountId, new ExchangeIntent(Need: amount), cancellationToken);
+        if (load.Account is not { } account)
         {
-            _metrics.Decision(Decision.Denied, DenyReason.StoreUnavailable);
-            return new ReserveResult(Decision.Denied, DenyReason.StoreUnavailable, reservationId ?? "", 0, default, 0, false, false);
+            return DenyUnloaded(load, reservationId);
         }
 
-        if (account is null)
-        {
-            _metrics.Decision(Decision.Denied, DenyReason.UnknownAccount);
-            return new ReserveResult(Decision.Denied, DenyReason.UnknownAccount, reservationId ?? "", 0, default, 0, false, false);
-        }
-
-        bool waitedForReclaim = false, askedOverage = false;
-        var creditSyncs = synced ? 1 : 0;
+        var policy = new ShortfallPolicy(load.Exchanged, _options.ReclaimWait);
         while (true)
         {
             if (TryReserveLocal(account, amount, reservationId, ttlTicks, out var result))
@@ -370,105 +336,51 @@ public sealed partial class QuotaEngine : IAsyncDisposable
                 return result;
             }
 
-            if (IsEvicted(account))
+            if (account.Evicted)
             {
                 // Forgotten by the idle eviction meanwhile: continue on the account's new local state.
-                (account, _) = await LoadForReserveAsync(accountId, amount, cancellationToken);
-                if (account is null)
+                load = await LoadAsync(accountId, new ExchangeIntent(Need: amount), cancellationToken);
+                if (load.Account is null)
                 {
-                    _metrics.Decision(Decision.Denied, DenyReason.UnknownAccount);
-                    return new ReserveResult(Decision.Denied, DenyReason.UnknownAccount, reservationId ?? "", 0, default, 0, false, false);
+                    return DenyUnloaded(load, reservationId);
                 }
 
+                account = load.Account;
                 continue;
             }
 
-            // Ask the store for credits; if it says others hold unused ones, give them one settle to return them;
-            // only then (SOFT accounts) for overage allowance.
-            SyncIntent intent;
-            if (!synced || (creditSyncs < 3 && CentralMayCover(account, amount)))
-            {
-                // Also again when the last exchange revoked credits the request counted on (a void or expiry)
-                // while central credits still cover it.
-                creditSyncs++;
-                intent = new SyncIntent(Need: amount);
-            }
-            else if (!waitedForReclaim && ReclaimFlagged(account))
-            {
-                waitedForReclaim = true;
-                await Task.Delay(_options.ReclaimWait, _time, cancellationToken);
-                intent = new SyncIntent(Need: amount);
-            }
-            else if (!askedOverage && account.IsSoft)
-            {
-                askedOverage = true;
-                long free;
-                lock (account.Gate)
-                {
-                    free = account.Free;
-                }
-
-                intent = new SyncIntent(Need: amount, OverageNeed: amount - free);
-            }
-            else
+            var step = policy.Next(account, amount);
+            if (step.Action == ShortfallAction.Deny)
             {
                 return DenyLocked(account, reservationId, amount, ttlTicks, DenyReason.InsufficientCredits);
             }
 
-            synced = true;
-            var outcome = await _leases.SyncAsync(account, intent, cancellationToken);
-            if (outcome == SyncOutcome.UnknownAccount)
+            if (step.Action == ShortfallAction.WaitForReclaim)
             {
-                RemoveIfUnknown(account);
-                _metrics.Decision(Decision.Denied, DenyReason.UnknownAccount);
-                return new ReserveResult(Decision.Denied, DenyReason.UnknownAccount, reservationId ?? "", 0, default, 0, false, false);
+                await Task.Delay(_options.ReclaimWait, _time, cancellationToken);
             }
 
-            if (outcome == SyncOutcome.StoreUnavailable)
+            switch (await _exchanger.ExchangeAsync(account, step.Intent, cancellationToken))
             {
-                return TryFailOpen(account, amount, reservationId, ttlTicks, out var open)
-                    ? open
-                    : DenyLocked(account, reservationId, amount, ttlTicks, DenyReason.StoreUnavailable);
+                case ExchangeOutcome.UnknownAccount:
+                    _accounts.RemoveIfUnknown(account);
+                    return Denied(DenyReason.UnknownAccount, reservationId);
+                case ExchangeOutcome.StoreUnavailable:
+                    return TryFailOpen(account, amount, reservationId, ttlTicks, out var open)
+                        ? open
+                        : DenyLocked(account, reservationId, amount, ttlTicks, DenyReason.StoreUnavailable);
             }
         }
     }
 
-    /// <summary>LoadAsync for the Reserve path: a store that cannot be reached is (null, true) with the store marked
-    /// unavailable, so the caller denies with STORE_UNAVAILABLE rather than UNKNOWN_ACCOUNT.</summary>
-    private async ValueTask<(LocalAccount? Account, bool Synced)> LoadForReserveAsync(string accountId, long amount, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await LoadAsync(accountId, new SyncIntent(Need: amount), cancellationToken);
-        }
-        catch (QuotaException e) when (e.Error == QuotaError.Unavailable && !_leases.StoreAvailable)
-        {
-            return (null, true);
-        }
-    }
+    /// <summary>The denial when the account could not be loaded: the store was unreachable, or does not know it.</summary>
+    private ReserveResult DenyUnloaded(Load load, string? reservationId) =>
+        Denied(load.StoreUnavailable ? DenyReason.StoreUnavailable : DenyReason.UnknownAccount, reservationId);
 
-    private static bool IsEvicted(LocalAccount account)
+    private ReserveResult Denied(DenyReason reason, string? reservationId)
     {
-        lock (account.Gate)
-        {
-            return account.Evicted;
-        }
-    }
-
-    private static bool CentralMayCover(LocalAccount account, long amount)
-    {
-        lock (account.Gate)
-        {
-            return account.BalanceHint >= amount;
-        }
-    }
-
-    private bool ReclaimFlagged(LocalAccount account)
-    {
-        lock (account.Gate)
-        {
-            return account.ReclaimFlagSeen && _options.ReclaimWait > TimeSpan.Zero;
-        }
+        _metrics.Decision(Decision.Denied, reason);
+        return ReserveResult.Denied(reason, reservationId ?? "", 0, false);
     }
 
     private bool TryConsumeLocal(LocalAccount account, long amount, out ConsumeResult result)
@@ -482,29 +394,21 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             }
 
             var now = _time.GetUtcNow().UtcTicks;
-            SweepIfDue(account, now);
+            account.SweepExpired(now);
             if (account.IsSuspended)
             {
                 _metrics.Decision(Decision.Denied, DenyReason.AccountSuspended);
-                result = new ConsumeResult(Decision.Denied, DenyReason.AccountSuspended, account.BalanceHint, account.IsLowBalance, false);
+                result = ConsumeResult.Denied(DenyReason.AccountSuspended, account.BalanceHint, account.IsLowBalance);
                 return true;
             }
 
-            if (!account.LeaseUsable(now) || account.Free < amount)
+            if (!account.TryConsume(amount, now))
             {
                 result = default;
                 return false;
             }
 
-            account.Free -= amount;
-            account.Unreported += amount;
-            account.UsedSinceSample += amount;
-            account.LastUseTicks = now;
-            if (account.Free < _leases.LowWatermark(account))
-            {
-                ScheduleRefill(account);
-            }
-
+            RefillIfLow(account);
             _metrics.Decision(Decision.Granted, DenyReason.None);
             result = new ConsumeResult(Decision.Granted, DenyReason.None, account.BalanceHint, account.IsLowBalance, false);
             return true;
@@ -517,17 +421,17 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         var reserved = await ReserveSlowAsync(accountId, amount, null, _defaultTtlTicks, cancellationToken);
         if (reserved.Decision != Decision.Granted)
         {
-            return new ConsumeResult(reserved.Decision, reserved.DenyReason, reserved.BalanceHint, reserved.LowBalance, false);
+            return ConsumeResult.Denied(reserved.DenyReason, reserved.BalanceHint, reserved.LowBalance);
         }
 
         var committed = Commit(reserved.ReservationId, amount);
-        _holds.TryRemove(reserved.ReservationId, out _);
+        _holds.RemoveReservation(reserved.ReservationId);
         return new ConsumeResult(Decision.Granted, DenyReason.None, committed.BalanceHint, reserved.LowBalance, reserved.Overage);
     }
 
     private async ValueTask<ConsumeResult> ConsumeOnceAsync(string accountId, long amount, string requestId, CancellationToken cancellationToken)
     {
-        if (_consumes.TryGetValue(requestId, out var seen))
+        if (_holds.TryGetConsume(requestId, out var seen))
         {
             if (seen.Account.Id != accountId || seen.Requested != amount)
             {
@@ -537,103 +441,71 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             return new ConsumeResult(seen.State == HoldState.Committed ? Decision.Granted : Decision.Denied, seen.DenyReason, seen.BalanceHint, seen.LowBalance, seen.Overage > 0);
         }
 
-        var result = _accounts.TryGetValue(accountId, out var account) && account.Known && TryConsumeLocal(account, amount, out var local)
+        var result = _accounts.TryGet(accountId, out var account) && account.Known && TryConsumeLocal(account, amount, out var local)
             ? local
             : await ConsumeSlowAsync(accountId, amount, cancellationToken);
-        if (_accounts.TryGetValue(accountId, out account))
+        if (_accounts.TryGet(accountId, out account))
         {
-            var record = new Hold(requestId, account, amount, 0, _time.GetUtcNow().UtcTicks)
-            {
-                State = result.Decision == Decision.Granted ? HoldState.Committed : HoldState.Denied,
-                DenyReason = result.DenyReason,
-                BalanceHint = result.BalanceHint,
-                LowBalance = result.LowBalance,
-                Committed = result.Decision == Decision.Granted ? amount : 0,
-                Overage = result.Overage ? 1 : 0,
-            };
-            if (_consumes.TryAdd(requestId, record))
-            {
-                _retention.Enqueue(record);
-            }
+            _holds.AddConsume(Hold.ConsumeRecord(requestId, account, amount, _time.GetUtcNow().UtcTicks, result));
         }
 
         return result;
     }
 
+    /// <summary>While the store is unreachable, a hold granted beyond the lease from the fail-open allowance.</summary>
     private bool TryFailOpen(LocalAccount account, long amount, string? reservationId, long ttlTicks, out ReserveResult result)
     {
         lock (account.Gate)
         {
-            if (_options.FailOpenAllowance - account.FailOpenUsed < amount || account.IsSuspended)
-            {
-                result = default;
-                return false;
-            }
-
-            // Granted beyond the lease: the hold has no credits behind it, so its usage is reported as overage
-            // unless central credits cover it when the store returns.
             var now = _time.GetUtcNow().UtcTicks;
-            var hold = new Hold(reservationId is { Length: > 0 } ? reservationId : NewId(), account, amount, ttlTicks, now);
-            if (!_holds.TryAdd(hold.Id, hold))
+            if (!account.FailOpenAllows(amount, _options.FailOpenAllowance)
+                || !TryOpenHold(account, amount, reservationId, ttlTicks, now, out var hold, out _))
             {
                 result = default;
                 return false;
             }
 
-            account.FailOpenUsed += amount;
-            account.Held += amount;
-            hold.Unbacked = amount;
-            account.Link(hold);
-            hold.State = HoldState.Open;
+            account.TakeUnbacked(hold);
             hold.BalanceHint = account.BalanceHint;
-            _retention.Enqueue(hold);
-            Interlocked.Increment(ref _openHolds);
             _metrics.Decision(Decision.Granted, DenyReason.None);
-            result = Granted(hold);
+            result = ReserveResult.Granted(hold);
             return true;
         }
     }
 
-    /// <summary>The account's local state, loading it from the store when this sidecar has none yet. Null when the
-    /// store says it does not exist. Unknown ids leave nothing behind.</summary>
-    /// <summary>The account's local state, loading it from the store when this sidecar has none yet (Synced: an
-    /// exchange was made). Null when the store says it does not exist; unknown ids leave nothing behind.</summary>
-    private async ValueTask<(LocalAccount? Account, bool Synced)> LoadAsync(string accountId, SyncIntent intent, CancellationToken cancellationToken)
+    /// <summary>Makes a hold and remembers it under its id (made here if the caller gave none). False when the id is
+    /// already taken: <paramref name="taken"/> is the hold that has it.</summary>
+    private bool TryOpenHold(LocalAccount account, long amount, string? reservationId, long ttlTicks, long now, out Hold hold, out Hold? taken)
     {
-        // Born "used now", so the idle eviction cannot forget it before its first exchange.
-        var account = _accounts.GetOrAdd(accountId, static (id, now) => new LocalAccount(id) { LastUseTicks = now }, _time.GetUtcNow().UtcTicks);
-        if (account.Known)
+        hold = new Hold(reservationId is { Length: > 0 } ? reservationId : _holds.NewId(), account, amount, ttlTicks, now);
+        if (_holds.TryAddReservation(hold))
         {
-            return (account, false);
+            taken = null;
+            return true;
         }
 
-        var outcome = await _leases.SyncAsync(account, intent, cancellationToken);
-        if (outcome == SyncOutcome.StoreUnavailable)
-        {
-            RemoveIfUnknown(account);
-            throw new QuotaException("the central store is unreachable and this sidecar has no state for the account yet; retry", new InvalidOperationException("store unavailable"));
-        }
-
-        if (outcome == SyncOutcome.UnknownAccount || !account.Known)
-        {
-            RemoveIfUnknown(account);
-            return (null, true);
-        }
-
-        return (account, true);
+        _holds.TryGetReservation(hold.Id, out taken!);
+        return false;
     }
 
-    private void RemoveIfUnknown(LocalAccount account)
+    /// <summary>The account's local state, loading it from the store when this sidecar has none yet. Account is null
+    /// when the store does not know it or could not be reached; unknown ids leave nothing behind.</summary>
+    private async ValueTask<Load> LoadAsync(string accountId, ExchangeIntent intent, CancellationToken cancellationToken)
     {
-        lock (account.Gate)
+        var account = _accounts.GetOrAdd(accountId, _time.GetUtcNow().UtcTicks);
+        if (account.Known)
         {
-            if (account.Known || account.OpenHoldCount > 0 || account.Unreported > 0 || account.Free > 0)
-            {
-                return;
-            }
+            return new Load(account, Exchanged: false, StoreUnavailable: false);
         }
 
-        _accounts.TryRemove(new KeyValuePair<string, LocalAccount>(account.Id, account));
+        var outcome = await _exchanger.ExchangeAsync(account, intent, cancellationToken);
+        if (outcome != ExchangeOutcome.Done || !account.Known)
+        {
+            _accounts.RemoveIfUnknown(account);
+            return new Load(null, Exchanged: true, StoreUnavailable: outcome == ExchangeOutcome.StoreUnavailable);
+        }
+
+        return new Load(account, Exchanged: true, StoreUnavailable: false);
     }
 
     private ReserveResult Replay(Hold? hold, string accountId, long amount, long ttlTicks)
@@ -653,14 +525,10 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         lock (hold.Account.Gate)
         {
             return hold.State == HoldState.Denied
-                ? new ReserveResult(Decision.Denied, hold.DenyReason, hold.Id, 0, default, hold.BalanceHint, hold.LowBalance, false)
-                : Granted(hold);
+                ? ReserveResult.Denied(hold.DenyReason, hold.Id, hold.BalanceHint, hold.LowBalance)
+                : ReserveResult.Granted(hold);
         }
     }
-
-    private static ReserveResult Granted(Hold hold) => new(
-        Decision.Granted, DenyReason.None, hold.Id, hold.Requested,
-        new DateTimeOffset(hold.ExpiresTicks, TimeSpan.Zero), hold.BalanceHint, hold.LowBalance, hold.OverageCredits > 0);
 
     private ReserveResult DenyLocked(LocalAccount account, string? reservationId, long amount, long ttlTicks, DenyReason reason)
     {
@@ -676,50 +544,23 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         _metrics.Decision(Decision.Denied, reason);
         if (!string.IsNullOrEmpty(reservationId))
         {
-            var hold = new Hold(reservationId, account, amount, ttlTicks, now)
-            {
-                State = HoldState.Denied,
-                DenyReason = reason,
-                BalanceHint = account.BalanceHint,
-                LowBalance = account.IsLowBalance,
-            };
-            if (_holds.TryAdd(reservationId, hold))
-            {
-                _retention.Enqueue(hold);
-            }
+            _holds.TryAddReservation(Hold.DenialRecord(reservationId, account, amount, ttlTicks, now, reason));
         }
 
-        return new ReserveResult(Decision.Denied, reason, reservationId ?? "", 0, default, account.BalanceHint, account.IsLowBalance, false);
+        return ReserveResult.Denied(reason, reservationId ?? "", account.BalanceHint, account.IsLowBalance);
     }
 
     private Hold FindHold(string reservationId) =>
-        _holds.TryGetValue(reservationId, out var hold)
+        _holds.TryGetReservation(reservationId, out var hold)
             ? hold
             : throw QuotaException.NotFound($"reservation '{reservationId}' not found (unknown, or older than the idempotency window)");
 
-    private void ExpireIfDue(Hold hold, long now)
+    /// <summary>Queues a background refill when the lease fell under its low watermark. Caller holds the gate.</summary>
+    private void RefillIfLow(LocalAccount account)
     {
-        if (hold.State == HoldState.Open && hold.ExpiresTicks <= now)
+        if (_sizing.BelowWatermark(account))
         {
-            hold.Account.ReturnHold(hold, HoldState.Expired);
-            Interlocked.Decrement(ref _openHolds);
-        }
-    }
-
-    private void SweepIfDue(LocalAccount account, long now)
-    {
-        var expired = account.SweepExpired(now);
-        if (expired > 0)
-        {
-            Interlocked.Add(ref _openHolds, -expired);
-        }
-    }
-
-    private void ScheduleRefill(LocalAccount account)
-    {
-        if (Interlocked.Exchange(ref account.RefillQueued, 1) == 0)
-        {
-            _refills.Writer.TryWrite(account);
+            Settler.RequestRefill(account);
         }
     }
 
@@ -738,17 +579,9 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         return value.Ticks;
     }
 
-    private string NewId() =>
-        string.Create(CultureInfo.InvariantCulture, $"{_idPrefix}{Interlocked.Increment(ref _nextId):x}");
-
-    private long CreditsAtRisk()
-    {
-        long sum = 0;
-        foreach (var (_, account) in _accounts)
-        {
-            sum += account.Unreported + (account.InFlight?.Used ?? 0);
-        }
-
-        return sum;
-    }
+    /// <summary>What loading an account found.</summary>
+    /// <param name="Account">Its local state; null when the store does not know it or could not be reached.</param>
+    /// <param name="Exchanged">Whether an exchange with the store was made to load it.</param>
+    /// <param name="StoreUnavailable">The store could not be reached (Account is null).</param>
+    private readonly record struct Load(LocalAccount? Account, bool Exchanged, bool StoreUnavailable);
 }

@@ -1,3 +1,5 @@
+using QuotaSidecar.Core.Holds;
+
 namespace QuotaSidecar.Core.Engine;
 
 /// <summary>The answer to a Reserve.</summary>
@@ -15,4 +17,14 @@ public readonly record struct ReserveResult(
     DateTimeOffset ExpiresAt,
     long BalanceHint,
     bool LowBalance,
-    bool Overage);
+    bool Overage)
+{
+    /// <summary>A denial: nothing held.</summary>
+    public static ReserveResult Denied(DenyReason reason, string reservationId, long balanceHint, bool lowBalance) =>
+        new(Decision.Denied, reason, reservationId, 0, default, balanceHint, lowBalance, false);
+
+    /// <summary>The answer for a hold that was granted (the first time and on every retry).</summary>
+    internal static ReserveResult Granted(Hold hold) => new(
+        Decision.Granted, DenyReason.None, hold.Id, hold.Requested,
+        new DateTimeOffset(hold.ExpiresTicks, TimeSpan.Zero), hold.BalanceHint, hold.LowBalance, hold.OverageCredits > 0);
+}

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Holds;
 using QuotaSidecar.Core.Ledger;
@@ -5,97 +6,374 @@ using QuotaSidecar.Core.Ledger;
 namespace QuotaSidecar.Core.Leases;
 
 /// <summary>
-/// One account as this sidecar sees it: the local lease, open holds, unreported usage and the cached policy.
-/// Every field is guarded by <see cref="Gate"/> (never held across an await); <see cref="SyncGate"/> serialises
-/// the store exchanges of this account, and the hot path never touches it.
+/// One account as this sidecar sees it: the local lease, its open holds, usage not yet reported and the cached
+/// policy. It owns that state: every change goes through one of the operations below, named for what it does
+/// (take for a hold, commit, return, compose an exchange, apply its result), each called with <see cref="Gate"/>
+/// held (never across an await) and each ending with <see cref="AssertInvariants"/>. <see cref="ExchangeGate"/>
+/// serialises the store exchanges of this account; the hot path never touches it.
 /// </summary>
-internal sealed class LocalAccount(string id)
+internal sealed class LocalAccount(string id, long bornTicks)
 {
+    private const double RateSmoothing = 0.3;
+
     public string Id { get; } = id;
 
     public Lock Gate { get; } = new();
 
-    public SemaphoreSlim SyncGate { get; } = new(1, 1);
+    public SemaphoreSlim ExchangeGate { get; } = new(1, 1);
 
-    /// <summary>Forgotten by the idle eviction: no longer in the engine's table; whoever still holds a reference must
-    /// look the account up again.</summary>
-    public bool Evicted { get; set; }
-
-    /// <summary>False until the store confirmed the account exists.</summary>
-    public bool Known { get; set; }
-
-    public AccountPolicy? Policy { get; set; }
-
-    /// <summary>Leased credits not held: what the hot path spends.</summary>
-    public long Free { get; set; }
-
-    /// <summary>Leased overage allowance not held (SOFT accounts).</summary>
-    public long OverageFree { get; set; }
-
-    /// <summary>Credits in open holds (lease and overage parts).</summary>
-    public long Held { get; set; }
-
-    /// <summary>The part of <see cref="Held"/> that came from the lease's credits.</summary>
-    public long HeldCredits { get; set; }
-
-    /// <summary>Committed usage not yet reported to the store (lost if the process dies now: "credits at risk").</summary>
-    public long Unreported { get; set; }
-
-    /// <summary>Credits granted while the store was down (fail-open), not yet reported.</summary>
-    public long FailOpenUsed { get; set; }
-
-    /// <summary>The last sequence number sent to the store for this account (numbers come from one counter per process).</summary>
-    public long Sequence { get; set; }
-
-    /// <summary>An exchange sent but not acknowledged: retried unchanged until it is.</summary>
-    public LeaseExchange? InFlight { get; set; }
-
-    public long LeaseExpiresTicks { get; set; }
-
-    public long CentralAvailable { get; set; }
-
-    public long CentralOverageHeadroom { get; set; }
-
-    public long CentralAsOfTicks { get; set; }
-
-    public long LastSyncTicks { get; set; }
-
-    public long LastUseTicks { get; set; }
-
-    public bool ReclaimRequested { get; set; }
-
-    /// <summary>The last exchange found no credits for us while other sidecars held some (they were asked to return them).</summary>
-    public bool ReclaimFlagSeen { get; set; }
-
-    /// <summary>Usage since the last rate sample, for the EWMA.</summary>
-    public long UsedSinceSample { get; set; }
-
-    /// <summary>Observed rate in credits per second (EWMA).</summary>
-    public double Rate { get; set; }
-
-    /// <summary>1 while a background refill is queued (so it is queued once).</summary>
+    /// <summary>1 while a background refill is queued (so it is queued once). Interlocked, not under the gate.</summary>
     public int RefillQueued;
 
-    /// <summary>Open holds, newest first.</summary>
-    public Hold? OpenHolds { get; set; }
+    /// <summary>Forgotten by the idle eviction: no longer in the account table; whoever still holds a reference must
+    /// look the account up again.</summary>
+    public bool Evicted => _evicted;
 
-    public int OpenHoldCount { get; set; }
+    // Read without the gate by a slow Reserve deciding whether to look the account up again.
+    private volatile bool _evicted;
+
+    /// <summary>False until the store confirmed the account exists.</summary>
+    public bool Known { get; private set; }
+
+    public AccountPolicy? Policy { get; private set; }
+
+    /// <summary>Leased credits not held: what the hot path spends.</summary>
+    public long Free { get; private set; }
+
+    /// <summary>Leased overage allowance not held (SOFT accounts).</summary>
+    public long OverageFree { get; private set; }
+
+    /// <summary>Credits in open holds (lease, overage and fail-open parts): the sum of their <see cref="Hold.Total"/>.</summary>
+    public long Held { get; private set; }
+
+    /// <summary>The part of <see cref="Held"/> that came from the lease's credits: the sum of their <see cref="Hold.Credits"/>.</summary>
+    public long HeldCredits { get; private set; }
+
+    /// <summary>Committed usage not yet put into an exchange (lost if the process dies now: "credits at risk").</summary>
+    public long Unreported { get; private set; }
+
+    /// <summary>Credits granted while the store was down (fail-open), not yet reported.</summary>
+    public long FailOpenUsed { get; private set; }
+
+    /// <summary>An exchange composed but not acknowledged: resent unchanged (same sequence) until it is.</summary>
+    public LeaseExchange? InFlight { get; private set; }
+
+    public long LeaseExpiresTicks { get; private set; }
+
+    /// <summary>Central available credits as of the last exchange.</summary>
+    public long CentralAvailable { get; private set; }
+
+    public long CentralOverageHeadroom { get; private set; }
+
+    public long CentralAsOfTicks { get; private set; }
+
+    public long LastExchangeTicks { get; private set; }
+
+    /// <summary>Born "used now", so the idle eviction cannot forget an account before its first exchange.</summary>
+    public long LastUseTicks { get; private set; } = bornTicks;
+
+    /// <summary>The store asked holders to give unused credits back: the next exchange returns them all.</summary>
+    public bool ReclaimRequested { get; private set; }
+
+    /// <summary>The last exchange found no credits for us while other sidecars held some (they were asked to return them).</summary>
+    public bool ReclaimFlagSeen { get; private set; }
+
+    /// <summary>Observed rate in credits per second (EWMA over settle passes).</summary>
+    public double Rate { get; private set; }
+
+    /// <summary>Open holds, newest first (an intrusive list: no allocation to track them).</summary>
+    public Hold? OpenHolds { get; private set; }
+
+    public int OpenHoldCount { get; private set; }
+
+    /// <summary>Usage since the last rate sample, for the EWMA.</summary>
+    private long _usedSinceSample;
 
     /// <summary>No open hold expires before this (a cheap check before any sweep).</summary>
-    public long EarliestHoldExpiryTicks { get; set; } = long.MaxValue;
+    private long _earliestHoldExpiryTicks = long.MaxValue;
 
     public bool IsSuspended => Policy is { Status: AccountStatus.Suspended };
 
     public bool IsSoft => Policy is { OverageMode: OverageMode.Soft };
-
-    public bool LeaseUsable(long nowTicks) => nowTicks < LeaseExpiresTicks;
 
     /// <summary>Spendable estimate: the local lease plus central available as last seen.</summary>
     public long BalanceHint => Free + CentralAvailable;
 
     public bool IsLowBalance => Policy is not null && BalanceHint <= Policy.LowBalanceThreshold;
 
-    public void Link(Hold hold)
+    /// <summary>Usage the store has not acknowledged yet: unreported plus what an unacknowledged exchange carries.</summary>
+    public long UsageAtRisk => Unreported + (InFlight?.Used ?? 0);
+
+    public bool LeaseUsable(long nowTicks) => nowTicks < LeaseExpiresTicks;
+
+    /// <summary>Whether the lease (credits, then overage allowance) covers a hold of <paramref name="amount"/> now.</summary>
+    public bool CanHold(long amount, long nowTicks) => LeaseUsable(nowTicks) && Free + OverageFree >= amount;
+
+    /// <summary>Takes an open hold's amount from the lease: its credits first, then the overage allowance. The caller
+    /// checked <see cref="CanHold"/> under the same gate.</summary>
+    public void TakeForHold(Hold hold, long nowTicks)
+    {
+        AssertGateHeld();
+        hold.Credits = Math.Min(hold.Requested, Free);
+        hold.OverageCredits = hold.Requested - hold.Credits;
+        Free -= hold.Credits;
+        OverageFree -= hold.OverageCredits;
+        Held += hold.Requested;
+        HeldCredits += hold.Credits;
+        LastUseTicks = nowTicks;
+        Open(hold);
+    }
+
+    /// <summary>Whether a fail-open hold of <paramref name="amount"/> fits what is left of <paramref name="allowance"/>.</summary>
+    public bool FailOpenAllows(long amount, long allowance) => !IsSuspended && allowance - FailOpenUsed >= amount;
+
+    /// <summary>Opens a hold with nothing behind it (granted while the store is down): its usage is reported as
+    /// overage unless central credits cover it when the store returns.</summary>
+    public void TakeUnbacked(Hold hold)
+    {
+        AssertGateHeld();
+        FailOpenUsed += hold.Requested;
+        Held += hold.Requested;
+        hold.Unbacked = hold.Requested;
+        Open(hold);
+    }
+
+    /// <summary>Spends <paramref name="amount"/> of the lease's credits at once (a Consume), if it covers them.</summary>
+    public bool TryConsume(long amount, long nowTicks)
+    {
+        AssertGateHeld();
+        if (!LeaseUsable(nowTicks) || Free < amount)
+        {
+            return false;
+        }
+
+        Free -= amount;
+        AddUsage(amount);
+        LastUseTicks = nowTicks;
+        AssertInvariants();
+        return true;
+    }
+
+    /// <summary>
+    /// Charges <paramref name="amount"/> to an open hold and closes it: the hold's lease credits first, then its
+    /// overage part, then its fail-open part; anything above the hold draws the lease, then the overage allowance,
+    /// and the rest is unbacked (charged centrally at the next exchange: to central credits if any are left as last
+    /// seen, the rest as debt). What the hold does not use goes back to the lease. Sets the hold's final figures.
+    /// </summary>
+    public void Commit(Hold hold, long amount)
+    {
+        AssertGateHeld();
+        Debug.Assert(hold.State == HoldState.Open, "only an open hold is committed");
+        var fromCredits = Math.Min(amount, hold.Credits);
+        var fromOverage = Math.Min(amount - fromCredits, hold.OverageCredits);
+        var fromUnbacked = Math.Min(amount - fromCredits - fromOverage, hold.Unbacked);
+        var excess = amount - fromCredits - fromOverage - fromUnbacked;
+        var extraCredits = Math.Min(excess, Free);
+        var extraOverage = Math.Min(excess - extraCredits, OverageFree);
+        Free += hold.Credits - fromCredits - extraCredits;
+        OverageFree += hold.OverageCredits - fromOverage - extraOverage;
+        Held -= hold.Total;
+        HeldCredits -= hold.Credits;
+        AddUsage(amount);
+        Unlink(hold);
+
+        var unbacked = fromUnbacked + excess - extraCredits - extraOverage;
+        var centrallyCovered = Math.Min(unbacked, CentralAvailable);
+        CentralAvailable -= centrallyCovered;
+
+        hold.State = HoldState.Committed;
+        hold.Committed = amount;
+        hold.Released = hold.Total - fromCredits - fromOverage - fromUnbacked;
+        hold.Overage = fromOverage + extraOverage + unbacked - centrallyCovered;
+        hold.FinalBalanceHint = BalanceHint;
+        AssertInvariants();
+    }
+
+    /// <summary>Puts an open hold's credits back and closes it as <paramref name="final"/> (released or expired).</summary>
+    public void ReturnHold(Hold hold, HoldState final)
+    {
+        AssertGateHeld();
+        var total = hold.Total;
+        Free += hold.Credits;
+        OverageFree += hold.OverageCredits;
+        Held -= total;
+        HeldCredits -= hold.Credits;
+        hold.State = final;
+        hold.Released = total;
+        Unlink(hold);
+        AssertInvariants();
+    }
+
+    /// <summary>Expires the hold if its time has come.</summary>
+    public void ExpireIfDue(Hold hold, long nowTicks)
+    {
+        if (hold.State == HoldState.Open && hold.ExpiresTicks <= nowTicks)
+        {
+            ReturnHold(hold, HoldState.Expired);
+        }
+    }
+
+    /// <summary>Expires every open hold whose time has come (lazily: on the next touch or settle pass).</summary>
+    public void SweepExpired(long nowTicks)
+    {
+        if (nowTicks < _earliestHoldExpiryTicks)
+        {
+            return;
+        }
+
+        var earliest = long.MaxValue;
+        for (var hold = OpenHolds; hold is not null;)
+        {
+            var next = hold.Next;
+            if (hold.ExpiresTicks <= nowTicks)
+            {
+                ReturnHold(hold, HoldState.Expired);
+            }
+            else if (hold.ExpiresTicks < earliest)
+            {
+                earliest = hold.ExpiresTicks;
+            }
+
+            hold = next;
+        }
+
+        _earliestHoldExpiryTicks = earliest;
+    }
+
+    /// <summary>Releases every open hold (shutdown). Returns how many.</summary>
+    public int ReleaseAllHolds()
+    {
+        var released = 0;
+        while (OpenHolds is { } hold)
+        {
+            ReturnHold(hold, HoldState.Released);
+            released++;
+        }
+
+        return released;
+    }
+
+    /// <summary>Folds the usage since the last sample into <see cref="Rate"/>.</summary>
+    public void SampleRate(long elapsedTicks)
+    {
+        var rate = _usedSinceSample * (double)TimeSpan.TicksPerSecond / elapsedTicks;
+        Rate = (RateSmoothing * rate) + ((1 - RateSmoothing) * Rate);
+        _usedSinceSample = 0;
+        if (Rate < 0.01)
+        {
+            Rate = 0;
+        }
+    }
+
+    /// <summary>A policy change made through this sidecar, applied at once (others learn it at their next exchange).</summary>
+    public void ApplyPolicy(AccountPolicy policy)
+    {
+        AssertGateHeld();
+        Policy = policy;
+    }
+
+    /// <summary>
+    /// Composes the next exchange and marks it in flight: all unreported usage; the credits to give back (all on a
+    /// return or reclaim, all in precision mode when nothing waits, the surplus above twice the target otherwise);
+    /// and what to ask for (a waiting request's need, a top-up to the target unless in precision mode).
+    /// </summary>
+    public LeaseExchange ComposeExchange(ExchangeIntent intent, LeaseSizing sizing, string instanceId, long sequence)
+    {
+        AssertGateHeld();
+        Debug.Assert(InFlight is null, "one exchange in flight at a time");
+        var used = Unreported;
+        Unreported = 0;
+        FailOpenUsed = 0;
+
+        var target = sizing.Target(this);
+        long give = 0, giveOverage = 0;
+        if (intent.ReturnAll || ReclaimRequested)
+        {
+            give = Free;
+            giveOverage = OverageFree;
+            ReclaimRequested = false;
+        }
+        else if (sizing.Precise(this) && intent.Need == 0)
+        {
+            give = Free; // near the end of the balance, hold nothing idle
+        }
+        else if (Free > 2 * target)
+        {
+            give = Free - target;
+        }
+
+        Free -= give;
+        OverageFree -= giveOverage;
+
+        long want = 0, min = 0, overageWant = 0;
+        if (!intent.ReturnAll && !IsSuspended)
+        {
+            var need = Math.Max(0, intent.Need - Free);
+            var topUp = (intent.Refill || need > 0) && !sizing.Precise(this) ? Math.Max(0, target - Free) : 0;
+            want = Math.Min(Validation.MaxAmount, Math.Max(need, topUp));
+            overageWant = Math.Max(0, intent.OverageNeed - OverageFree);
+            min = need > 0 ? need : Math.Min(want, 1);
+        }
+
+        InFlight = new LeaseExchange(Id, instanceId, sequence, used, give, giveOverage, want, min, overageWant, HeldCredits);
+        AssertInvariants();
+        return InFlight;
+    }
+
+    /// <summary>
+    /// Applies the store's answer to the exchange in flight. Returns true when the store had reclaimed the lease
+    /// while this sidecar still held it (its free credits are gone; usage is charged centrally).
+    /// </summary>
+    public bool ApplyExchange(LeaseExchangeResult result, long nowTicks)
+    {
+        AssertGateHeld();
+        InFlight = null;
+        LastExchangeTicks = nowTicks;
+        if (!result.AccountExists)
+        {
+            Known = false;
+            return false;
+        }
+
+        Known = true;
+        Policy = result.Policy;
+        if (result.LeaseLost)
+        {
+            Free = 0;
+            OverageFree = 0;
+        }
+
+        Free -= Math.Min(Free, result.Revoked);
+        Free += result.Granted;
+        OverageFree += result.OverageGranted;
+        LeaseExpiresTicks = result.LeaseExpiresAt.UtcTicks;
+        CentralAvailable = result.Available;
+        CentralOverageHeadroom = result.OverageHeadroom;
+        CentralAsOfTicks = nowTicks;
+        ReclaimFlagSeen = result.ReclaimRequested && result.Granted == 0;
+        ReclaimRequested |= ReclaimFlagSeen && Free > 0;
+        AssertInvariants();
+        return result.LeaseLost;
+    }
+
+    /// <summary>Nothing local left (no lease, holds or usage to report) and unused for <paramref name="idleTicks"/>.</summary>
+    public bool IsForgettable(long nowTicks, long idleTicks) =>
+        Free == 0 && OverageFree == 0 && OpenHoldCount == 0 && Unreported == 0 && InFlight is null
+        && nowTicks - Math.Max(LastUseTicks, LastExchangeTicks) >= idleTicks;
+
+    /// <summary>Whether nothing of this account needs keeping: unknown to the store and empty locally.</summary>
+    public bool IsUnknownAndEmpty => !Known && OpenHoldCount == 0 && Unreported == 0 && Free == 0;
+
+    /// <summary>Marks the account forgotten by the idle eviction (the caller removes it from the table).</summary>
+    public void MarkEvicted() => _evicted = true;
+
+    private void AddUsage(long amount)
+    {
+        Unreported += amount;
+        _usedSinceSample += amount;
+    }
+
+    private void Open(Hold hold)
     {
         hold.Next = OpenHolds;
         if (OpenHolds is not null)
@@ -105,13 +383,16 @@ internal sealed class LocalAccount(string id)
 
         OpenHolds = hold;
         OpenHoldCount++;
-        if (hold.ExpiresTicks < EarliestHoldExpiryTicks)
+        if (hold.ExpiresTicks < _earliestHoldExpiryTicks)
         {
-            EarliestHoldExpiryTicks = hold.ExpiresTicks;
+            _earliestHoldExpiryTicks = hold.ExpiresTicks;
         }
+
+        hold.State = HoldState.Open;
+        AssertInvariants();
     }
 
-    public void Unlink(Hold hold)
+    private void Unlink(Hold hold)
     {
         if (hold.Previous is not null)
         {
@@ -132,47 +413,29 @@ internal sealed class LocalAccount(string id)
         OpenHoldCount--;
     }
 
-    /// <summary>Puts an open hold's credits back and marks it with <paramref name="final"/>. Caller holds the gate.</summary>
-    public long ReturnHold(Hold hold, HoldState final)
-    {
-        var total = hold.Total;
-        Free += hold.Credits;
-        OverageFree += hold.OverageCredits;
-        Held -= total;
-        HeldCredits -= hold.Credits;
-        hold.State = final;
-        hold.Released = total;
-        Unlink(hold);
-        return total;
-    }
+    [Conditional("DEBUG")]
+    private void AssertGateHeld() => Debug.Assert(Gate.IsHeldByCurrentThread, $"account {Id}: its gate must be held");
 
-    /// <summary>Expires every open hold whose time has come. Caller holds the gate.</summary>
-    public int SweepExpired(long nowTicks)
+    /// <summary>
+    /// The account's side of the conservation law: what is held is exactly what the open holds hold, and no bucket
+    /// is negative. (The store's side — leased = free + held credits + unreported lease usage — is checked by the
+    /// ledger contract and the randomized model test.)
+    /// </summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
     {
-        if (nowTicks < EarliestHoldExpiryTicks)
+        AssertGateHeld();
+        Debug.Assert(Free >= 0 && OverageFree >= 0 && Unreported >= 0 && FailOpenUsed >= 0, $"account {Id}: a negative bucket");
+        Debug.Assert(HeldCredits >= 0 && Held >= HeldCredits, $"account {Id}: held {Held} < held credits {HeldCredits}");
+        long held = 0, heldCredits = 0;
+        var count = 0;
+        for (var hold = OpenHolds; hold is not null; hold = hold.Next)
         {
-            return 0;
+            held += hold.Total;
+            heldCredits += hold.Credits;
+            count++;
         }
 
-        var expired = 0;
-        var earliest = long.MaxValue;
-        for (var hold = OpenHolds; hold is not null;)
-        {
-            var next = hold.Next;
-            if (hold.ExpiresTicks <= nowTicks)
-            {
-                ReturnHold(hold, HoldState.Expired);
-                expired++;
-            }
-            else if (hold.ExpiresTicks < earliest)
-            {
-                earliest = hold.ExpiresTicks;
-            }
-
-            hold = next;
-        }
-
-        EarliestHoldExpiryTicks = earliest;
-        return expired;
+        Debug.Assert(held == Held && heldCredits == HeldCredits && count == OpenHoldCount, $"account {Id}: open holds ({count}: {held}/{heldCredits}) disagree with the account ({OpenHoldCount}: {Held}/{HeldCredits})");
     }
 }

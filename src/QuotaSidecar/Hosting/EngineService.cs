@@ -10,7 +10,7 @@ namespace QuotaSidecar.Hosting;
 /// </summary>
 internal sealed class EngineService(QuotaEngine engine, IOptions<QuotaOptions> options, ILogger<EngineService> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => engine.RunAsync(stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => engine.Settler.RunAsync(stoppingToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -19,6 +19,6 @@ internal sealed class EngineService(QuotaEngine engine, IOptions<QuotaOptions> o
         HostLog.ShuttingDown(logger, grace);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(grace);
-        await engine.ShutdownAsync(deadline.Token);
+        await engine.Settler.ShutdownAsync(deadline.Token);
     }
 }

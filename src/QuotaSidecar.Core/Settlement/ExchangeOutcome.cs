@@ -1,7 +1,7 @@
-namespace QuotaSidecar.Core.Leases;
+namespace QuotaSidecar.Core.Settlement;
 
 /// <summary>How an exchange with the store ended.</summary>
-internal enum SyncOutcome
+internal enum ExchangeOutcome
 {
     /// <summary>Applied; the local lease reflects the store's answer.</summary>
     Done,
@@ -9,6 +9,6 @@ internal enum SyncOutcome
     /// <summary>The store says the account does not exist.</summary>
     UnknownAccount,
 
-    /// <summary>The store could not be reached; the exchange stays pending and is retried unchanged.</summary>
+    /// <summary>The store could not be reached; the exchange stays in flight and is resent unchanged.</summary>
     StoreUnavailable,
 }

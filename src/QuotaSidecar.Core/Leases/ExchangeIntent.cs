@@ -5,4 +5,4 @@ namespace QuotaSidecar.Core.Leases;
 /// <param name="OverageNeed">Overage allowance a waiting request needs beyond the lease's credits.</param>
 /// <param name="ReturnAll">Give back every unheld credit (idle account, shutdown, reclaim).</param>
 /// <param name="Refill">Top the lease up to its target.</param>
-internal readonly record struct SyncIntent(long Need = 0, long OverageNeed = 0, bool ReturnAll = false, bool Refill = false);
+internal readonly record struct ExchangeIntent(long Need = 0, long OverageNeed = 0, bool ReturnAll = false, bool Refill = false);

@@ -1,23 +1,53 @@
 using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Holds;
 using QuotaSidecar.Core.Leases;
 
-namespace QuotaSidecar.Core.Engine;
+namespace QuotaSidecar.Core.Settlement;
 
 /// <summary>
-/// The engine's background work: the settle pass (report usage, renew leases, return idle or surplus credits,
-/// forget old idempotency records), the refill worker and the shutdown drain.
+/// The engine's background work (docs/design.md §4): the settle pass every interval (report usage, renew leases,
+/// return idle or surplus credits, evict idle accounts, forget old idempotency records), exponential backoff and a
+/// probe while the store is down, the refill queue fed by the hot path, and the shutdown drain. Driven by the host
+/// (<see cref="RunAsync"/> until stopping, then <see cref="ShutdownAsync"/>).
 /// </summary>
-public sealed partial class QuotaEngine
+public sealed class Settler
 {
-    private const double RateSmoothing = 0.3;
-    private static readonly TimeSpan MaxSettleBackoff = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(4);
+
+    private readonly Channel<LocalAccount> _refills = Channel.CreateUnbounded<LocalAccount>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly AccountTable _accounts;
+    private readonly HoldTable _holds;
+    private readonly LeaseExchanger _exchanger;
+    private readonly LeaseSizing _sizing;
+    private readonly StoreHealth _health;
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly EngineMetrics _metrics;
+    private readonly ILogger _logger;
     private long _lastPassTicks;
     private long _backoffTicks;
     private long _retryAtTicks;
     private bool _probed;
 
-    /// <summary>Runs the settle loop (every SettleInterval) and the refill worker until cancelled.</summary>
+    internal Settler(
+        AccountTable accounts, HoldTable holds, LeaseExchanger exchanger, LeaseSizing sizing, StoreHealth health,
+        EngineOptions options, TimeProvider time, EngineMetrics metrics, ILogger logger)
+    {
+        _accounts = accounts;
+        _holds = holds;
+        _exchanger = exchanger;
+        _sizing = sizing;
+        _health = health;
+        _options = options;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>Runs the settle pass every SettleInterval and the refill worker until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var refill = RefillLoopAsync(cancellationToken);
@@ -28,7 +58,7 @@ public sealed partial class QuotaEngine
             {
                 try
                 {
-                    await SettleOnceAsync(cancellationToken);
+                    await PassAsync(cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -44,10 +74,10 @@ public sealed partial class QuotaEngine
     }
 
     /// <summary>One settle pass over every account with something to report, renew, return or refill.</summary>
-    public async Task SettleOnceAsync(CancellationToken cancellationToken = default)
+    public async Task PassAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow().UtcTicks;
-        if (!_leases.StoreAvailable && now < _retryAtTicks)
+        if (!_health.Available && now < _retryAtTicks)
         {
             return; // backing off while the store is down; a Reserve that needs the store still tries at once
         }
@@ -55,48 +85,43 @@ public sealed partial class QuotaEngine
         var started = Stopwatch.GetTimestamp();
         var elapsed = _lastPassTicks == 0 ? _options.SettleInterval.Ticks : Math.Max(1, now - _lastPassTicks);
         _lastPassTicks = now;
-        ForgetOldRecords(now);
+        _holds.ForgetOld(now);
 
-        var due = new List<(LocalAccount Account, SyncIntent Intent)>();
-        foreach (var (_, account) in _accounts)
+        var due = new List<(LocalAccount Account, ExchangeIntent Intent)>();
+        foreach (var account in _accounts.All)
         {
-            bool evict;
+            ExchangeIntent? intent;
             lock (account.Gate)
             {
-                evict = account.Evicted = IsForgettable(account, now);
+                if (account.IsForgettable(now, _options.EvictIdleAfter.Ticks))
+                {
+                    account.MarkEvicted();
+                    intent = null;
+                }
+                else
+                {
+                    account.SweepExpired(now);
+                    account.SampleRate(elapsed);
+                    intent = NextExchange(account, now);
+                }
             }
 
-            if (evict)
+            if (account.Evicted)
             {
-                _accounts.TryRemove(new KeyValuePair<string, LocalAccount>(account.Id, account));
-                continue;
+                _accounts.Remove(account);
             }
-
-            lock (account.Gate)
+            else if (intent is { } value)
             {
-
-                SweepIfDue(account, now);
-                var rate = account.UsedSinceSample * (double)TimeSpan.TicksPerSecond / elapsed;
-                account.Rate = (RateSmoothing * rate) + ((1 - RateSmoothing) * account.Rate);
-                account.UsedSinceSample = 0;
-                if (account.Rate < 0.01)
-                {
-                    account.Rate = 0;
-                }
-
-                if (NextSettle(account, now) is { } intent)
-                {
-                    due.Add((account, intent));
-                }
+                due.Add((account, value));
             }
         }
 
         if (due.Count == 0)
         {
-            if (!_probed || !_leases.StoreAvailable)
+            if (!_probed || !_health.Available)
             {
                 _probed = true;
-                await _leases.ProbeAsync(cancellationToken);
+                await _exchanger.ProbeAsync(cancellationToken);
                 Backoff();
             }
 
@@ -108,29 +133,14 @@ public sealed partial class QuotaEngine
             new ParallelOptions { MaxDegreeOfParallelism = _options.SettleParallelism, CancellationToken = cancellationToken },
             async (item, ct) =>
             {
-                if (await _leases.SyncAsync(item.Account, item.Intent, ct) == SyncOutcome.UnknownAccount)
+                if (await _exchanger.ExchangeAsync(item.Account, item.Intent, ct) == ExchangeOutcome.UnknownAccount)
                 {
-                    RemoveIfUnknown(item.Account);
+                    _accounts.RemoveIfUnknown(item.Account);
                 }
             });
 
         _metrics.SettleBatch(due.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-
         Backoff();
-    }
-
-    /// <summary>Exponential backoff (one settle interval doubling to MaxSettleBackoff) while the store is down.</summary>
-    private void Backoff()
-    {
-        if (_leases.StoreAvailable)
-        {
-            _backoffTicks = 0;
-        }
-        else
-        {
-            _backoffTicks = Math.Min(MaxSettleBackoff.Ticks, Math.Max(_options.SettleInterval.Ticks, _backoffTicks * 2));
-            _retryAtTicks = _time.GetUtcNow().UtcTicks + _backoffTicks;
-        }
     }
 
     /// <summary>Processes queued background refills now (the worker in <see cref="RunAsync"/> does this continuously).</summary>
@@ -149,20 +159,15 @@ public sealed partial class QuotaEngine
     public async Task ShutdownAsync(CancellationToken cancellationToken = default)
     {
         var released = 0;
-        foreach (var (_, account) in _accounts)
+        foreach (var account in _accounts.All)
         {
             lock (account.Gate)
             {
-                while (account.OpenHolds is { } hold)
-                {
-                    account.ReturnHold(hold, HoldState.Released);
-                    Interlocked.Decrement(ref _openHolds);
-                    released++;
-                }
+                released += account.ReleaseAllHolds();
             }
         }
 
-        var pending = new List<LocalAccount>(_accounts.Values);
+        var pending = new List<LocalAccount>(_accounts.All);
         var settled = 0;
         while (pending.Count > 0 && !cancellationToken.IsCancellationRequested)
         {
@@ -171,8 +176,8 @@ public sealed partial class QuotaEngine
             {
                 try
                 {
-                    var outcome = await _leases.SyncAsync(account, new SyncIntent(ReturnAll: true), cancellationToken);
-                    if (outcome == SyncOutcome.StoreUnavailable)
+                    var outcome = await _exchanger.ExchangeAsync(account, new ExchangeIntent(ReturnAll: true), cancellationToken);
+                    if (outcome == ExchangeOutcome.StoreUnavailable)
                     {
                         failed.Add(account);
                     }
@@ -204,39 +209,54 @@ public sealed partial class QuotaEngine
         EngineLog.Shutdown(_logger, released, settled, pending.Count);
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Queues a background refill of the account's lease (once, until it runs). Called from the hot path.</summary>
+    internal void RequestRefill(LocalAccount account)
     {
-        _refills.Writer.TryComplete();
-        return ValueTask.CompletedTask;
+        if (Interlocked.Exchange(ref account.RefillQueued, 1) == 0)
+        {
+            _refills.Writer.TryWrite(account);
+        }
     }
 
-    /// <summary>Nothing local left and unused for EvictIdleAfter. Caller holds the gate.</summary>
-    private bool IsForgettable(LocalAccount account, long now) =>
-        account.Free == 0 && account.OverageFree == 0 && account.OpenHoldCount == 0 && account.Unreported == 0
-        && account.InFlight is null && now - Math.Max(account.LastUseTicks, account.LastSyncTicks) >= _options.EvictIdleAfter.Ticks;
+    /// <summary>Stops accepting refills (the worker ends once the queue is empty).</summary>
+    internal void Complete() => _refills.Writer.TryComplete();
 
-    /// <summary>What this account's next settle should do, or null if nothing. Caller holds the gate.</summary>
-    private SyncIntent? NextSettle(LocalAccount account, long now)
+    /// <summary>Exponential backoff (one settle interval doubling to <see cref="MaxBackoff"/>) while the store is down.</summary>
+    private void Backoff()
+    {
+        if (_health.Available)
+        {
+            _backoffTicks = 0;
+        }
+        else
+        {
+            _backoffTicks = Math.Min(MaxBackoff.Ticks, Math.Max(_options.SettleInterval.Ticks, _backoffTicks * 2));
+            _retryAtTicks = _time.GetUtcNow().UtcTicks + _backoffTicks;
+        }
+    }
+
+    /// <summary>What this account's next exchange should do, or null if nothing. Caller holds the gate.</summary>
+    private ExchangeIntent? NextExchange(LocalAccount account, long now)
     {
         var hasCredits = account.Free + account.OverageFree > 0;
         var quiet = now - account.LastUseTicks >= _options.IdleReturnAfter.Ticks;
         if ((quiet && hasCredits && account.Held == 0) || account.ReclaimRequested)
         {
-            return new SyncIntent(ReturnAll: true);
+            return new ExchangeIntent(ReturnAll: true);
         }
 
-        var target = _leases.Target(account);
-        var precise = _leases.Precise(account);
+        var target = _sizing.Target(account);
+        var precise = _sizing.Precise(account);
         // Not for a quiet account: its rate (a moving average) lags for a few passes, and a refill right after the
         // idle return would be returned again on the next pass.
-        var refill = !quiet && account.Rate > 0 && account.Free < _leases.LowWatermark(account) && !account.IsSuspended && !precise;
+        var refill = !quiet && account.Rate > 0 && _sizing.BelowWatermark(account) && !account.IsSuspended && !precise;
         // Renew on the heartbeat, and report before a lease runs out (it may be capped at a grant's expiry).
         var renew = (hasCredits || account.Held > 0)
-            && (now - account.LastSyncTicks >= _options.LeaseRenewInterval.Ticks
+            && (now - account.LastExchangeTicks >= _options.LeaseRenewInterval.Ticks
                 || now >= account.LeaseExpiresTicks - (2 * _options.SettleInterval.Ticks));
         return account.Unreported > 0 || account.InFlight is not null || refill || renew || account.Free > 2 * target
             || (precise && account.Free > 0)
-            ? new SyncIntent(Refill: refill)
+            ? new ExchangeIntent(Refill: refill)
             : null;
     }
 
@@ -259,7 +279,7 @@ public sealed partial class QuotaEngine
         Interlocked.Exchange(ref account.RefillQueued, 0);
         lock (account.Gate)
         {
-            if (_leases.Precise(account))
+            if (_sizing.Precise(account))
             {
                 return; // precision mode takes exactly per request; a top-up would only strand credits
             }
@@ -267,30 +287,11 @@ public sealed partial class QuotaEngine
 
         try
         {
-            await _leases.SyncAsync(account, new SyncIntent(Refill: true), cancellationToken);
+            await _exchanger.ExchangeAsync(account, new ExchangeIntent(Refill: true), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             EngineLog.SettleFailed(_logger, e);
-        }
-    }
-
-    /// <summary>Drops idempotency records older than the window (they were made in order, so the queue is sorted).</summary>
-    private void ForgetOldRecords(long now)
-    {
-        while (_retention.TryPeek(out var hold) && hold.CreatedTicks + _retentionTicks <= now)
-        {
-            _retention.TryDequeue(out _);
-            lock (hold.Account.Gate)
-            {
-                ExpireIfDue(hold, now);
-            }
-
-            // Remove only this record: the id may since have been reused for a newer one.
-            if (!_holds.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold)))
-            {
-                _consumes.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold));
-            }
         }
     }
 }

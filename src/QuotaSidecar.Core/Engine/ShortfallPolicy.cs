@@ -1,0 +1,56 @@
+using QuotaSidecar.Core.Leases;
+
+namespace QuotaSidecar.Core.Engine;
+
+/// <summary>
+/// The slow path's policy (docs/design.md §3 and §4): when the lease cannot cover a Reserve, what to try next, in
+/// order — ask the store for the credits (again, up to three times in all, while central credits as last seen
+/// cover the request: a void or expiry may have revoked what it counted on); if the store says others hold unused
+/// credits, give them the reclaim wait to return them; a SOFT account asks for overage allowance; then deny.
+/// One per request: it remembers what was tried.
+/// </summary>
+internal struct ShortfallPolicy(bool exchanged, TimeSpan reclaimWait)
+{
+    private const int MaxCreditExchanges = 3;
+    private int _creditExchanges = exchanged ? 1 : 0;
+    private bool _exchanged = exchanged;
+    private bool _waitedForReclaim;
+    private bool _askedOverage;
+
+    public ShortfallStep Next(LocalAccount account, long amount)
+    {
+        long balanceHint, free;
+        bool reclaimFlagged, soft;
+        lock (account.Gate)
+        {
+            balanceHint = account.BalanceHint;
+            free = account.Free;
+            reclaimFlagged = account.ReclaimFlagSeen;
+            soft = account.IsSoft;
+        }
+
+        ShortfallStep step;
+        if (!_exchanged || (_creditExchanges < MaxCreditExchanges && balanceHint >= amount))
+        {
+            _creditExchanges++;
+            step = ShortfallStep.Exchange(new ExchangeIntent(Need: amount));
+        }
+        else if (!_waitedForReclaim && reclaimFlagged && reclaimWait > TimeSpan.Zero)
+        {
+            _waitedForReclaim = true;
+            step = ShortfallStep.WaitForReclaim(amount);
+        }
+        else if (!_askedOverage && soft)
+        {
+            _askedOverage = true;
+            step = ShortfallStep.Exchange(new ExchangeIntent(Need: amount, OverageNeed: amount - free));
+        }
+        else
+        {
+            return ShortfallStep.Deny;
+        }
+
+        _exchanged = true;
+        return step;
+    }
+}
