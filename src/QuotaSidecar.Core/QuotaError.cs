@@ -17,4 +17,9 @@ public enum QuotaError
 
     /// <summary>The central store cannot be reached, or the request is still in progress; retrying may succeed.</summary>
     Unavailable,
+
+    /// <summary>A sidecar-made reservation id older than what this sidecar still remembers (the idempotency window, or
+    /// fewer records when <c>Quota:Idempotency:MaxRecords</c> bit): its outcome stands as first answered, but cannot be
+    /// repeated. Never a silent success.</summary>
+    Forgotten,
 }

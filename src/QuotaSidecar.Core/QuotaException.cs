@@ -38,4 +38,6 @@ public sealed class QuotaException : Exception
     internal static QuotaException Precondition(string message) => new(QuotaError.FailedPrecondition, message);
 
     internal static QuotaException Exists(string message) => new(QuotaError.AlreadyExists, message);
+
+    internal static QuotaException Forgotten(string message) => new(QuotaError.Forgotten, message);
 }

@@ -18,4 +18,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(5, LogLevel.Error, "Settle pass failed")]
     public static partial void SettleFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Warning, "Idempotency records reached Quota:Idempotency:MaxRecords ({MaxRecords}): finished holds are now remembered for {Remembered} instead of the {Window} window; a retry older than that gets OUT_OF_RANGE (sidecar-made ids) or NOT_FOUND. Raise MaxRecords (memory) or shorten the window")]
+    public static partial void IdempotencyRecordsCapped(ILogger logger, int maxRecords, TimeSpan remembered, TimeSpan window);
 }

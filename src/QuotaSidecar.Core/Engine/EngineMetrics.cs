@@ -20,6 +20,7 @@ public sealed class EngineMetrics : IDisposable
     private readonly Counter<long> _settleExchanges;
     private readonly Histogram<double> _settleDuration;
     private readonly Counter<long> _leasesLost;
+    private readonly Counter<long> _idempotencyDropped;
 
     public EngineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -35,6 +36,8 @@ public sealed class EngineMetrics : IDisposable
             "quota.settle.duration", "ms", "Time of a settle pass that reported to the store: the scan of local accounts plus its store exchanges.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] });
         _settleFailures = _meter.CreateCounter<long>("quota.settle.failures", "{failure}", "Exchanges with the store that failed (retried later).");
+        _idempotencyDropped = _meter.CreateCounter<long>(
+            "quota.idempotency.dropped", "{record}", "Idempotency records dropped before their retry window passed, because Quota:Idempotency:MaxRecords was reached.");
         _leasesLost = _meter.CreateCounter<long>("quota.lease.lost", "{lease}", "Leases the store reclaimed while this sidecar still held them.");
     }
 
@@ -62,6 +65,8 @@ public sealed class EngineMetrics : IDisposable
     internal void SettleFailure() => _settleFailures.Add(1);
 
     internal void LeaseLost() => _leasesLost.Add(1);
+
+    internal void IdempotencyRecordDropped() => _idempotencyDropped.Add(1);
 
     public void Dispose() => _meter.Dispose();
 

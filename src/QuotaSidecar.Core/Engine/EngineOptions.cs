@@ -15,9 +15,16 @@ public sealed class EngineOptions
     /// <value>The default value is 1 hour.</value>
     public TimeSpan MaxHoldTtl { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How long reservation and request ids are remembered for idempotent retries (at least <see cref="MaxHoldTtl"/>).</summary>
-    /// <value>The default value is null, meaning <see cref="MaxHoldTtl"/>.</value>
-    public TimeSpan? IdempotencyWindow { get; set; }
+    /// <summary>How long a finished hold (committed, released, expired, denied) or a Consume's answer is remembered
+    /// for retries, counted from when it finished. An open hold is kept whole while open, whatever its TTL.</summary>
+    /// <value>The default value is 10 minutes.</value>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most idempotency records kept of each kind (sidecar-made ids, client-chosen ids); past it the
+    /// oldest finished ones are dropped before their window (counted and logged). A sidecar-made record takes 40
+    /// bytes (the ring is sized to the next power of two); a client-id record the hold, its key and a table entry.</summary>
+    /// <value>The default value is 500,000.</value>
+    public int MaxIdempotencyRecords { get; set; } = 500_000;
 
     /// <summary>How often usage is reported, leases renewed and idle credits returned.</summary>
     /// <value>The default value is 250 milliseconds.</value>
@@ -66,16 +73,14 @@ public sealed class EngineOptions
     /// <value>The default value is 64.</value>
     public int SettleParallelism { get; set; } = 64;
 
-    /// <summary>The effective idempotency window.</summary>
-    public TimeSpan EffectiveIdempotencyWindow => IdempotencyWindow ?? MaxHoldTtl;
-
     /// <summary>Throws <see cref="ArgumentException"/> saying which setting to fix.</summary>
     public void Validate()
     {
         Require(!string.IsNullOrWhiteSpace(InstanceId) && InstanceId.Length <= 128, $"InstanceId must be 1-128 characters (got '{InstanceId}')");
         Require(DefaultHoldTtl >= TimeSpan.FromMilliseconds(1), $"DefaultHoldTtl must be at least 1 ms (got {DefaultHoldTtl})");
         Require(MaxHoldTtl >= DefaultHoldTtl, $"MaxHoldTtl ({MaxHoldTtl}) must be >= DefaultHoldTtl ({DefaultHoldTtl})");
-        Require(EffectiveIdempotencyWindow >= MaxHoldTtl, $"IdempotencyWindow ({EffectiveIdempotencyWindow}) must be >= MaxHoldTtl ({MaxHoldTtl})");
+        Require(IdempotencyWindow >= TimeSpan.FromSeconds(1), $"IdempotencyWindow must be at least 1 s (got {IdempotencyWindow})");
+        Require(MaxIdempotencyRecords is >= 1_000 and <= 1 << 28, $"MaxIdempotencyRecords must be between 1,000 and 268,435,456 (got {MaxIdempotencyRecords})");
         Require(SettleInterval >= TimeSpan.FromMilliseconds(10), $"SettleInterval must be at least 10 ms (got {SettleInterval})");
         Require(RefillHorizon > TimeSpan.Zero, $"RefillHorizon must be positive (got {RefillHorizon})");
         Require(MinLease >= 1, $"MinLease must be >= 1 (got {MinLease})");

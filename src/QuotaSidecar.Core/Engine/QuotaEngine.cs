@@ -18,7 +18,7 @@ namespace QuotaSidecar.Core.Engine;
 /// </summary>
 public sealed class QuotaEngine : IAsyncDisposable
 {
-    private readonly AccountTable _accounts = new();
+    private readonly AccountTable _accounts;
     private readonly HoldTable _holds;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
@@ -41,13 +41,20 @@ public sealed class QuotaEngine : IAsyncDisposable
         _sizing = new LeaseSizing(options);
         _health = new StoreHealth(log);
         _exchanger = new LeaseExchanger(ledger, options, _sizing, _health, _time, _metrics, log);
-        _holds = new HoldTable(options.InstanceId, options.EffectiveIdempotencyWindow.Ticks);
+        _holds = new HoldTable(
+            options.InstanceId, options.IdempotencyWindow.Ticks, options.MaxIdempotencyRecords,
+            new IdempotencyMetrics(_metrics, log, options.IdempotencyWindow, options.MaxIdempotencyRecords));
+        _accounts = new AccountTable(_holds);
         Settler = new Settler(_accounts, _holds, _exchanger, _sizing, _health, options, _time, _metrics, log);
         _defaultTtlTicks = options.DefaultHoldTtl.Ticks;
         _maxTtlTicks = options.MaxHoldTtl.Ticks;
         _metrics.Meter.CreateObservableGauge("quota.holds.open", _accounts.OpenHolds, "{hold}", "Open holds on this sidecar.");
         _metrics.Meter.CreateObservableGauge("quota.credits.at_risk", _accounts.UsageAtRisk, "{credit}", "Committed usage not yet reported to the store (lost if the process dies).");
         _metrics.Meter.CreateObservableGauge("quota.store.available", () => _health.Available ? 1 : 0, "{bool}", "1 while the central store answers.");
+        _metrics.Meter.CreateObservableGauge(
+            "quota.idempotency.window", () => TimeSpan.FromTicks(_holds.Ring.EffectiveWindowTicks(_time.GetUtcNow().UtcTicks)).TotalSeconds, "s",
+            "How far back finished holds are remembered now: Quota:Idempotency:Window, or less once MaxRecords bites.");
+        _metrics.Meter.CreateObservableGauge("quota.idempotency.client_records", () => (long)_holds.ClientRecords, "{record}", "Holds and Consume answers remembered by a client-chosen id.");
         _metrics.Meter.CreateObservableGauge("quota.accounts.active", () => (long)_accounts.Count, "{account}", "Accounts with local state on this sidecar.");
     }
 
@@ -80,9 +87,17 @@ public sealed class QuotaEngine : IAsyncDisposable
         Validation.PositiveAmount(amount, "amount");
         Validation.OptionalId(reservationId, "reservation_id");
         var ttlTicks = TtlTicks(ttl);
-        if (!string.IsNullOrEmpty(reservationId) && _holds.TryGetReservation(reservationId, out var existing))
+        if (!string.IsNullOrEmpty(reservationId))
         {
-            return new ValueTask<ReserveResult>(Replay(existing, accountId, amount, ttlTicks));
+            if (_holds.TryGetReservation(reservationId, out var existing))
+            {
+                return new ValueTask<ReserveResult>(Replay(existing, accountId, amount, ttlTicks));
+            }
+
+            if (_holds.Ring.IsSidecarMade(reservationId))
+            {
+                throw QuotaException.Exists($"reservation_id '{reservationId}' has the form of the ids this sidecar makes; choose your own id (or leave it empty)");
+            }
         }
 
         if (_accounts.TryGet(accountId, out var account) && account.Known
@@ -104,29 +119,23 @@ public sealed class QuotaEngine : IAsyncDisposable
     {
         Validation.RequiredId(reservationId, "reservation_id");
         Validation.NonNegativeAmount(amount, "amount");
-        var hold = FindHold(reservationId);
+        if (FindHold(reservationId, out var record) is not { } hold)
+        {
+            return HoldAnswers.Commit(reservationId, amount, record, DenyReason.None);
+        }
+
         var account = hold.Account;
         lock (account.Gate)
         {
-            account.ExpireIfDue(hold, _time.GetUtcNow().UtcTicks);
-            switch (hold.State)
+            var now = _time.GetUtcNow().UtcTicks;
+            account.ExpireIfDue(hold, now);
+            if (hold.State != HoldState.Open)
             {
-                case HoldState.Open:
-                    account.Commit(hold, amount);
-                    RefillIfLow(account);
-                    break;
-                case HoldState.Committed when hold.Committed == amount:
-                    break;
-                case HoldState.Committed:
-                    throw QuotaException.Precondition($"reservation '{reservationId}' was already committed with amount {hold.Committed} (got {amount})");
-                case HoldState.Released:
-                    throw QuotaException.Precondition($"reservation '{reservationId}' was released; reserve again");
-                case HoldState.Expired:
-                    throw QuotaException.Precondition($"reservation '{reservationId}' expired; reserve again (or commit sooner / ask for a longer ttl)");
-                default:
-                    throw QuotaException.Precondition($"reservation '{reservationId}' was denied ({hold.DenyReason}); nothing to commit");
+                return HoldAnswers.Commit(reservationId, amount, FinishedHold.Of(hold, 0), hold.DenyReason);
             }
 
+            account.Commit(hold, amount, now);
+            RefillIfLow(account);
             return new CommitResult(hold.Committed, hold.Released, hold.Overage, hold.FinalBalanceHint);
         }
     }
@@ -136,24 +145,22 @@ public sealed class QuotaEngine : IAsyncDisposable
     public ReleaseResult Release(string reservationId)
     {
         Validation.RequiredId(reservationId, "reservation_id");
-        var hold = FindHold(reservationId);
+        if (FindHold(reservationId, out var record) is not { } hold)
+        {
+            return HoldAnswers.Release(reservationId, record, DenyReason.None);
+        }
+
         var account = hold.Account;
         lock (account.Gate)
         {
-            account.ExpireIfDue(hold, _time.GetUtcNow().UtcTicks);
-            switch (hold.State)
+            var now = _time.GetUtcNow().UtcTicks;
+            account.ExpireIfDue(hold, now);
+            if (hold.State == HoldState.Open)
             {
-                case HoldState.Open:
-                    account.ReturnHold(hold, HoldState.Released);
-                    hold.FinalBalanceHint = account.BalanceHint;
-                    return new ReleaseResult(hold.Released, hold.FinalBalanceHint);
-                case HoldState.Released or HoldState.Expired:
-                    return new ReleaseResult(hold.Released, account.BalanceHint);
-                case HoldState.Committed:
-                    throw QuotaException.Precondition($"reservation '{reservationId}' was already committed ({hold.Committed} credits); it cannot be released");
-                default:
-                    throw QuotaException.Precondition($"reservation '{reservationId}' was denied ({hold.DenyReason}); nothing to release");
+                account.ReturnHold(hold, HoldState.Released, now);
             }
+
+            return HoldAnswers.Release(reservationId, FinishedHold.Of(hold, 0), hold.DenyReason);
         }
     }
 
@@ -425,7 +432,6 @@ public sealed class QuotaEngine : IAsyncDisposable
         }
 
         var committed = Commit(reserved.ReservationId, amount);
-        _holds.RemoveReservation(reserved.ReservationId);
         return new ConsumeResult(Decision.Granted, DenyReason.None, committed.BalanceHint, reserved.LowBalance, reserved.Overage);
     }
 
@@ -446,7 +452,8 @@ public sealed class QuotaEngine : IAsyncDisposable
             : await ConsumeSlowAsync(accountId, amount, cancellationToken);
         if (_accounts.TryGet(accountId, out account))
         {
-            _holds.AddConsume(Hold.ConsumeRecord(requestId, account, amount, _time.GetUtcNow().UtcTicks, result));
+            var now = _time.GetUtcNow().UtcTicks;
+            _holds.AddConsume(Hold.ConsumeRecord(requestId, account, amount, now, result), now);
         }
 
         return result;
@@ -473,14 +480,23 @@ public sealed class QuotaEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes a hold and remembers it under its id (made here if the caller gave none). False when the id is
-    /// already taken: <paramref name="taken"/> is the hold that has it.</summary>
+    /// <summary>Makes a hold and remembers it under its id (made here, in the ring, if the caller gave none). False
+    /// when the caller's id is already taken: <paramref name="taken"/> is the hold that has it.</summary>
     private bool TryOpenHold(LocalAccount account, long amount, string? reservationId, long ttlTicks, long now, out Hold hold, out Hold? taken)
     {
-        hold = new Hold(reservationId is { Length: > 0 } ? reservationId : _holds.NewId(), account, amount, ttlTicks, now);
-        if (_holds.TryAddReservation(hold))
+        taken = null;
+        if (string.IsNullOrEmpty(reservationId))
         {
-            taken = null;
+            hold = _holds.Ring.Open(
+                (account, amount, ttlTicks, now),
+                static (s, id, n) => new Hold(id, s.account, s.amount, s.ttlTicks, s.now, n),
+                now);
+            return true;
+        }
+
+        hold = new Hold(reservationId, account, amount, ttlTicks, now);
+        if (_holds.TryAddReservation(hold, now))
+        {
             return true;
         }
 
@@ -544,16 +560,37 @@ public sealed class QuotaEngine : IAsyncDisposable
         _metrics.Decision(Decision.Denied, reason);
         if (!string.IsNullOrEmpty(reservationId))
         {
-            _holds.TryAddReservation(Hold.DenialRecord(reservationId, account, amount, ttlTicks, now, reason));
+            _holds.TryAddReservation(Hold.DenialRecord(reservationId, account, amount, ttlTicks, now, reason), now);
         }
 
         return ReserveResult.Denied(reason, reservationId ?? "", account.BalanceHint, account.IsLowBalance);
     }
 
-    private Hold FindHold(string reservationId) =>
-        _holds.TryGetReservation(reservationId, out var hold)
-            ? hold
-            : throw QuotaException.NotFound($"reservation '{reservationId}' not found (unknown, or older than the idempotency window)");
+    /// <summary>
+    /// The hold a Commit or Release names: the open hold (or a client-id hold's whole record), or null when only the
+    /// compact record of a finished sidecar-made hold is left. Throws NotFound for an id never seen (or a client id
+    /// older than the window) and Forgotten for a sidecar-made id older than what is remembered.
+    /// </summary>
+    private Hold? FindHold(string reservationId, out FinishedHold record)
+    {
+        record = default;
+        if (_holds.TryGetReservation(reservationId, out var hold))
+        {
+            return hold;
+        }
+
+        var found = _holds.Ring.Find(reservationId, _time.GetUtcNow().UtcTicks);
+        record = found.Finished;
+        return found.Kind switch
+        {
+            RingLookupKind.Open => found.Open,
+            RingLookupKind.Finished => null,
+            RingLookupKind.Forgotten => throw QuotaException.Forgotten(
+                $"reservation '{reservationId}' finished longer ago than this sidecar remembers (idempotency window " +
+                $"{_options.IdempotencyWindow}, or less under Quota:Idempotency:MaxRecords); it stands as first answered and cannot be repeated"),
+            _ => throw QuotaException.NotFound($"reservation '{reservationId}' not found (unknown, or older than the idempotency window)"),
+        };
+    }
 
     /// <summary>Queues a background refill when the lease fell under its low watermark. Caller holds the gate.</summary>
     private void RefillIfLow(LocalAccount account)

@@ -8,7 +8,7 @@ namespace QuotaSidecar.Core.Holds;
 /// guarded by the account's lock. Open holds of an account form an intrusive list (no allocation to track them).
 /// The same record, already committed, remembers a Consume's answer for its request id.
 /// </summary>
-internal sealed class Hold(string id, LocalAccount account, long requested, long ttlTicks, long createdTicks)
+internal sealed class Hold(string id, LocalAccount account, long requested, long ttlTicks, long createdTicks, long ringNumber = 0)
 {
     public string Id { get; } = id;
 
@@ -22,6 +22,11 @@ internal sealed class Hold(string id, LocalAccount account, long requested, long
     public long CreatedTicks { get; } = createdTicks;
 
     public long ExpiresTicks => CreatedTicks + TtlTicks;
+
+    /// <summary>The n of a sidecar-made id (its place in the <see cref="HoldRing"/>); 0 for a client-chosen id.</summary>
+    public long RingNumber { get; } = ringNumber;
+
+    public bool IsSidecarMade => RingNumber != 0;
 
     public HoldState State { get; set; }
 

@@ -1,73 +1,123 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 
 namespace QuotaSidecar.Core.Holds;
 
 /// <summary>
-/// The holds this sidecar remembers, by id: open ones, and finished ones for the idempotency window
-/// (docs/design.md §4a), so a retried Reserve, Commit, Release or Consume gets the first answer again. Reservation
-/// ids and Consume request ids are separate name spaces.
+/// The holds this sidecar remembers, by id (docs/design.md §4a): open ones whole, and finished ones for the retry
+/// window, so a repeated Reserve, Commit, Release or Consume gets the first answer again. Both kinds of record are
+/// bounded by <c>MaxRecords</c>; past it the oldest finished records are dropped early (counted, logged).
+/// <list type="bullet">
+/// <item>Sidecar-made ids live in the <see cref="HoldRing"/>: no dictionary, no string kept, 32 bytes per finished
+/// hold.</item>
+/// <item>Client-chosen reservation ids and Consume request ids (separate name spaces) live in dictionaries: the
+/// client's key has to be kept to be matched, so such a record costs the key, the hold and a dictionary entry.</item>
+/// </list>
 /// </summary>
-internal sealed class HoldTable(string instanceId, long windowTicks)
+internal sealed class HoldTable
 {
     // The default string comparer is already ordinal, and measured 1.25-1.7x faster than an explicit one here.
     private readonly ConcurrentDictionary<string, Hold> _reservations = new();
     private readonly ConcurrentDictionary<string, Hold> _consumes = new();
-    private readonly ConcurrentQueue<Hold> _retention = new();
-    private readonly string _idPrefix = "r-" + instanceId + "-";
-    private long _nextId;
+
+    // Finished client-id records in the order they finished (so the queue is sorted by finish time).
+    private readonly ConcurrentQueue<(Hold Hold, long FinishedTicks)> _finished = new();
+    private readonly long _windowTicks;
+    private readonly int _maxRecords;
+    private readonly IdempotencyMetrics _metrics;
+    private int _clientRecords;
+
+    public HoldTable(string instanceId, long windowTicks, int maxRecords, IdempotencyMetrics metrics)
+    {
+        _windowTicks = windowTicks;
+        _maxRecords = maxRecords;
+        _metrics = metrics;
+        Ring = new HoldRing(instanceId, windowTicks, maxRecords, metrics);
+    }
+
+    /// <summary>The records of sidecar-made ids.</summary>
+    public HoldRing Ring { get; }
+
+    /// <summary>Client-id records kept (open and finished).</summary>
+    public int ClientRecords => Volatile.Read(ref _clientRecords);
 
     public bool TryGetReservation(string reservationId, out Hold hold) => _reservations.TryGetValue(reservationId, out hold!);
 
     public bool TryGetConsume(string requestId, out Hold record) => _consumes.TryGetValue(requestId, out record!);
 
-    /// <summary>Remembers a hold under its reservation id; false (and nothing kept) if the id is taken.</summary>
-    public bool TryAddReservation(Hold hold)
+    /// <summary>Remembers a hold under its client-chosen reservation id; false (and nothing kept) if the id is taken.
+    /// A record that is already final (a denial) starts its retry window now.</summary>
+    public bool TryAddReservation(Hold hold, long nowTicks)
     {
         if (!_reservations.TryAdd(hold.Id, hold))
         {
             return false;
         }
 
-        _retention.Enqueue(hold);
+        Added(hold, nowTicks);
         return true;
     }
 
     /// <summary>Remembers a Consume's answer under its request id (the first answer wins).</summary>
-    public void AddConsume(Hold record)
+    public void AddConsume(Hold record, long nowTicks)
     {
         if (_consumes.TryAdd(record.Id, record))
         {
-            _retention.Enqueue(record);
+            Added(record, nowTicks);
         }
     }
 
-    /// <summary>Forgets a hold at once (the private hold of a slow Consume, whose answer is not replayed by id).</summary>
-    public void RemoveReservation(string reservationId) => _reservations.TryRemove(reservationId, out _);
+    /// <summary>A hold has just finished (committed, released or expired): keep only what its retries need, for the
+    /// window. Called under the hold's account gate.</summary>
+    public void Finished(Hold hold, long nowTicks)
+    {
+        if (hold.IsSidecarMade)
+        {
+            Ring.Finish(hold);
+        }
+        else
+        {
+            _finished.Enqueue((hold, nowTicks));
+        }
+    }
 
-    /// <summary>A new sidecar-made reservation id, unique for this instance.</summary>
-    public string NewId() =>
-        string.Create(CultureInfo.InvariantCulture, $"{_idPrefix}{Interlocked.Increment(ref _nextId):x}");
-
-    /// <summary>
-    /// Forgets records older than the window (they were made in order, so the queue is sorted). A still-open hold
-    /// is expired first (the window is at least the longest hold TTL, so it is due).
-    /// </summary>
+    /// <summary>Forgets client-id records whose window has passed. (Ring records are overwritten in turn.)</summary>
     public void ForgetOld(long nowTicks)
     {
-        while (_retention.TryPeek(out var hold) && hold.CreatedTicks + windowTicks <= nowTicks)
+        while (_finished.TryPeek(out var head) && head.FinishedTicks + _windowTicks <= nowTicks)
         {
-            _retention.TryDequeue(out _);
-            lock (hold.Account.Gate)
-            {
-                hold.Account.ExpireIfDue(hold, nowTicks);
-            }
-
-            // Remove only this record: the id may since have been reused for a newer one.
-            if (!_reservations.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold)))
-            {
-                _consumes.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold));
-            }
+            Forget();
         }
+    }
+
+    private void Added(Hold hold, long nowTicks)
+    {
+        if (hold.State != HoldState.Open)
+        {
+            _finished.Enqueue((hold, nowTicks));
+        }
+
+        // Over the cap: drop the oldest finished records now rather than grow (open holds are never dropped).
+        if (Interlocked.Increment(ref _clientRecords) > _maxRecords && Forget() is { } dropped)
+        {
+            _metrics.DroppedEarly(nowTicks - dropped.FinishedTicks);
+        }
+    }
+
+    private (Hold Hold, long FinishedTicks)? Forget()
+    {
+        if (!_finished.TryDequeue(out var oldest))
+        {
+            return null;
+        }
+
+        // Remove only this record: the id may since have been reused for a newer one.
+        var hold = oldest.Hold;
+        if (_reservations.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold))
+            || _consumes.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold)))
+        {
+            Interlocked.Decrement(ref _clientRecords);
+        }
+
+        return oldest;
     }
 }

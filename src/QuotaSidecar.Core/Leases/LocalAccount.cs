@@ -12,7 +12,7 @@ namespace QuotaSidecar.Core.Leases;
 /// held (never across an await) and each ending with <see cref="AssertInvariants"/>. <see cref="ExchangeGate"/>
 /// serialises the store exchanges of this account; the hot path never touches it.
 /// </summary>
-internal sealed class LocalAccount(string id, long bornTicks)
+internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
 {
     private const double RateSmoothing = 0.3;
 
@@ -160,7 +160,7 @@ internal sealed class LocalAccount(string id, long bornTicks)
     /// and the rest is unbacked (charged centrally at the next exchange: to central credits if any are left as last
     /// seen, the rest as debt). What the hold does not use goes back to the lease. Sets the hold's final figures.
     /// </summary>
-    public void Commit(Hold hold, long amount)
+    public void Commit(Hold hold, long amount, long nowTicks)
     {
         AssertGateHeld();
         Debug.Assert(hold.State == HoldState.Open, "only an open hold is committed");
@@ -186,11 +186,12 @@ internal sealed class LocalAccount(string id, long bornTicks)
         hold.Released = hold.Total - fromCredits - fromOverage - fromUnbacked;
         hold.Overage = fromOverage + extraOverage + unbacked - centrallyCovered;
         hold.FinalBalanceHint = BalanceHint;
+        holds.Finished(hold, nowTicks);
         AssertInvariants();
     }
 
     /// <summary>Puts an open hold's credits back and closes it as <paramref name="final"/> (released or expired).</summary>
-    public void ReturnHold(Hold hold, HoldState final)
+    public void ReturnHold(Hold hold, HoldState final, long nowTicks)
     {
         AssertGateHeld();
         var total = hold.Total;
@@ -200,7 +201,9 @@ internal sealed class LocalAccount(string id, long bornTicks)
         HeldCredits -= hold.Credits;
         hold.State = final;
         hold.Released = total;
+        hold.FinalBalanceHint = BalanceHint;
         Unlink(hold);
+        holds.Finished(hold, nowTicks);
         AssertInvariants();
     }
 
@@ -209,7 +212,7 @@ internal sealed class LocalAccount(string id, long bornTicks)
     {
         if (hold.State == HoldState.Open && hold.ExpiresTicks <= nowTicks)
         {
-            ReturnHold(hold, HoldState.Expired);
+            ReturnHold(hold, HoldState.Expired, nowTicks);
         }
     }
 
@@ -227,7 +230,7 @@ internal sealed class LocalAccount(string id, long bornTicks)
             var next = hold.Next;
             if (hold.ExpiresTicks <= nowTicks)
             {
-                ReturnHold(hold, HoldState.Expired);
+                ReturnHold(hold, HoldState.Expired, nowTicks);
             }
             else if (hold.ExpiresTicks < earliest)
             {
@@ -241,12 +244,12 @@ internal sealed class LocalAccount(string id, long bornTicks)
     }
 
     /// <summary>Releases every open hold (shutdown). Returns how many.</summary>
-    public int ReleaseAllHolds()
+    public int ReleaseAllHolds(long nowTicks)
     {
         var released = 0;
         while (OpenHolds is { } hold)
         {
-            ReturnHold(hold, HoldState.Released);
+            ReturnHold(hold, HoldState.Released, nowTicks);
             released++;
         }
 

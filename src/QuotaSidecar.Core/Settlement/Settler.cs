@@ -159,11 +159,12 @@ public sealed class Settler
     public async Task ShutdownAsync(CancellationToken cancellationToken = default)
     {
         var released = 0;
+        var now = _time.GetUtcNow().UtcTicks;
         foreach (var account in _accounts.All)
         {
             lock (account.Gate)
             {
-                released += account.ReleaseAllHolds();
+                released += account.ReleaseAllHolds(now);
             }
         }
 

@@ -32,6 +32,7 @@ internal sealed class ErrorMappingInterceptor : Interceptor
         QuotaError.FailedPrecondition => StatusCode.FailedPrecondition,
         QuotaError.AlreadyExists => StatusCode.AlreadyExists,
         QuotaError.Unavailable => StatusCode.Unavailable,
+        QuotaError.Forgotten => StatusCode.OutOfRange,
         _ => StatusCode.Unknown,
     };
 }
