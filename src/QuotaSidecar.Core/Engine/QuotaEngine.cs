@@ -262,6 +262,9 @@ public sealed class QuotaEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Holds and Consume answers remembered by a client-chosen id.</summary>
+    internal int ClientIdempotencyRecords => _holds.ClientRecords;
+
     /// <summary>The local state of an account in one line, for test failure messages and debugging.</summary>
     internal string Describe(string accountId)
     {
