@@ -47,6 +47,7 @@ internal sealed class EngineFixture : IAsyncDisposable
             InstanceId = "bench-1",
             DefaultHoldTtl = Window,
             MaxHoldTtl = Window,
+            IdempotencyWindow = Window,
             // A fixed lease large enough for a whole batch of every thread, so no Reserve waits for a refill.
             MinLease = 10_000_000,
             MaxLease = 10_000_000,

@@ -576,13 +576,16 @@ public sealed class QuotaEngine : IAsyncDisposable
     /// </summary>
     private Hold? FindHold(string reservationId, out FinishedHold record)
     {
-        record = default;
-        if (_holds.TryGetReservation(reservationId, out var hold))
+        // A client id never has the sidecar's own form (Reserve refuses it), so one lookup suffices.
+        var found = _holds.Ring.Find(reservationId);
+        if (found.Kind == RingLookupKind.NotOurs)
         {
-            return hold;
+            record = default;
+            return _holds.TryGetReservation(reservationId, out var hold)
+                ? hold
+                : throw QuotaException.NotFound($"reservation '{reservationId}' not found (unknown, or older than the idempotency window)");
         }
 
-        var found = _holds.Ring.Find(reservationId, _time.GetUtcNow().UtcTicks);
         record = found.Finished;
         return found.Kind switch
         {
@@ -591,7 +594,7 @@ public sealed class QuotaEngine : IAsyncDisposable
             RingLookupKind.Forgotten => throw QuotaException.Forgotten(
                 $"reservation '{reservationId}' finished longer ago than this sidecar remembers (idempotency window " +
                 $"{_options.IdempotencyWindow}, or less under Quota:Idempotency:MaxRecords); it stands as first answered and cannot be repeated"),
-            _ => throw QuotaException.NotFound($"reservation '{reservationId}' not found (unknown, or older than the idempotency window)"),
+            _ => throw new InvalidOperationException($"unexpected ring lookup {found.Kind}"),
         };
     }
 

@@ -73,7 +73,7 @@ internal sealed class HoldRing
                 Volatile.Write(ref _segmentStartedTicks[index >> SegmentBits], nowTicks);
             }
 
-            var hold = create(state, string.Create(CultureInfo.InvariantCulture, $"{_idPrefix}{n:x}"), n);
+            var hold = create(state, FormatId(n), n);
             lock (_stripes[index & (Stripes - 1)])
             {
                 ref var slot = ref segment[index & (SegmentSize - 1)];
@@ -111,7 +111,7 @@ internal sealed class HoldRing
     }
 
     /// <summary>Finds a sidecar-made id: the open hold, the record of a finished one, or why there is neither.</summary>
-    public RingLookup Find(string id, long nowTicks)
+    public RingLookup Find(string id)
     {
         if (!TryParse(id, out var n))
         {
@@ -164,6 +164,22 @@ internal sealed class HoldRing
     }
 
     private uint Generation(long n) => (uint)(n >> _capacityBits);
+
+    /// <summary>The id for n: the prefix and n in lower-case hex (written directly: the hot path makes one per Reserve).</summary>
+    private string FormatId(long n)
+    {
+        var digits = (BitOperations.Log2((ulong)n) / 4) + 1;
+        return string.Create(_idPrefix.Length + digits, (_idPrefix, n), static (span, s) =>
+        {
+            s._idPrefix.CopyTo(span);
+            var value = (ulong)s.n;
+            for (var i = span.Length - 1; i >= s._idPrefix.Length; i--)
+            {
+                span[i] = "0123456789abcdef"[(int)(value & 0xF)];
+                value >>= 4;
+            }
+        });
+    }
 
     private bool TryParse(string id, out long n)
     {
