@@ -38,13 +38,13 @@ public sealed class QuotaEngine : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _metrics = metrics ?? new EngineMetrics();
         var log = (ILogger?)logger ?? NullLogger.Instance;
-        _sizing = new LeaseSizing(options);
-        _health = new StoreHealth(log);
-        _exchanger = new LeaseExchanger(ledger, options, _sizing, _health, _time, _metrics, log);
         _holds = new HoldTable(
             options.InstanceId, options.IdempotencyWindow.Ticks, options.MaxIdempotencyRecords,
             new IdempotencyMetrics(_metrics, log, options.IdempotencyWindow, options.MaxIdempotencyRecords));
         _accounts = new AccountTable(_holds);
+        _sizing = new LeaseSizing(options);
+        _health = new StoreHealth(log);
+        _exchanger = new LeaseExchanger(_accounts, ledger, options, _sizing, _health, _time, _metrics, log);
         Settler = new Settler(_accounts, _holds, _exchanger, _sizing, _health, options, _time, _metrics, log);
         _defaultTtlTicks = options.DefaultHoldTtl.Ticks;
         _maxTtlTicks = options.MaxHoldTtl.Ticks;
@@ -262,6 +262,9 @@ public sealed class QuotaEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Accounts the settle pass visits every pass (those with something local).</summary>
+    internal int ListedAccounts => _accounts.ActiveCount;
+
     /// <summary>Holds and Consume answers remembered by a client-chosen id.</summary>
     internal int ClientIdempotencyRecords => _holds.ClientRecords;
 
@@ -476,6 +479,7 @@ public sealed class QuotaEngine : IAsyncDisposable
             }
 
             account.TakeUnbacked(hold);
+            _accounts.MarkActive(account); // fail-open usage to report, though no exchange brought credits
             hold.BalanceHint = account.BalanceHint;
             _metrics.Decision(Decision.Granted, DenyReason.None);
             result = ReserveResult.Granted(hold);

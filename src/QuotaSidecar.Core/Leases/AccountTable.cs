@@ -10,6 +10,11 @@ internal sealed class AccountTable(HoldTable holds)
     // The default string comparer is already ordinal, and measured 1.25-1.7x faster than an explicit one here.
     private readonly ConcurrentDictionary<string, LocalAccount> _accounts = new();
 
+    // The accounts with something local (lease credits, holds, usage): the only ones a settle pass must visit.
+    // An account joins at an exchange (never on the hot path: credits only arrive by exchange) and leaves when a
+    // pass finds it empty, both under its gate.
+    private readonly ConcurrentDictionary<string, LocalAccount> _active = new();
+
     public int Count => _accounts.Count;
 
     public bool TryGet(string accountId, out LocalAccount account) => _accounts.TryGetValue(accountId, out account!);
@@ -30,6 +35,40 @@ internal sealed class AccountTable(HoldTable holds)
         }
     }
 
+    /// <summary>The accounts that may have something local (a superset: empty ones leave at the next pass).</summary>
+    public IEnumerable<LocalAccount> Active
+    {
+        get
+        {
+            foreach (var (_, account) in _active)
+            {
+                yield return account;
+            }
+        }
+    }
+
+    public int ActiveCount => _active.Count;
+
+    /// <summary>Lists the account for the settle pass. Caller holds its gate.</summary>
+    public void MarkActive(LocalAccount account)
+    {
+        if (!account.Listed)
+        {
+            account.Listed = true;
+            _active[account.Id] = account;
+        }
+    }
+
+    /// <summary>Takes an empty account off the settle pass's list. Caller holds its gate.</summary>
+    public void MarkIdle(LocalAccount account)
+    {
+        if (account.Listed)
+        {
+            account.Listed = false;
+            _active.TryRemove(new KeyValuePair<string, LocalAccount>(account.Id, account));
+        }
+    }
+
     /// <summary>Forgets an account the store does not know, unless something local still needs it.</summary>
     public void RemoveIfUnknown(LocalAccount account)
     {
@@ -45,8 +84,11 @@ internal sealed class AccountTable(HoldTable holds)
     }
 
     /// <summary>Removes exactly this account object (a newer one for the same id stays).</summary>
-    public void Remove(LocalAccount account) =>
+    public void Remove(LocalAccount account)
+    {
         _accounts.TryRemove(new KeyValuePair<string, LocalAccount>(account.Id, account));
+        _active.TryRemove(new KeyValuePair<string, LocalAccount>(account.Id, account));
+    }
 
     /// <summary>Open holds over all accounts (each account counts its own: no shared counter on the hot path).</summary>
     public long OpenHolds()

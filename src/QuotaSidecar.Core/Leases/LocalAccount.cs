@@ -89,6 +89,8 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
     /// <summary>Usage since the last rate sample, for the EWMA.</summary>
     private long _usedSinceSample;
 
+    private long _lastSampleTicks;
+
     /// <summary>No open hold expires before this (a cheap check before any sweep).</summary>
     private long _earliestHoldExpiryTicks = long.MaxValue;
 
@@ -256,11 +258,18 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
         return released;
     }
 
-    /// <summary>Folds the usage since the last sample into <see cref="Rate"/>.</summary>
-    public void SampleRate(long elapsedTicks)
+    /// <summary>
+    /// Folds the usage since the last sample into <see cref="Rate"/>: an EWMA with weight 0.3 per settle interval.
+    /// An account the pass did not visit for k intervals (nothing local) is folded as k intervals of its average
+    /// rate, so its old rate has decayed as if it had been sampled every pass.
+    /// </summary>
+    public void SampleRate(long nowTicks, long intervalTicks)
     {
-        var rate = _usedSinceSample * (double)TimeSpan.TicksPerSecond / elapsedTicks;
-        Rate = (RateSmoothing * rate) + ((1 - RateSmoothing) * Rate);
+        var elapsed = _lastSampleTicks == 0 ? intervalTicks : Math.Max(1, nowTicks - _lastSampleTicks);
+        _lastSampleTicks = nowTicks;
+        var rate = _usedSinceSample * (double)TimeSpan.TicksPerSecond / elapsed;
+        var keep = elapsed <= intervalTicks ? 1 - RateSmoothing : Math.Pow(1 - RateSmoothing, elapsed / (double)intervalTicks);
+        Rate = ((1 - keep) * rate) + (keep * Rate);
         _usedSinceSample = 0;
         if (Rate < 0.01)
         {
@@ -361,8 +370,14 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
 
     /// <summary>Nothing local left (no lease, holds or usage to report) and unused for <paramref name="idleTicks"/>.</summary>
     public bool IsForgettable(long nowTicks, long idleTicks) =>
-        Free == 0 && OverageFree == 0 && OpenHoldCount == 0 && Unreported == 0 && InFlight is null
-        && nowTicks - Math.Max(LastUseTicks, LastExchangeTicks) >= idleTicks;
+        IsEmpty && nowTicks - Math.Max(LastUseTicks, LastExchangeTicks) >= idleTicks;
+
+    /// <summary>Nothing local: no lease credits, holds, usage to report or exchange in flight. The settle pass need
+    /// not visit such an account until it is evicted.</summary>
+    public bool IsEmpty => Free == 0 && OverageFree == 0 && OpenHoldCount == 0 && Unreported == 0 && InFlight is null;
+
+    /// <summary>In the account table's active list (guarded by the gate; see <see cref="AccountTable.MarkActive"/>).</summary>
+    public bool Listed { get; set; }
 
     /// <summary>Whether nothing of this account needs keeping: unknown to the store and empty locally.</summary>
     public bool IsUnknownAndEmpty => !Known && OpenHoldCount == 0 && Unreported == 0 && Free == 0;

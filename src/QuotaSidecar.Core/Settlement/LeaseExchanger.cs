@@ -12,7 +12,7 @@ namespace QuotaSidecar.Core.Settlement;
 /// unchanged (same sequence), so the store applies it exactly once.
 /// </summary>
 internal sealed class LeaseExchanger(
-    ICentralLedger ledger, EngineOptions options, LeaseSizing sizing, StoreHealth health, TimeProvider time, EngineMetrics metrics, ILogger logger)
+    AccountTable accounts, ICentralLedger ledger, EngineOptions options, LeaseSizing sizing, StoreHealth health, TimeProvider time, EngineMetrics metrics, ILogger logger)
 {
     /// <summary>An account id no one uses: reading it is a cheap round trip to the store.</summary>
     private const string ProbeAccountId = "quota-sidecar-store-probe";
@@ -93,6 +93,8 @@ internal sealed class LeaseExchanger(
                         metrics.LeaseLost();
                         EngineLog.LeaseLost(logger, account.Id, account.Unreported);
                     }
+
+                    accounts.MarkActive(account);
 
                     reclaim = account.ReclaimRequested && !intent.ReturnAll;
                 }
