@@ -4,7 +4,9 @@ namespace QuotaSidecar.Core.Engine;
 
 /// <summary>
 /// The engine's instruments on the <c>QuotaSidecar</c> meter. No per-account tags: cardinality stays bounded
-/// whatever the number of accounts.
+/// whatever the number of accounts. The exported names predate the one-name rule for exchanges and are kept as a
+/// contract with dashboards and alerts: <c>quota.settle.failures</c> counts every failed exchange, and
+/// <c>quota.lease.refills</c> the exchanges that asked for credits (refills).
 /// </summary>
 public sealed class EngineMetrics : IDisposable
 {
@@ -49,7 +51,7 @@ public sealed class EngineMetrics : IDisposable
         new KeyValuePair<string, object?>("result", decision == Engine.Decision.Granted ? "granted" : "denied"),
         new KeyValuePair<string, object?>("reason", ReasonTag(reason)));
 
-    internal void Refill(double milliseconds)
+    internal void RefillExchanged(double milliseconds)
     {
         _refills.Add(1);
         _refillDuration.Record(milliseconds);
@@ -62,7 +64,7 @@ public sealed class EngineMetrics : IDisposable
         _settleDuration.Record(milliseconds);
     }
 
-    internal void SettleFailure() => _settleFailures.Add(1);
+    internal void ExchangeFailed() => _settleFailures.Add(1);
 
     internal void LeaseLost() => _leasesLost.Add(1);
 

@@ -121,7 +121,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         Validation.NonNegativeAmount(amount, "amount");
         if (FindHold(reservationId, out var record) is not { } hold)
         {
-            return HoldAnswers.Commit(reservationId, amount, record, DenyReason.None);
+            return HoldAnswers.Commit(reservationId, amount, HoldOutcome.Of(record));
         }
 
         var account = hold.Account;
@@ -131,7 +131,7 @@ public sealed class QuotaEngine : IAsyncDisposable
             account.ExpireIfDue(hold, now);
             if (hold.State != HoldState.Open)
             {
-                return HoldAnswers.Commit(reservationId, amount, FinishedHold.Of(hold, 0), hold.DenyReason);
+                return HoldAnswers.Commit(reservationId, amount, HoldOutcome.Of(hold));
             }
 
             account.Commit(hold, amount, now);
@@ -147,7 +147,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         Validation.RequiredId(reservationId, "reservation_id");
         if (FindHold(reservationId, out var record) is not { } hold)
         {
-            return HoldAnswers.Release(reservationId, record, DenyReason.None);
+            return HoldAnswers.Release(reservationId, HoldOutcome.Of(record));
         }
 
         var account = hold.Account;
@@ -160,7 +160,7 @@ public sealed class QuotaEngine : IAsyncDisposable
                 account.ReturnHold(hold, HoldState.Released, now);
             }
 
-            return HoldAnswers.Release(reservationId, FinishedHold.Of(hold, 0), hold.DenyReason);
+            return HoldAnswers.Release(reservationId, HoldOutcome.Of(hold));
         }
     }
 

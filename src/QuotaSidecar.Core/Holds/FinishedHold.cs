@@ -2,52 +2,64 @@ namespace QuotaSidecar.Core.Holds;
 
 /// <summary>
 /// What remains of a finished hold with a sidecar-made id: exactly what a repeated Commit or Release answers, packed
-/// in 32 bytes (four words) with the generation of its slot (docs/design.md §4a). Amounts are at most 2^53 (53 bits);
-/// a balance hint, a lease plus central available, fits 54.
+/// in 24 bytes (three words) with the generation of its slot, so a ring slot (this and the reference to an open
+/// hold) is 32 bytes (docs/design.md §4a). Amounts up to 2^40 (a trillion credits) and balance hints up to 2^46 fit;
+/// a hold with larger figures is kept whole instead (<see cref="Fits"/>).
 /// </summary>
 /// <remarks>
-/// Layout: w0 = committed | generation bits 0-10 (at 53); w1 = released | generation bits 11-21; w2 = overage |
-/// generation bits 22-31; w3 = final balance hint | state (at 54). Generation 0 means "empty".
+/// Layout: w0 = committed (40 bits) | generation (24, at 40); w1 = released (40) | overage bits 0-23 (at 40);
+/// w2 = overage bits 24-39 (16) | final balance hint (46, at 16) | state (2, at 62: committed 1, released 2,
+/// expired 3). Generation 0 means "empty".
 /// </remarks>
 internal readonly struct FinishedHold
 {
-    private const int AmountBits = 53;
+    private const int AmountBits = 40;
     private const ulong AmountMask = (1UL << AmountBits) - 1;
-    private const int HintBits = 54;
+    private const int HintBits = 46;
     private const ulong HintMask = (1UL << HintBits) - 1;
+    private const int GenerationBits = 24;
+    private const uint GenerationMask = (1U << GenerationBits) - 1;
 
     private readonly ulong _w0;
     private readonly ulong _w1;
     private readonly ulong _w2;
-    private readonly ulong _w3;
 
-    private FinishedHold(ulong w0, ulong w1, ulong w2, ulong w3)
+    private FinishedHold(ulong w0, ulong w1, ulong w2)
     {
         _w0 = w0;
         _w1 = w1;
         _w2 = w2;
-        _w3 = w3;
     }
 
     public long Committed => (long)(_w0 & AmountMask);
 
     public long Released => (long)(_w1 & AmountMask);
 
-    public long Overage => (long)(_w2 & AmountMask);
+    public long Overage => (long)((_w1 >> AmountBits) | ((_w2 & 0xFFFF) << 24));
 
-    public long FinalBalanceHint => (long)(_w3 & HintMask);
+    public long FinalBalanceHint => (long)((_w2 >> 16) & HintMask);
 
-    public HoldState State => (HoldState)(_w3 >> HintBits);
+    public HoldState State => (HoldState)(_w2 >> 62);
 
     /// <summary>The slot generation this record was written for (0: the slot holds no record).</summary>
-    public uint Generation => (uint)((_w0 >> AmountBits) | ((_w1 >> AmountBits) << 11) | ((_w2 >> AmountBits) << 22));
+    public uint Generation => (uint)(_w0 >> AmountBits);
 
-    /// <summary>Packs a hold that has just finished (committed, released or expired).</summary>
-    public static FinishedHold Of(Hold hold, uint generation) => new(
-        Pack(hold.Committed, generation & 0x7FF),
-        Pack(hold.Released, (generation >> 11) & 0x7FF),
-        Pack(hold.Overage, generation >> 22),
-        ((ulong)Math.Clamp(hold.FinalBalanceHint, 0, (long)HintMask)) | ((ulong)hold.State << HintBits));
+    /// <summary>Whether a finished hold's figures fit the packed form.</summary>
+    public static bool Fits(Hold hold) =>
+        hold.State is HoldState.Committed or HoldState.Released or HoldState.Expired
+        && (ulong)hold.Committed <= AmountMask && (ulong)hold.Released <= AmountMask && (ulong)hold.Overage <= AmountMask
+        && (ulong)hold.FinalBalanceHint <= HintMask;
 
-    private static ulong Pack(long amount, uint high) => ((ulong)amount & AmountMask) | ((ulong)high << AmountBits);
+    /// <summary>The generation a ring slot records for n (never 0 for an issued n: see <see cref="HoldRing"/>).</summary>
+    public static uint GenerationOf(long n, int capacityBits) => (uint)(n >> capacityBits) & GenerationMask;
+
+    /// <summary>Packs a finished hold (the caller checked <see cref="Fits"/>).</summary>
+    public static FinishedHold Of(Hold hold, uint generation)
+    {
+        var overage = (ulong)hold.Overage;
+        return new(
+            (ulong)hold.Committed | ((ulong)generation << AmountBits),
+            (ulong)hold.Released | ((overage & 0xFFFFFF) << AmountBits),
+            (overage >> 24) | ((ulong)hold.FinalBalanceHint << 16) | ((ulong)hold.State << 62));
+    }
 }

@@ -66,6 +66,11 @@ internal sealed class HoldRing
         while (true)
         {
             var n = Interlocked.Increment(ref _last);
+            if (Generation(n) == 0)
+            {
+                continue; // the 24-bit generation wrapped to the "empty" mark (once in 2^24 rounds of the ring)
+            }
+
             var index = n & _mask;
             var segment = Segment(index);
             if ((index & (SegmentSize - 1)) == 0)
@@ -77,12 +82,12 @@ internal sealed class HoldRing
             lock (_stripes[index & (Stripes - 1)])
             {
                 ref var slot = ref segment[index & (SegmentSize - 1)];
-                if (slot.Open is not null)
+                if (slot.Open is { State: HoldState.Open })
                 {
                     continue; // still open a whole ring later: keep it, take the next n
                 }
 
-                if (slot.Finished.Generation != 0)
+                if (slot.Finished.Generation != 0 || slot.Open is not null)
                 {
                     _metrics.Overwritten(nowTicks - Volatile.Read(ref _segmentStartedTicks[index >> SegmentBits]), _windowTicks);
                 }
@@ -102,7 +107,8 @@ internal sealed class HoldRing
         lock (_stripes[index & (Stripes - 1)])
         {
             ref var slot = ref segment[index & (SegmentSize - 1)];
-            if (ReferenceEquals(slot.Open, hold))
+            // A hold whose figures do not fit the packed form stays whole (rare: amounts above 2^40).
+            if (ReferenceEquals(slot.Open, hold) && FinishedHold.Fits(hold))
             {
                 slot.Open = null;
                 slot.Finished = FinishedHold.Of(hold, Generation(hold.RingNumber));
@@ -137,7 +143,7 @@ internal sealed class HoldRing
 
         if (slot.Open is { } open && open.RingNumber == n)
         {
-            return RingLookup.OpenHold(open);
+            return RingLookup.OpenHold(open); // open, or finished and kept whole
         }
 
         return slot.Finished.Generation == Generation(n)
@@ -163,7 +169,7 @@ internal sealed class HoldRing
         return Math.Min(_windowTicks, Math.Max(0, nowTicks - oldest));
     }
 
-    private uint Generation(long n) => (uint)(n >> _capacityBits);
+    private uint Generation(long n) => FinishedHold.GenerationOf(n, _capacityBits);
 
     /// <summary>The id for n: the prefix and n in lower-case hex (written directly: the hot path makes one per Reserve).</summary>
     private string FormatId(long n)
@@ -195,7 +201,7 @@ internal sealed class HoldRing
         return Volatile.Read(ref segment) ?? Interlocked.CompareExchange(ref segment, new Slot[SegmentSize], null) ?? segment!;
     }
 
-    /// <summary>One slot: the open hold, or the record of the finished one (40 bytes with the reference).</summary>
+    /// <summary>One slot: the open hold, or the record of the finished one (32 bytes with the reference).</summary>
     private struct Slot
     {
         public Hold? Open;

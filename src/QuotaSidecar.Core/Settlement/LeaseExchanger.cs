@@ -74,7 +74,7 @@ internal sealed class LeaseExchanger(
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    metrics.SettleFailure();
+                    metrics.ExchangeFailed();
                     health.Failed(account.Id, e);
                     return ExchangeOutcome.StoreUnavailable;
                 }
@@ -82,7 +82,7 @@ internal sealed class LeaseExchanger(
                 health.Answered();
                 if (exchange.Want > 0 || exchange.OverageWant > 0)
                 {
-                    metrics.Refill(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    metrics.RefillExchanged(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
 
                 bool reclaim;
