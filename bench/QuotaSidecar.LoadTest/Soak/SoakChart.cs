@@ -34,7 +34,7 @@ internal static class SoakChart
         svg.Append(F($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n"));
         Text(svg, Width / 2, 24, $"Soak: {result.Scenario.Describe}", "middle", 15, "bold");
         Text(svg, Width / 2, 44, F($"{result.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {result.Concurrency} callers, closed loop; {machine.LogicalCores} cores, load average at start {machine.LoadAverage}"), "middle", 11);
-        Text(svg, Width / 2, 60, result.Verdict.Length > 150 ? result.Verdict[..150] + "…" : result.Verdict, "middle", 10);
+        Text(svg, Width / 2, 60, result.ShortVerdict.Length > 140 ? result.ShortVerdict[..140] + "…" : result.ShortVerdict, "middle", 11, color: result.Met ? "#222" : Budget);
         if (samples.Count == 0)
         {
             Text(svg, Width / 2, (MemoryTop + MemoryBottom) / 2, "no samples: " + (result.Failure ?? "the run recorded nothing"), "middle", 14);
@@ -57,15 +57,17 @@ internal static class SoakChart
         Text(svg, (Left + Right) / 2, MemoryBottom + 34, "sidecar memory", "middle", 12, "bold");
 
         // Bottom panel: p99 of each window (left axis) and the request rate (right axis).
-        var p99Max = NiceCeiling(Math.Max(0.1, samples.Max(s => s.P99Us) / 1000) * 1.05);
+        // The baseline row before the load (no requests) has no latency or rate to draw.
+        var loaded = samples.Where(s => s.Requests > 0).ToList();
+        var p99Max = NiceCeiling(Math.Max(0.1, loaded.Select(s => s.P99Us).DefaultIfEmpty(0).Max() / 1000) * 1.05);
         double YLatency(double ms) => LatencyBottom - ((LatencyBottom - LatencyTop) * ms / p99Max);
-        var rateMax = NiceCeiling(Math.Max(1, samples.Max(s => s.RequestsPerSecond)) * 1.05);
+        var rateMax = NiceCeiling(Math.Max(1, loaded.Select(s => s.RequestsPerSecond).DefaultIfEmpty(0).Max()) * 1.05);
         double YRate(double rps) => LatencyBottom - ((LatencyBottom - LatencyTop) * rps / rateMax);
         Axes(svg, LatencyTop, LatencyBottom, xMax, X, p99Max, YLatency, "p99 ms", (rateMax, YRate, "req/s"));
-        Series(svg, samples.Select(s => (s.EndSeconds, (double?)s.RequestsPerSecond)), X, YRate, Rate, 1.5, null);
-        Series(svg, samples.Select(s => (s.EndSeconds, (double?)(s.P99Us / 1000))), X, YLatency, Latency, 2.5, null);
+        Series(svg, loaded.Select(s => (s.EndSeconds, (double?)s.RequestsPerSecond)), X, YRate, Rate, 1.5, null);
+        Series(svg, loaded.Select(s => (s.EndSeconds, (double?)(s.P99Us / 1000))), X, YLatency, Latency, 2.5, null);
         Legend(svg, Left + 10, LatencyTop + 14, [("p99 of the window (left axis)", Latency, null), ("requests/s (right axis)", Rate, null)]);
-        Text(svg, (Left + Right) / 2, Height - 12, "time since the load started (s); one point per 10 s window", "middle", 12);
+        Text(svg, (Left + Right) / 2, Height - 12, "time since the load started (s); one point per 10 s window (memory also at 0 s, before the load)", "middle", 12);
         return svg.Append("</svg>\n").ToString();
     }
 

@@ -61,6 +61,11 @@ internal sealed class SoakResult(SoakScenario scenario, DateTimeOffset started, 
         + string.Create(CultureInfo.InvariantCulture, $"errors {Errors:N0} of {Requests:N0} requests; {(Met ? "MET" : "NOT MET")} (max <= {BudgetMiB:0} MiB, last third flat within {FlatMiB:0} MiB, 0 errors)")
         + (Failure is null ? "" : "; " + Failure);
 
+    /// <summary>The verdict without the scenario's name, short enough for the chart's subtitle.</summary>
+    public string ShortVerdict =>
+        string.Create(CultureInfo.InvariantCulture, $"RSS last third max - min = {RssSpreadLastThird:0.0} MiB, max = {RssMax:0.0} MiB (budget {BudgetMiB:0} MiB); errors {Errors:N0}; {(Met ? "MET" : "NOT MET")}")
+        + (Failure is null ? "" : "; " + Failure);
+
     private static double? Spread(IEnumerable<double?> values)
     {
         var present = values.Where(v => v is not null).Select(v => v!.Value).ToList();

@@ -94,6 +94,11 @@ internal sealed class SoakRunner(SoakOptions options, ToolPaths paths, ProgressL
             result.Notes.Add("no GC reading from the sidecar (its startup hook did not write): the GC columns are empty");
         }
 
+        // A row before the load: the sidecar's memory once started and funded, what the growth is measured from
+        // (no GC figures before its first GC: the runtime reports them as of the last GC).
+        result.Samples.Add(new SoakSample(
+            0, 0, 0, 0, 0, 0, 0, 0, 0, sidecar.RssMiB(), gcBefore is { HeapBytes: > 0 } g ? g.HeapBytes / (1024.0 * 1024.0) : null, gcBefore is { HeapBytes: > 0 } first ? first.CommittedBytes / (1024.0 * 1024.0) : null, null, null, null,
+            redis is null ? null : await RedisUsedAsync(redis, cancellationToken), MachineInfo.LoadAverageNow().Split(' ')[0]));
         double cpuBefore = 0;
         var clock = Stopwatch.StartNew();
         var previousEnd = TimeSpan.Zero;
