@@ -41,7 +41,10 @@ internal static class SoakChart
             return svg.Append("</svg>\n").ToString();
         }
 
-        var xMax = NiceCeiling(samples[^1].EndSeconds);
+        // A run of 60 s ends a fraction of a second late (the last window's drain and scrape): end the axis there
+        // instead of at the next round number, which would leave a quarter of the chart empty.
+        var ran = samples[^1].EndSeconds;
+        var xMax = Math.Max(NiceCeiling(Math.Max(1, ran - 2)), ran);
         double X(double seconds) => Left + ((Right - Left) * seconds / xMax);
 
         // Top panel: memory against the budget.
@@ -82,7 +85,7 @@ internal static class SoakChart
             Text(svg, Left - 6, y(value) + 4, Number(value), "end", 11);
         }
 
-        foreach (var value in Ticks(xMax))
+        foreach (var value in Ticks(xMax, 10))
         {
             svg.Append(F($"<line x1=\"{x(value):0.0}\" y1=\"{top}\" x2=\"{x(value):0.0}\" y2=\"{bottom}\" stroke=\"#eee\"/>\n"));
             Text(svg, x(value), bottom + 16, Number(value), "middle", 11);
@@ -130,10 +133,10 @@ internal static class SoakChart
     private static void Text(StringBuilder svg, double x, double y, string text, string anchor, double size, string weight = "normal", string color = "#222") =>
         svg.Append(F($"<text x=\"{x:0.0}\" y=\"{y:0.0}\" text-anchor=\"{anchor}\" font-size=\"{size}\" font-weight=\"{weight}\" fill=\"{color}\">{Escape(text)}</text>\n"));
 
-    /// <summary>0 and the multiples of a 1/2/5 x 10^k step up to <paramref name="max"/>, about five of them.</summary>
-    private static IEnumerable<double> Ticks(double max)
+    /// <summary>0 and the multiples of a 1/2/5 x 10^k step up to <paramref name="max"/>, about <paramref name="count"/> of them.</summary>
+    private static IEnumerable<double> Ticks(double max, int count = 5)
     {
-        var step = NiceStep(max / 5);
+        var step = NiceStep(max / count);
         for (var i = 0; i * step <= max * 1.0001; i++)
         {
             yield return i * step;
