@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using QuotaSidecar.LoadTest.Report;
 
 namespace QuotaSidecar.LoadTest.Soak;
 
@@ -26,14 +25,15 @@ internal static class SoakChart
     private const string Rate = "#7f7f7f";
     private const string Budget = "#d62728";
 
-    public static string Svg(SoakResult result, MachineInfo machine)
+    public static string Svg(SoakResult result)
     {
         var samples = result.Samples;
         var svg = new StringBuilder();
         svg.Append(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
         svg.Append(F($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n"));
         Text(svg, Width / 2, 24, $"Soak: {result.Scenario.Describe}", "middle", 15, "bold");
-        Text(svg, Width / 2, 44, F($"{result.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {result.Concurrency} callers, closed loop; {machine.LogicalCores} cores, load average at start {machine.LoadAverage}"), "middle", 11);
+        var load = samples.Count > 0 ? samples[0].LoadAverage : "?";
+        Text(svg, Width / 2, 44, F($"{result.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {result.Concurrency} callers, closed loop, planned {result.Planned.TotalSeconds:0} s; machine load average at start {load}"), "middle", 11);
         Text(svg, Width / 2, 60, result.ShortVerdict.Length > 140 ? result.ShortVerdict[..140] + "…" : result.ShortVerdict, "middle", 11, color: result.Met ? "#222" : Budget);
         if (samples.Count == 0)
         {
@@ -41,10 +41,12 @@ internal static class SoakChart
             return svg.Append("</svg>\n").ToString();
         }
 
-        // A run of 60 s ends a fraction of a second late (the last window's drain and scrape): end the axis there
-        // instead of at the next round number, which would leave a quarter of the chart empty.
+        // The axis spans the planned time, so a run cut short shows as such. A run ends a few seconds past its plan
+        // (each window's drain and scrape): end the axis there rather than at the next round number, which would
+        // leave a quarter of the chart empty (800 s for 603).
         var ran = samples[^1].EndSeconds;
-        var xMax = Math.Max(NiceCeiling(Math.Max(1, ran - 2)), ran);
+        var planned = result.Planned.TotalSeconds;
+        var xMax = ran <= planned * 1.05 ? Math.Max(NiceCeiling(planned), ran) : NiceCeiling(ran);
         double X(double seconds) => Left + ((Right - Left) * seconds / xMax);
 
         // Top panel: memory against the budget.

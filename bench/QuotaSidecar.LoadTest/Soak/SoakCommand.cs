@@ -17,6 +17,11 @@ internal static class SoakCommand
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
+        if (args.Count > 1 && args[0] == "--redraw")
+        {
+            return SoakRedraw.Run([.. args.Skip(1)]);
+        }
+
         var options = SoakOptions.Parse(args, out var error);
         if (options is null)
         {

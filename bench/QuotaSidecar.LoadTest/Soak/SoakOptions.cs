@@ -8,7 +8,8 @@ internal sealed record SoakOptions
     public const string Usage =
         "QuotaSidecar.LoadTest --soak [--duration 10m] [--only SCENARIO]... [--concurrency 16] [--transport tcp|unix] " +
         "[--sidecar PATH] [--sidecar-env K=V]... [--out DIR] [--redis-ports 6541-6549]\n" +
-        "  scenarios: " + "embedded-reserve-commit, embedded-consume-ids, redis-reserve-commit, redis-consume-ids";
+        "  scenarios: embedded-reserve-commit, embedded-consume-ids, redis-reserve-commit, redis-consume-ids\n" +
+        "QuotaSidecar.LoadTest --soak --redraw bench/results/soak-<time>-<scenario>.csv...   (the chart again, from the CSV)";
 
     /// <summary>Load time per scenario. The default is the 10 minutes.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(10);

@@ -15,7 +15,7 @@ internal static class SoakReport
     {
         Directory.CreateDirectory(Path.GetDirectoryName(stem)!);
         File.WriteAllText(stem + ".csv", Csv(result));
-        File.WriteAllText(stem + ".svg", SoakChart.Svg(result, machine));
+        File.WriteAllText(stem + ".svg", SoakChart.Svg(result));
         File.WriteAllText(stem + ".md", Markdown(result, Path.GetFileName(stem), machine, sidecarDll, transport));
         return stem + ".md";
     }
@@ -54,7 +54,7 @@ internal static class SoakReport
             var p99s = samples.Where(s => s.Requests > 0).Select(s => s.P99Us).DefaultIfEmpty(0).Order().ToList();
             Line(F($"Requests {result.Requests:N0} ({result.Requests / Math.Max(1e-9, ran):N0}/s over the run), errors {result.Errors:N0}, denied {samples.Sum(s => s.Denied):N0}; ") +
                 F($"window p99 median {p99s[p99s.Count / 2]:N0} µs, worst {p99s[^1]:N0} µs; RSS {samples[0].RssMiB:0} → {samples[^1].RssMiB:0} MiB; ") +
-                F($"GC heap {samples[0].GcHeapMiB:0} → {samples[^1].GcHeapMiB:0} MiB (last third spread {result.GcHeapSpreadLastThird:0.0} MiB)"));
+                F($"GC heap {samples.FirstOrDefault(s => s.GcHeapMiB is not null)?.GcHeapMiB:0} → {samples[^1].GcHeapMiB:0} MiB (last third spread {result.GcHeapSpreadLastThird:0.0} MiB)"));
             Line();
         }
 
