@@ -16,8 +16,14 @@ using QuotaSidecar.LoadTest.Servers;
 //   --rounds N       measure each run in N interleaved slices of the mode's length (default: quick 2, full 3)
 //   --only TEXT      only the runs whose description contains TEXT (e.g. "unix c8"; repeatable: any of them)
 //   --sidecar-env K=V  extra environment for the sidecar processes (repeatable), e.g. Quota__Holds__MaxTtl=00:00:10
+//   --soak ...       instead: the soak mode, one sidecar per scenario for 10 minutes each (Soak/SoakOptions.cs, bench/README.md)
 // Exit code: 0 when every run completed (targets missed are reported, not failed), 1 when a run or a server
 // failed, 2 for bad arguments, 130 when interrupted.
+if (args.Length > 0 && args[0] == "--soak")
+{
+    return await QuotaSidecar.LoadTest.Soak.SoakCommand.RunAsync(args[1..]);
+}
+
 string mode = "full";
 string? sidecar = null, output = null;
 var only = new List<string>();
