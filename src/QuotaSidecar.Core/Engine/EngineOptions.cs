@@ -23,8 +23,8 @@ public sealed class EngineOptions
     /// <summary>The most idempotency records kept of each kind (sidecar-made ids, client-chosen ids); past it the
     /// oldest finished ones are dropped before their window (counted and logged). A sidecar-made record takes 32
     /// bytes (the ring is sized to the next power of two); a client-id record the hold, its key and a table entry.</summary>
-    /// <value>The default value is 500,000.</value>
-    public int MaxIdempotencyRecords { get; set; } = 500_000;
+    /// <value>The default value is 300,000.</value>
+    public int MaxIdempotencyRecords { get; set; } = 300_000;
 
     /// <summary>How often usage is reported, leases renewed and idle credits returned.</summary>
     /// <value>The default value is 250 milliseconds.</value>

@@ -445,12 +445,12 @@ public sealed class QuotaEngine : IAsyncDisposable
     {
         if (_holds.TryGetConsume(requestId, out var seen))
         {
-            if (seen.Account.Id != accountId || seen.Requested != amount)
+            if (seen.AccountId != accountId || seen.Amount != amount)
             {
-                throw QuotaException.Exists($"request_id '{requestId}' was used for {seen.Requested} credits of account '{seen.Account.Id}'; use a new request_id");
+                throw QuotaException.Exists($"request_id '{requestId}' was used for {seen.Amount} credits of account '{seen.AccountId}'; use a new request_id");
             }
 
-            return new ConsumeResult(seen.State == HoldState.Committed ? Decision.Granted : Decision.Denied, seen.DenyReason, seen.BalanceHint, seen.LowBalance, seen.Overage > 0);
+            return seen.Result;
         }
 
         var result = _accounts.TryGet(accountId, out var account) && account.Known && TryConsumeLocal(account, amount, out var local)
@@ -459,7 +459,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         if (_accounts.TryGet(accountId, out account))
         {
             var now = _time.GetUtcNow().UtcTicks;
-            _holds.AddConsume(Hold.ConsumeRecord(requestId, account, amount, now, result), now);
+            _holds.AddConsume(requestId, new ConsumeAnswer(account.Id, amount, result), now);
         }
 
         return result;

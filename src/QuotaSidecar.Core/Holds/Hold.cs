@@ -70,19 +70,4 @@ internal sealed class Hold(string id, LocalAccount account, long requested, long
             BalanceHint = account.BalanceHint,
             LowBalance = account.IsLowBalance,
         };
-
-    /// <summary>The remembered answer of a Consume with a request id (a retry gets it again).</summary>
-    public static Hold ConsumeRecord(string requestId, LocalAccount account, long amount, long nowTicks, ConsumeResult result)
-    {
-        var granted = result.Decision == Decision.Granted;
-        return new(requestId, account, amount, 0, nowTicks)
-        {
-            State = granted ? HoldState.Committed : HoldState.Denied,
-            DenyReason = result.DenyReason,
-            BalanceHint = result.BalanceHint,
-            LowBalance = result.LowBalance,
-            Committed = granted ? amount : 0,
-            Overage = result.Overage ? 1 : 0,
-        };
-    }
 }

@@ -17,10 +17,10 @@ internal sealed class HoldTable
 {
     // The default string comparer is already ordinal, and measured 1.25-1.7x faster than an explicit one here.
     private readonly ConcurrentDictionary<string, Hold> _reservations = new();
-    private readonly ConcurrentDictionary<string, Hold> _consumes = new();
+    private readonly ConcurrentDictionary<string, ConsumeAnswer> _consumes = new();
 
     // Finished client-id records in the order they finished (so the queue is sorted by finish time).
-    private readonly ConcurrentQueue<(Hold Hold, long FinishedTicks)> _finished = new();
+    private readonly ConcurrentQueue<(string Id, object Record, long FinishedTicks)> _finished = new();
     private readonly long _windowTicks;
     private readonly int _maxRecords;
     private readonly IdempotencyMetrics _metrics;
@@ -42,7 +42,7 @@ internal sealed class HoldTable
 
     public bool TryGetReservation(string reservationId, out Hold hold) => _reservations.TryGetValue(reservationId, out hold!);
 
-    public bool TryGetConsume(string requestId, out Hold record) => _consumes.TryGetValue(requestId, out record!);
+    public bool TryGetConsume(string requestId, out ConsumeAnswer answer) => _consumes.TryGetValue(requestId, out answer!);
 
     /// <summary>Remembers a hold under its client-chosen reservation id; false (and nothing kept) if the id is taken.
     /// A record that is already final (a denial) starts its retry window now.</summary>
@@ -53,16 +53,22 @@ internal sealed class HoldTable
             return false;
         }
 
-        Added(hold, nowTicks);
+        if (hold.State != HoldState.Open)
+        {
+            _finished.Enqueue((hold.Id, hold, nowTicks));
+        }
+
+        Added(nowTicks);
         return true;
     }
 
     /// <summary>Remembers a Consume's answer under its request id (the first answer wins).</summary>
-    public void AddConsume(Hold record, long nowTicks)
+    public void AddConsume(string requestId, ConsumeAnswer answer, long nowTicks)
     {
-        if (_consumes.TryAdd(record.Id, record))
+        if (_consumes.TryAdd(requestId, answer))
         {
-            Added(record, nowTicks);
+            _finished.Enqueue((requestId, answer, nowTicks));
+            Added(nowTicks);
         }
     }
 
@@ -76,7 +82,7 @@ internal sealed class HoldTable
         }
         else
         {
-            _finished.Enqueue((hold, nowTicks));
+            _finished.Enqueue((hold.Id, hold, nowTicks));
         }
     }
 
@@ -89,13 +95,8 @@ internal sealed class HoldTable
         }
     }
 
-    private void Added(Hold hold, long nowTicks)
+    private void Added(long nowTicks)
     {
-        if (hold.State != HoldState.Open)
-        {
-            _finished.Enqueue((hold, nowTicks));
-        }
-
         // Over the cap: drop the oldest finished records now rather than grow (open holds are never dropped).
         if (Interlocked.Increment(ref _clientRecords) > _maxRecords && Forget() is { } dropped)
         {
@@ -103,7 +104,7 @@ internal sealed class HoldTable
         }
     }
 
-    private (Hold Hold, long FinishedTicks)? Forget()
+    private (string Id, object Record, long FinishedTicks)? Forget()
     {
         if (!_finished.TryDequeue(out var oldest))
         {
@@ -111,9 +112,10 @@ internal sealed class HoldTable
         }
 
         // Remove only this record: the id may since have been reused for a newer one.
-        var hold = oldest.Hold;
-        if (_reservations.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold))
-            || _consumes.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold)))
+        var removed = oldest.Record is Hold hold
+            ? _reservations.TryRemove(new KeyValuePair<string, Hold>(oldest.Id, hold))
+            : _consumes.TryRemove(new KeyValuePair<string, ConsumeAnswer>(oldest.Id, (ConsumeAnswer)oldest.Record));
+        if (removed)
         {
             Interlocked.Decrement(ref _clientRecords);
         }
