@@ -1,7 +1,15 @@
+using QuotaSidecar.Core.Engine;
+
 namespace QuotaSidecar.Configuration;
 
+/// <summary>Protection against overload and abuse (<c>Quota:Limits</c>). The request limits are the host's own;
+/// <see cref="EvictIdleAccountsAfter"/> is read and written in the engine's <see cref="EngineOptions"/>.</summary>
 public sealed class LimitOptions
 {
+    private readonly EngineOptions _engine;
+
+    internal LimitOptions(EngineOptions engine) => _engine = engine;
+
     /// <summary>gRPC requests served at once; beyond it requests are shed at once with RESOURCE_EXHAUSTED.</summary>
     /// <value>The default value is 512.</value>
     public int MaxConcurrentRequests { get; set; } = 512;
@@ -14,7 +22,12 @@ public sealed class LimitOptions
     /// <value>The default value is 256.</value>
     public int MaxStreamsPerConnection { get; set; } = 256;
 
-    /// <summary>An account with nothing local (no lease, holds or unreported usage) unused this long is forgotten.</summary>
-    /// <value>The default value is 5 minutes.</value>
-    public TimeSpan EvictIdleAccountsAfter { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>An account with nothing local (no lease, holds or unreported usage) unused this long is forgotten
+    /// (<see cref="EngineOptions.EvictIdleAfter"/>).</summary>
+    /// <value>The engine's default: 5 minutes.</value>
+    public TimeSpan EvictIdleAccountsAfter
+    {
+        get => _engine.EvictIdleAfter;
+        set => _engine.EvictIdleAfter = value;
+    }
 }

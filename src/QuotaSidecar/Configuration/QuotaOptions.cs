@@ -1,12 +1,36 @@
+using QuotaSidecar.Core.Engine;
+using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Redis;
+
 namespace QuotaSidecar.Configuration;
 
 /// <summary>
 /// Everything the sidecar reads from the <c>Quota</c> configuration section (appsettings.json, overridable by
 /// environment variables such as <c>Quota__Grpc__Port</c>). Validated at start with messages that say what to fix.
 /// </summary>
+/// <remarks>
+/// The sections that configure the engine and the ledgers (<see cref="Holds"/>, <see cref="Leases"/>,
+/// <see cref="Settle"/>, <see cref="Ledger"/>, <see cref="Redis"/>, <see cref="FailOpenAllowance"/>,
+/// <see cref="LimitOptions.EvictIdleAccountsAfter"/>) read and write the layers' own options objects
+/// (<see cref="EngineOptions"/>, <see cref="CentralLedgerOptions"/>, <see cref="RedisLedgerOptions"/>): binding the
+/// configuration fills those directly, and every default is the one its layer declares. The settings users do not
+/// set (the instance id, the timings in <see cref="DerivedTimings"/>) are filled in by
+/// <see cref="DeriveLayerSettings"/>.
+/// </remarks>
 public sealed class QuotaOptions
 {
     public const string Section = "Quota";
+
+    public QuotaOptions()
+    {
+        RedisLedgerOptions = new RedisLedgerOptions { Central = CentralLedgerOptions };
+        Ledger = new LedgerOptions(CentralLedgerOptions);
+        Redis = new RedisOptions(RedisLedgerOptions, Ledger);
+        Settle = new SettleOptions(EngineOptions);
+        Holds = new HoldOptions(EngineOptions);
+        Leases = new LeaseOptions(EngineOptions, CentralLedgerOptions);
+        Limits = new LimitOptions(EngineOptions);
+    }
 
     /// <summary>The Quota and QuotaAdmin gRPC endpoint.</summary>
     public GrpcEndpointOptions Grpc { get; set; } = new();
@@ -21,17 +45,20 @@ public sealed class QuotaOptions
     /// <value>The default value is <see cref="StoreKind.Embedded"/>.</value>
     public StoreKind Store { get; set; } = StoreKind.Embedded;
 
+    /// <summary>The central ledger, whichever the store (<c>Quota:Ledger</c>).</summary>
+    public LedgerOptions Ledger { get; }
+
     /// <summary>The Redis store (when <see cref="Store"/> is Redis).</summary>
-    public RedisOptions Redis { get; set; } = new();
+    public RedisOptions Redis { get; }
 
     /// <summary>Settlement timing.</summary>
-    public SettleOptions Settle { get; set; } = new();
+    public SettleOptions Settle { get; }
 
     /// <summary>Hold TTLs.</summary>
-    public HoldOptions Holds { get; set; } = new();
+    public HoldOptions Holds { get; }
 
     /// <summary>Lease sizing and lifetime.</summary>
-    public LeaseOptions Leases { get; set; } = new();
+    public LeaseOptions Leases { get; }
 
     /// <summary>Graceful shutdown.</summary>
     public ShutdownOptions Shutdown { get; set; } = new();
@@ -40,9 +67,14 @@ public sealed class QuotaOptions
     /// <value>The default value is the machine name.</value>
     public string InstanceName { get; set; } = Environment.MachineName;
 
-    /// <summary>Fail-open: credits per account that may be granted beyond the lease while the store is unreachable.</summary>
-    /// <value>The default value is 0 (fail-closed: DENIED with STORE_UNAVAILABLE).</value>
-    public long FailOpenAllowance { get; set; }
+    /// <summary>Fail-open: credits per account that may be granted beyond the lease while the store is unreachable
+    /// (<see cref="EngineOptions.FailOpenAllowance"/>).</summary>
+    /// <value>The engine's default: 0 (fail-closed: DENIED with STORE_UNAVAILABLE).</value>
+    public long FailOpenAllowance
+    {
+        get => EngineOptions.FailOpenAllowance;
+        set => EngineOptions.FailOpenAllowance = value;
+    }
 
     /// <summary>Accounts and grants created at start (idempotent), so a fresh sidecar has something to serve.</summary>
     public SeedOptions Seed { get; set; } = new();
@@ -52,5 +84,28 @@ public sealed class QuotaOptions
     public List<string> AllowedAccounts { get; set; } = [];
 
     /// <summary>Protection against overload and abuse.</summary>
-    public LimitOptions Limits { get; set; } = new();
+    public LimitOptions Limits { get; }
+
+    // The layers' options the sections above bind into. Internal, so the binder does not also expose them as keys
+    // of their own (Quota:EngineOptions:...): users have exactly one key per setting.
+
+    /// <summary>The engine's options: complete after <see cref="DeriveLayerSettings"/>.</summary>
+    internal EngineOptions EngineOptions { get; } = new();
+
+    /// <summary>The central ledger's options, shared by the embedded and the Redis ledger.</summary>
+    internal CentralLedgerOptions CentralLedgerOptions { get; } = new();
+
+    /// <summary>The Redis ledger's options; its <see cref="RedisLedgerOptions.Central"/> is <see cref="CentralLedgerOptions"/>.</summary>
+    internal RedisLedgerOptions RedisLedgerOptions { get; }
+
+    /// <summary>Fills in what the layers need but users do not set: this process's instance id (the configured name
+    /// plus a random suffix) and the <see cref="DerivedTimings"/>. Call once, after binding.</summary>
+    internal void DeriveLayerSettings()
+    {
+        EngineOptions.InstanceId = EngineOptions.NewInstanceId(InstanceName);
+        var timings = new DerivedTimings(CentralLedgerOptions.LeaseTtl, EngineOptions.SettleInterval);
+        EngineOptions.LeaseRenewInterval = timings.LeaseRenewInterval;
+        EngineOptions.ReclaimWait = timings.ReclaimWait;
+        CentralLedgerOptions.ReclaimWindow = timings.ReclaimWindow;
+    }
 }
