@@ -131,6 +131,7 @@ public static class QuotaSidecarHost
         {
             kestrel.Limits.Http2.MaxStreamsPerConnection = o.Limits.MaxStreamsPerConnection;
         }
+
         if (o.Grpc.Port is > 0 and <= 65535 && IPAddress.TryParse(o.Grpc.Host, out var grpcAddress))
         {
             kestrel.Listen(grpcAddress, o.Grpc.Port, l => l.Protocols = HttpProtocols.Http2);
