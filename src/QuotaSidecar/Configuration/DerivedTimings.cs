@@ -17,9 +17,10 @@ internal sealed class DerivedTimings(TimeSpan leaseTtl, TimeSpan settleInterval)
     public TimeSpan LeaseRenewInterval => leaseTtl / 3;
 
     /// <summary>How long a Reserve waits for other sidecars to return credits before a denial
-    /// (<see cref="EngineOptions.ReclaimWait"/>): two and a half settle intervals. The holders learn of the reclaim
-    /// in their next exchange (within one interval) and return their unused credits at once in another; the second
-    /// interval and the half cover a settle pass that runs late and the exchanges' round trips.</summary>
+    /// (<see cref="EngineOptions.ReclaimWait"/>): two and a half settle intervals. A busy holder learns of the
+    /// reclaim in its next exchange (within one interval) and returns its unused credits at once in another; the
+    /// second interval and the half cover a settle pass that runs late and the exchanges' round trips. (A holder
+    /// with nothing to report may not exchange before its heartbeat, so its credits can come back after the wait.)</summary>
     public TimeSpan ReclaimWait => settleInterval * 2.5;
 
     /// <summary>How long the store keeps an account's reclaim flag up after a take it could not fill
