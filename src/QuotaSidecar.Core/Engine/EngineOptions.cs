@@ -7,6 +7,10 @@ public sealed class EngineOptions
     /// <value>The default value is the machine name plus a random suffix per process start (<see cref="NewInstanceId"/>).</value>
     public string InstanceId { get; set; } = NewInstanceId(Environment.MachineName);
 
+    /// <summary>An instance id for one process start of the sidecar named <paramref name="name"/>: the name plus a
+    /// random suffix, so a restarted sidecar never continues the exchange sequence of its previous life.</summary>
+    public static string NewInstanceId(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
+
     /// <summary>Hold TTL when a Reserve names none.</summary>
     /// <value>The default value is 60 seconds.</value>
     public TimeSpan DefaultHoldTtl { get; set; } = TimeSpan.FromSeconds(60);
@@ -70,10 +74,6 @@ public sealed class EngineOptions
 
     /// <summary>The effective idempotency window.</summary>
     public TimeSpan EffectiveIdempotencyWindow => IdempotencyWindow ?? MaxHoldTtl;
-
-    /// <summary>An instance id for one process start of the sidecar named <paramref name="name"/>: the name plus a
-    /// random suffix, so a restarted sidecar never continues the exchange sequence of its previous life.</summary>
-    public static string NewInstanceId(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Throws <see cref="ArgumentException"/> saying which setting to fix.</summary>
     public void Validate()

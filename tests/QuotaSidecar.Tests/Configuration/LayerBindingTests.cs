@@ -20,7 +20,7 @@ public sealed class LayerBindingTests
         var engine = options.EngineOptions;
         Assert.Equal(TimeSpan.FromSeconds(60), engine.DefaultHoldTtl);
         Assert.Equal(TimeSpan.FromHours(1), engine.MaxHoldTtl);
-        Assert.Null(engine.IdempotencyWindow);
+        Assert.Equal(new EngineOptions().IdempotencyWindow, engine.IdempotencyWindow); // not a host setting (yet)
         Assert.Equal(TimeSpan.FromMilliseconds(250), engine.SettleInterval);
         Assert.Equal(TimeSpan.FromSeconds(2), engine.RefillHorizon);
         Assert.Equal(100, engine.MinLease);
