@@ -4,8 +4,12 @@ namespace QuotaSidecar.Core.Engine;
 public sealed class EngineOptions
 {
     /// <summary>This sidecar process's id; leases and usage reports are keyed by it.</summary>
-    /// <value>The default value is the machine name plus a random suffix per process start.</value>
-    public string InstanceId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+    /// <value>The default value is the machine name plus a random suffix per process start (<see cref="NewInstanceId"/>).</value>
+    public string InstanceId { get; set; } = NewInstanceId(Environment.MachineName);
+
+    /// <summary>An instance id for one process start of the sidecar named <paramref name="name"/>: the name plus a
+    /// random suffix, so a restarted sidecar never continues the exchange sequence of its previous life.</summary>
+    public static string NewInstanceId(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Hold TTL when a Reserve names none.</summary>
     /// <value>The default value is 60 seconds.</value>
@@ -50,12 +54,14 @@ public sealed class EngineOptions
     /// <value>The default value is 10 seconds.</value>
     public TimeSpan IdleReturnAfter { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>A lease is renewed (heartbeat) at least this often even without usage.</summary>
-    /// <value>The default value is 10 seconds (a third of the default 30 s lease TTL).</value>
+    /// <summary>A lease is renewed (heartbeat) at least this often even without usage. The sidecar derives it from
+    /// the lease TTL (a third of it) rather than exposing it as a setting.</summary>
+    /// <value>The default value is 10 seconds.</value>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a Reserve that could not be filled waits for other sidecars to return credits before it
-    /// is denied (only when the store says others hold unused credits).</summary>
+    /// is denied (only when the store says others hold unused credits). The sidecar derives it from the settle
+    /// interval (two and a half of them) rather than exposing it as a setting.</summary>
     /// <value>The default value is 600 milliseconds.</value>
     public TimeSpan ReclaimWait { get; set; } = TimeSpan.FromMilliseconds(600);
 

@@ -18,7 +18,8 @@ public sealed class CentralLedgerOptions
     /// <value>The default value is 0.10.</value>
     public double MaxLeaseShare { get; set; } = 0.10;
 
-    /// <summary>How long a reclaim request stays visible to holders after a take could not be filled.</summary>
+    /// <summary>How long a reclaim request stays visible to holders after a take could not be filled. The sidecar
+    /// derives it from the settle interval (eight of them) rather than exposing it as a setting.</summary>
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan ReclaimWindow { get; set; } = TimeSpan.FromSeconds(2);
 

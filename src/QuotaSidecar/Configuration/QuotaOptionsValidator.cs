@@ -83,7 +83,11 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
 
         if (options.Redis.MaxLedgerEntries < 1)
         {
-            errors.Add($"Quota:Redis:MaxLedgerEntries must be >= 1 (got {options.Redis.MaxLedgerEntries})");
+            errors.Add($"Quota:Redis:MaxLedgerEntries must be >= 1 (got {options.Redis.MaxLedgerEntries}); it is the old name of Quota:Ledger:MaxEntries");
+        }
+        else if (options.Ledger.MaxEntries < 1)
+        {
+            errors.Add($"Quota:Ledger:MaxEntries must be >= 1 (got {options.Ledger.MaxEntries})");
         }
 
         foreach (var (setting, path) in new[] { ("TlsCaFile", options.Redis.TlsCaFile), ("TlsCertFile", options.Redis.TlsCertFile), ("TlsKeyFile", options.Redis.TlsKeyFile) })

@@ -26,40 +26,40 @@ public static class QuotaSidecarHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>();
+        // Bound once into the layers' own options (see QuotaOptions), validated at start with messages naming the
+        // setting, then completed with the instance id and the derived timings.
+        services.AddOptionsWithValidateOnStart<QuotaOptions, QuotaOptionsValidator>()
+            .BindConfiguration(QuotaOptions.Section)
+            .PostConfigure(o => o.DeriveLayerSettings());
+
+        // The listeners, the gRPC message size, the shutdown timeout and the request limits are wired before the
+        // host starts, so before the validator runs: they read the section unvalidated, and skip what is invalid
+        // (the validator then stops the start and says why).
+        var startup = ReadBeforeValidation(builder.Configuration);
         services.AddSingleton(TimeProvider.System);
-        services.Configure<HostOptions>(o =>
-        {
-            var grace = builder.Configuration.GetValue<TimeSpan?>("Quota:Shutdown:GracePeriod") ?? TimeSpan.FromSeconds(10);
-            o.ShutdownTimeout = grace + TimeSpan.FromSeconds(5);
-        });
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = startup.Shutdown.GracePeriod + TimeSpan.FromSeconds(5));
 
         services.AddSingleton(sp => new EngineMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<HostMetrics>();
-        services.AddSingleton(sp => LedgerOptions(sp.GetRequiredService<IOptions<QuotaOptions>>().Value));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<QuotaOptions>>().Value.CentralLedgerOptions);
         services.AddSingleton<ICentralLedger>(CreateLedger);
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<QuotaOptions>>().Value;
-            return new QuotaEngine(
-                sp.GetRequiredService<ICentralLedger>(),
-                EngineOptions(o),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<EngineMetrics>(),
-                sp.GetRequiredService<ILogger<QuotaEngine>>());
-        });
+        services.AddSingleton(sp => new QuotaEngine(
+            sp.GetRequiredService<ICentralLedger>(),
+            sp.GetRequiredService<IOptions<QuotaOptions>>().Value.EngineOptions,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<EngineMetrics>(),
+            sp.GetRequiredService<ILogger<QuotaEngine>>()));
         services.AddSingleton<Seeder>();
         services.AddHostedService(sp => sp.GetRequiredService<Seeder>());
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();
         services.AddSingleton<AccountAllowList>();
-        services.AddRequestLimits(builder.Configuration.GetSection("Quota:Limits").Get<LimitOptions>() ?? new LimitOptions());
+        services.AddRequestLimits(startup.Limits);
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
-            o.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>("Quota:Grpc:MaxReceiveMessageSize") ?? 64 * 1024;
+            o.MaxReceiveMessageSize = startup.Grpc.MaxReceiveMessageSize;
             o.EnableDetailedErrors = false;
         });
         // Bind every service through the strict provider instead of grpc-dotnet's own (malformed payloads are
@@ -74,7 +74,7 @@ public static class QuotaSidecarHost
             .AddMeter(EngineMetrics.MeterName, "QuotaSidecar.Redis")
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
-        builder.WebHost.ConfigureKestrel((context, kestrel) => Listen(context.Configuration, kestrel));
+        builder.WebHost.ConfigureKestrel(kestrel => Listen(startup, kestrel));
         builder.AddEnvoyApis();
         return builder;
     }
@@ -96,29 +96,18 @@ public static class QuotaSidecarHost
         return app;
     }
 
-    internal static EngineOptions EngineOptions(QuotaOptions o) => new()
+    private static QuotaOptions ReadBeforeValidation(IConfiguration configuration)
     {
-        InstanceId = $"{o.InstanceName}-{Guid.NewGuid().ToString("N")[..8]}",
-        DefaultHoldTtl = o.Holds.DefaultTtl,
-        MaxHoldTtl = o.Holds.MaxTtl,
-        SettleInterval = o.Settle.Interval,
-        RefillHorizon = o.Leases.RefillHorizon,
-        MinLease = o.Leases.Min,
-        MaxLease = o.Leases.Max,
-        IdleReturnAfter = o.Leases.IdleReturnAfter,
-        LeaseRenewInterval = o.Leases.Ttl / 3,
-        ReclaimWait = o.Settle.Interval * 2.5,
-        FailOpenAllowance = o.FailOpenAllowance,
-        EvictIdleAfter = o.Limits.EvictIdleAccountsAfter,
-    };
-
-    internal static CentralLedgerOptions LedgerOptions(QuotaOptions o) => new()
-    {
-        LeaseTtl = o.Leases.Ttl,
-        MaxLeaseShare = o.Leases.MaxShare,
-        ReclaimWindow = o.Settle.Interval * 8,
-        MaxLedgerEntries = o.Redis.MaxLedgerEntries,
-    };
+        try
+        {
+            return configuration.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            // A value that does not convert (Port=abc): the options binding reports it when the host starts.
+            return new QuotaOptions();
+        }
+    }
 
     private static ICentralLedger CreateLedger(IServiceProvider sp)
     {
@@ -127,27 +116,22 @@ public static class QuotaSidecarHost
         {
             StoreKind.Embedded => new EmbeddedLedger(sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>()),
             StoreKind.Redis => RedisLedger.Connect(
-                new RedisLedgerOptions
-                {
-                    ConnectionString = o.Redis.ConnectionString!,
-                    KeyPrefix = o.Redis.KeyPrefix,
-                    TlsCaFile = o.Redis.TlsCaFile,
-                    TlsCertFile = o.Redis.TlsCertFile,
-                    TlsKeyFile = o.Redis.TlsKeyFile,
-                    Central = sp.GetRequiredService<CentralLedgerOptions>(),
-                },
+                o.RedisLedgerOptions,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not supported"),
         };
     }
 
-    private static void Listen(IConfiguration configuration, KestrelServerOptions kestrel)
+    private static void Listen(QuotaOptions o, KestrelServerOptions kestrel)
     {
         // Invalid values are reported by the options validator at start; here they are only skipped.
-        var o = configuration.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
         kestrel.AddServerHeader = false;
-        kestrel.Limits.Http2.MaxStreamsPerConnection = o.Limits.MaxStreamsPerConnection is > 0 and <= 10_000 ? o.Limits.MaxStreamsPerConnection : 256;
+        if (o.Limits.MaxStreamsPerConnection is > 0 and <= 10_000)
+        {
+            kestrel.Limits.Http2.MaxStreamsPerConnection = o.Limits.MaxStreamsPerConnection;
+        }
+
         if (o.Grpc.Port is > 0 and <= 65535 && IPAddress.TryParse(o.Grpc.Host, out var grpcAddress))
         {
             kestrel.Listen(grpcAddress, o.Grpc.Port, l => l.Protocols = HttpProtocols.Http2);

@@ -19,6 +19,8 @@ public sealed class OptionsValidationTests
     [InlineData("Quota:Leases:Ttl", "00:00:00.5", "Quota:Leases:Ttl")]
     [InlineData("Quota:Leases:MaxShare", "1.5", "Quota:Leases:MaxShare must be in (0, 1]")]
     [InlineData("Quota:FailOpenAllowance", "-1", "Quota:FailOpenAllowance must be between 0")]
+    [InlineData("Quota:Ledger:MaxEntries", "0", "Quota:Ledger:MaxEntries must be >= 1")]
+    [InlineData("Quota:Redis:MaxLedgerEntries", "0", "Quota:Redis:MaxLedgerEntries must be >= 1")]
     [InlineData("Quota:Seed:Accounts:0:AccountId", "bad id", "Quota:Seed:Accounts:0:AccountId may contain only")]
     public void Bad_settings_are_rejected_with_a_clear_message(string key, string value, string message)
     {
