@@ -17,8 +17,7 @@ public sealed class HoldOptions
         set => _engine.DefaultHoldTtl = value;
     }
 
-    /// <summary>The longest TTL a Reserve may ask for; reservation ids are remembered this long
-    /// (<see cref="EngineOptions.MaxHoldTtl"/>).</summary>
+    /// <summary>The longest TTL a Reserve may ask for (<see cref="EngineOptions.MaxHoldTtl"/>).</summary>
     /// <value>The engine's default: 1 h.</value>
     public TimeSpan MaxTtl
     {

@@ -28,6 +28,7 @@ public sealed class QuotaOptions
         Redis = new RedisOptions(RedisLedgerOptions, Ledger);
         Settle = new SettleOptions(EngineOptions);
         Holds = new HoldOptions(EngineOptions);
+        Idempotency = new IdempotencyOptions(EngineOptions);
         Leases = new LeaseOptions(EngineOptions, CentralLedgerOptions);
         Limits = new LimitOptions(EngineOptions);
     }
@@ -56,6 +57,9 @@ public sealed class QuotaOptions
 
     /// <summary>Hold TTLs.</summary>
     public HoldOptions Holds { get; }
+
+    /// <summary>The retry window and the cap on idempotency records (<c>Quota:Idempotency</c>).</summary>
+    public IdempotencyOptions Idempotency { get; }
 
     /// <summary>Lease sizing and lifetime.</summary>
     public LeaseOptions Leases { get; }

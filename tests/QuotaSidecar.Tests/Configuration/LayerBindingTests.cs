@@ -20,7 +20,8 @@ public sealed class LayerBindingTests
         var engine = options.EngineOptions;
         Assert.Equal(TimeSpan.FromSeconds(60), engine.DefaultHoldTtl);
         Assert.Equal(TimeSpan.FromHours(1), engine.MaxHoldTtl);
-        Assert.Equal(new EngineOptions().IdempotencyWindow, engine.IdempotencyWindow); // not a host setting (yet)
+        Assert.Equal(TimeSpan.FromMinutes(10), engine.IdempotencyWindow);
+        Assert.Equal(300_000, engine.MaxIdempotencyRecords);
         Assert.Equal(TimeSpan.FromMilliseconds(250), engine.SettleInterval);
         Assert.Equal(TimeSpan.FromSeconds(2), engine.RefillHorizon);
         Assert.Equal(100, engine.MinLease);
@@ -52,6 +53,8 @@ public sealed class LayerBindingTests
             ["Quota:InstanceName"] = "pod-7",
             ["Quota:Holds:DefaultTtl"] = "00:00:20",
             ["Quota:Holds:MaxTtl"] = "00:10:00",
+            ["Quota:Idempotency:Window"] = "00:02:00",
+            ["Quota:Idempotency:MaxRecords"] = "50000",
             ["Quota:Settle:Interval"] = "00:00:00.100",
             ["Quota:Leases:Ttl"] = "00:00:45",
             ["Quota:Leases:Min"] = "5",
@@ -74,6 +77,8 @@ public sealed class LayerBindingTests
         Assert.Matches("^pod-7-[0-9a-f]{8}$", engine.InstanceId);
         Assert.Equal(TimeSpan.FromSeconds(20), engine.DefaultHoldTtl);
         Assert.Equal(TimeSpan.FromMinutes(10), engine.MaxHoldTtl);
+        Assert.Equal(TimeSpan.FromMinutes(2), engine.IdempotencyWindow);
+        Assert.Equal(50_000, engine.MaxIdempotencyRecords);
         Assert.Equal(TimeSpan.FromMilliseconds(100), engine.SettleInterval);
         Assert.Equal(5, engine.MinLease);
         Assert.Equal(500, engine.MaxLease);
