@@ -42,7 +42,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(2));
         var samples = new[] { await loadA.StopAsync(), samplesB, await loadC.StopAsync(), await loadB2.StopAsync() };
 
-        var exits = await Wait.TerminateAllAsync([a.Sidecar, c.Sidecar, b2.Sidecar], TimeSpan.FromSeconds(15));
+        var exits = await SidecarProcess.TerminateAllAsync([a.Sidecar, c.Sidecar, b2.Sidecar], TimeSpan.FromSeconds(15));
         Assert.All(exits, e => Assert.False(double.IsNaN(e), "a sidecar did not exit after SIGTERM"));
 
         // The killed sidecar's lease is reclaimed by the next script touching the account after TTL + reclaim grace.

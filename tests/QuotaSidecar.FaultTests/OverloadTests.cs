@@ -5,7 +5,6 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.FaultTests.Harness;
-using QuotaSidecar.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;

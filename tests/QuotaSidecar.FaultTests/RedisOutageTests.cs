@@ -24,14 +24,14 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
     public Task Redis_paused_5s_loses_no_report_and_the_hot_path_does_not_notice() =>
         RunAsync("redis SIGSTOP 5 s", async redis =>
         {
-            redis.Stop();
+            redis.Pause();
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(5));
             }
             finally
             {
-                redis.Continue();
+                redis.Resume();
             }
         });
 
@@ -58,7 +58,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         var after = await Window.RunAsync("after", sidecars, () => Task.Delay(TimeSpan.FromSeconds(3)));
         var samples = (await Task.WhenAll(loads.Select(l => l.StopAsync()))).SelectMany(s => s).ToList();
 
-        var exits = await Wait.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(20));
+        var exits = await SidecarProcess.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(20));
         var auditor = await fleet.StartAsync("auditor");
         var balance = await Fleet.BalanceAsync(auditor.Admin, account);
         var granted = samples.GrantedCredits(1);

@@ -3,7 +3,6 @@ using System.Globalization;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.FaultTests.Harness;
-using QuotaSidecar.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;

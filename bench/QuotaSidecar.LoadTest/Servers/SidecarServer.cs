@@ -3,7 +3,6 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.LoadTest.Network;
-using QuotaSidecar.LoadTest.Processes;
 
 namespace QuotaSidecar.LoadTest.Servers;
 

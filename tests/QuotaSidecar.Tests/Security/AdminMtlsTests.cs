@@ -24,7 +24,7 @@ public sealed class AdminMtlsTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(_dir, "server.pem"), server.ExportCertificatePem());
         await File.WriteAllTextAsync(Path.Combine(_dir, "server.key"), server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
         await File.WriteAllTextAsync(Path.Combine(_dir, "ca.pem"), ca.ExportCertificatePem());
-        var mtlsPort = SidecarProcess.FreePort();
+        var mtlsPort = FreePort.Next();
         await using var sidecar = await SidecarProcess.StartAsync(new Dictionary<string, string>
         {
             ["Quota__Admin__MtlsPort"] = mtlsPort.ToString(CultureInfo.InvariantCulture),

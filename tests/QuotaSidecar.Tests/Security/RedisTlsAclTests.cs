@@ -17,7 +17,7 @@ public sealed class RedisTlsAclTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("quota-redis-tls-").FullName;
     private readonly string _password = "pw-" + Guid.NewGuid().ToString("N");
-    private readonly int _port = SidecarProcess.FreePort();
+    private readonly int _port = FreePort.Next();
     private Process? _redis;
     private string _caFile = "";
     private (string Certificate, string Key) _client;
