@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
-/// <summary>Scenario 1: kill -9 of one of three sidecars under load, then a restart.</summary>
+/// <summary>kill -9 of one of three sidecars under load, then a restart: at most one settle interval of usage is
+/// lost and credits are conserved.</summary>
 public sealed class CrashTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan SettleInterval = TimeSpan.FromMilliseconds(250);

@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
-/// <summary>Scenario 3: Redis behind a proxy that adds 200 ms per chunk each way, switched on mid-load.</summary>
+/// <summary>Redis behind a proxy that adds 200 ms per chunk each way, switched on mid-load: settlement slows down, the
+/// hot path does not.</summary>
 public sealed class LatencySpikeTests(ITestOutputHelper output)
 {
     [Fact]

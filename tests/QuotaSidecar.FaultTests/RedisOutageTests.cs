@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace QuotaSidecar.FaultTests;
 
 /// <summary>
-/// Scenario 2: Redis killed and restarted (AOF on), and Redis paused 5 s, under load on three sidecars with large
+/// Redis killed and restarted (AOF on), and Redis paused 5 s, under load on three sidecars with large
 /// leases: the hot path keeps answering from leases, and after recovery every granted credit is recorded once.
 /// </summary>
 public sealed class RedisOutageTests(ITestOutputHelper output)

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
-/// <summary>Scenario 4: SIGTERM of every sidecar under load, with open and committed holds.</summary>
+/// <summary>SIGTERM of every sidecar under load, with open and committed holds: holds settle, leases go back, each
+/// sidecar exits within its grace period.</summary>
 public sealed class ShutdownTests(ITestOutputHelper output)
 {
     [Fact]

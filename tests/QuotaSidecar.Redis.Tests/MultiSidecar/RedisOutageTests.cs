@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.Redis.Tests.MultiSidecar;
 
-/// <summary>Issue 4, item 4: Redis is SIGKILLed for 10 s under load (docs/design.md §4 "Central store down").</summary>
+/// <summary>Redis is SIGKILLed for 10 s under load: sidecars serve from their leases and queued reports apply once (docs/design.md §4 "Central store down").</summary>
 public sealed class RedisOutageTests(ITestOutputHelper output)
 {
     private const long Credits = 1_000_000;

@@ -8,7 +8,8 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.Tests.Redis;
 
-/// <summary>Issue 4, item 4: three real sidecar processes in Redis mode drain one account over gRPC.</summary>
+/// <summary>Three real sidecar processes in Redis mode drain one account over gRPC: exactly the credits are granted and
+/// every lease comes back at SIGTERM.</summary>
 public sealed class ThreeSidecarDrainTests(ITestOutputHelper output)
 {
     private const string Token = "multi-sidecar-admin-token-0123";
