@@ -7,7 +7,7 @@ using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.Tests.Infrastructure;
 
-namespace QuotaSidecar.Tests.Security;
+namespace QuotaSidecar.Tests.Hosting;
 
 /// <summary>Admin over mutual TLS on its own port, against the real executable, with certificates made here.</summary>
 public sealed class AdminMtlsTests : IDisposable

@@ -6,7 +6,7 @@ using QuotaSidecar.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
-namespace QuotaSidecar.Tests.Redis;
+namespace QuotaSidecar.Tests.Hosting;
 
 /// <summary>Three real sidecar processes in Redis mode drain one account over gRPC: exactly the credits are granted and
 /// every lease comes back at SIGTERM.</summary>

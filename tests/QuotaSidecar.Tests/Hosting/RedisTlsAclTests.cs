@@ -6,7 +6,7 @@ using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.Tests.Infrastructure;
 
-namespace QuotaSidecar.Tests.Security;
+namespace QuotaSidecar.Tests.Hosting;
 
 /// <summary>
 /// The real sidecar against a real redis-server that accepts only TLS (server certificate from a private CA, client
