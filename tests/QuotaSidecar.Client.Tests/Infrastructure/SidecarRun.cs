@@ -6,7 +6,8 @@ namespace QuotaSidecar.Client.Tests.Infrastructure;
 
 /// <summary>
 /// The real sidecar executable on a free TCP port and a Unix socket, with the admin API on, for tests of what a
-/// service sees. One per test class (xunit class fixture); tests make their own accounts.
+/// service sees. One per test class (xunit class fixture); tests make their own accounts. A fixture around
+/// QuotaSidecar.Testing's SidecarProcess, with the admin calls these tests make over their own generated types.
 /// </summary>
 public sealed class SidecarRun : IAsyncLifetime
 {

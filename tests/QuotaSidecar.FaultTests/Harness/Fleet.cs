@@ -4,7 +4,8 @@ using QuotaSidecar.Api.V1;
 
 namespace QuotaSidecar.FaultTests.Harness;
 
-/// <summary>Real sidecar executables sharing one Redis, with a gRPC channel each; all killed at dispose.</summary>
+/// <summary>Real sidecar executables sharing one Redis, with a gRPC channel each; all killed at dispose. The fault
+/// scenarios' grouping of QuotaSidecar.Testing's SidecarProcess (their settings, admin calls and balances).</summary>
 public sealed class Fleet : IAsyncDisposable
 {
     public const string AdminToken = "fault-admin-token-0123456789";
