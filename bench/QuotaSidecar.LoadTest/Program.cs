@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using QuotaSidecar.LoadTest;
 using QuotaSidecar.LoadTest.Plan;
-using QuotaSidecar.LoadTest.Processes;
 using QuotaSidecar.LoadTest.Report;
 using QuotaSidecar.LoadTest.Servers;
 

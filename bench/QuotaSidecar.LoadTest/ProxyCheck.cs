@@ -1,5 +1,4 @@
 using QuotaSidecar.LoadTest.Network;
-using QuotaSidecar.LoadTest.Processes;
 
 namespace QuotaSidecar.LoadTest;
 
@@ -8,7 +7,7 @@ internal static class ProxyCheck
 {
     public static async Task<int> RunAsync()
     {
-        if (RedisServer.Find() is not { } executable)
+        if (RedisServer.Find() is null)
         {
             Console.Error.WriteLine("redis-server is not on PATH");
             return 1;
@@ -17,7 +16,7 @@ internal static class ProxyCheck
         var dir = Path.Combine(Path.GetTempPath(), $"quota-proxycheck-{Environment.ProcessId}");
         try
         {
-            using var redis = await RedisServer.StartAsync(executable, dir, CancellationToken.None);
+            using var redis = await RedisServer.StartAsync(dir, ["--appendonly", "no"], CancellationToken.None);
             await using var proxy = DelayProxy.Start(redis.Port, TimeSpan.FromMilliseconds(1));
             for (var round = 0; round < 3; round++)
             {

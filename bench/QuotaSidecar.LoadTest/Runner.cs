@@ -1,7 +1,6 @@
 using QuotaSidecar.LoadTest.Load;
 using QuotaSidecar.LoadTest.Network;
 using QuotaSidecar.LoadTest.Plan;
-using QuotaSidecar.LoadTest.Processes;
 using QuotaSidecar.LoadTest.Report;
 using QuotaSidecar.LoadTest.Servers;
 
@@ -24,10 +23,10 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         RedisServer? redis = null;
         try
         {
-            if (RedisServer.Find() is { } redisExecutable)
+            if (RedisServer.Find() is not null)
             {
                 progress.Track("starting redis-server", null, TimeSpan.Zero);
-                redis = await RedisServer.StartAsync(redisExecutable, paths.RunDirectory, cancellationToken);
+                redis = await RedisServer.StartAsync(Path.Combine(paths.RunDirectory, "redis-data"), ["--appendonly", "no"], cancellationToken);
                 Notes.Add($"redis-server {redis.Endpoint} (pid {redis.Pid}), PING RTT p50 {await RedisPing.MedianMicrosecondsAsync(redis.Port, 200, cancellationToken):0} µs direct");
             }
             else

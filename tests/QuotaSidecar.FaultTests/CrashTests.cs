@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
-/// <summary>Scenario 1: kill -9 of one of three sidecars under load, then a restart.</summary>
+/// <summary>kill -9 of one of three sidecars under load, then a restart: at most one settle interval of usage is
+/// lost and credits are conserved.</summary>
 public sealed class CrashTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan SettleInterval = TimeSpan.FromMilliseconds(250);
@@ -42,7 +43,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(2));
         var samples = new[] { await loadA.StopAsync(), samplesB, await loadC.StopAsync(), await loadB2.StopAsync() };
 
-        var exits = await Wait.TerminateAllAsync([a.Sidecar, c.Sidecar, b2.Sidecar], TimeSpan.FromSeconds(15));
+        var exits = await SidecarProcess.TerminateAllAsync([a.Sidecar, c.Sidecar, b2.Sidecar], TimeSpan.FromSeconds(15));
         Assert.All(exits, e => Assert.False(double.IsNaN(e), "a sidecar did not exit after SIGTERM"));
 
         // The killed sidecar's lease is reclaimed by the next script touching the account after TTL + reclaim grace.

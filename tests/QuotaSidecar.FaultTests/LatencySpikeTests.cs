@@ -4,14 +4,15 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
-/// <summary>Scenario 3: Redis behind a proxy that adds 200 ms per chunk each way, switched on mid-load.</summary>
+/// <summary>Redis behind a proxy that adds 200 ms per chunk each way, switched on mid-load: settlement slows down, the
+/// hot path does not.</summary>
 public sealed class LatencySpikeTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Redis_latency_spike_slows_settlement_not_the_hot_path()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var proxy = new DelayProxy(redis.Port);
+        await using var proxy = DelayProxy.Start(redis.Port);
         await using var fleet = new Fleet($"127.0.0.1:{proxy.Port}", new Dictionary<string, string> { ["Quota__Leases__Min"] = "100000" });
         var nodes = new[] { await fleet.StartAsync("a"), await fleet.StartAsync("b"), await fleet.StartAsync("c") };
         const string account = "spike";
@@ -27,7 +28,7 @@ public sealed class LatencySpikeTests(ITestOutputHelper output)
         var after = await Window.RunAsync("after", sidecars, () => Task.Delay(TimeSpan.FromSeconds(3)));
         var samples = (await Task.WhenAll(loads.Select(l => l.StopAsync()))).SelectMany(s => s).ToList();
 
-        var exits = await Wait.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(20));
+        var exits = await SidecarProcess.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(20));
         var auditor = await fleet.StartAsync("auditor");
         var balance = await Fleet.BalanceAsync(auditor.Admin, account);
         var granted = samples.GrantedCredits(1);

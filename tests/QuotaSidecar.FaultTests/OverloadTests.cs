@@ -5,13 +5,12 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.FaultTests.Harness;
-using QuotaSidecar.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
 /// <summary>
-/// Scenario 5: open-loop load at 10x the sustainable rate against one sidecar capped at 64 requests in flight. On a
+/// Open-loop load at 10x the sustainable rate against one sidecar capped at 64 requests in flight. On a
 /// 2-vCPU machine the test's own client cannot offer 10x (it shares the CPUs), so latencies seen by the client include
 /// its own queueing; the checks are that excess calls are rejected (not queued until their deadline), rejections are
 /// no slower than grants, memory stays bounded and ordinary calls succeed right after.

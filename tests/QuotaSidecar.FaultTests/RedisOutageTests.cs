@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace QuotaSidecar.FaultTests;
 
 /// <summary>
-/// Scenario 2: Redis killed and restarted (AOF on), and Redis paused 5 s, under load on three sidecars with large
+/// Redis killed and restarted (AOF on), and Redis paused 5 s, under load on three sidecars with large
 /// leases: the hot path keeps answering from leases, and after recovery every granted credit is recorded once.
 /// </summary>
 public sealed class RedisOutageTests(ITestOutputHelper output)
@@ -24,14 +24,14 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
     public Task Redis_paused_5s_loses_no_report_and_the_hot_path_does_not_notice() =>
         RunAsync("redis SIGSTOP 5 s", async redis =>
         {
-            redis.Stop();
+            redis.Pause();
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(5));
             }
             finally
             {
-                redis.Continue();
+                redis.Resume();
             }
         });
 
@@ -58,7 +58,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         var after = await Window.RunAsync("after", sidecars, () => Task.Delay(TimeSpan.FromSeconds(3)));
         var samples = (await Task.WhenAll(loads.Select(l => l.StopAsync()))).SelectMany(s => s).ToList();
 
-        var exits = await Wait.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(20));
+        var exits = await SidecarProcess.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(20));
         var auditor = await fleet.StartAsync("auditor");
         var balance = await Fleet.BalanceAsync(auditor.Admin, account);
         var granted = samples.GrantedCredits(1);

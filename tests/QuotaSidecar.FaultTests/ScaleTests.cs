@@ -3,13 +3,12 @@ using System.Globalization;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.FaultTests.Harness;
-using QuotaSidecar.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
 /// <summary>
-/// Scenario 6: 100,000 distinct active accounts on one sidecar (Redis and embedded store), then idle: leases returned
+/// 100,000 distinct active accounts on one sidecar (Redis and embedded store), then idle: leases returned
 /// and local state evicted. Eviction is set to 180 s rather than 5 s so that all 100,000 accounts are active at once:
 /// touching them takes far longer than 5 s on this machine (38 s in Redis mode), and with 5 s the first would be gone
 /// before the last was touched.

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.FaultTests;
 
-/// <summary>Scenario 4: SIGTERM of every sidecar under load, with open and committed holds.</summary>
+/// <summary>SIGTERM of every sidecar under load, with open and committed holds: holds settle, leases go back, each
+/// sidecar exits within its grace period.</summary>
 public sealed class ShutdownTests(ITestOutputHelper output)
 {
     [Fact]
@@ -39,7 +40,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
 
         await Task.Delay(TimeSpan.FromSeconds(1));
         var rss = nodes.Select(n => Fleet.RssMb(n.Sidecar.Pid)).ToArray();
-        var exits = await Wait.TerminateAllAsync(nodes.Select(n => n.Sidecar), TimeSpan.FromSeconds(15));
+        var exits = await SidecarProcess.TerminateAllAsync(nodes.Select(n => n.Sidecar), TimeSpan.FromSeconds(15));
         var samples = (await Task.WhenAll(loads.Select(l => l.StopAsync()))).SelectMany(s => s).ToList();
         var auditor = await fleet.StartAsync("auditor");
         var balance = await Fleet.BalanceAsync(auditor.Admin, account);

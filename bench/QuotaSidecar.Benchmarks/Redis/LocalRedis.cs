@@ -1,8 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using QuotaSidecar.Testing.Processes;
 
 namespace QuotaSidecar.Benchmarks.Redis;
 
@@ -14,7 +13,7 @@ namespace QuotaSidecar.Benchmarks.Redis;
 internal static class LocalRedis
 {
     public const string Variable = "QUOTA_BENCH_REDIS";
-    private static Process? s_server;
+    private static RedisServer? s_server;
 
     /// <summary>A reachable endpoint, or null.</summary>
     public static string? Endpoint => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } e ? e : null;
@@ -31,58 +30,26 @@ internal static class LocalRedis
             }
         }
 
-        var executable = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "redis-server")).FirstOrDefault(File.Exists);
-        if (executable is null)
+        if (RedisServer.Find() is null)
         {
             return $"no Redis: {Variable} and QUOTA_TEST_REDIS are unset or unreachable and redis-server is not on PATH";
         }
 
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var info = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--daemonize", "no" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        s_server = Process.Start(info);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
-        var endpoint = $"127.0.0.1:{port}";
-        for (var i = 0; i < 50; i++)
-        {
-            if (Ping(endpoint))
-            {
-                Environment.SetEnvironmentVariable(Variable, endpoint);
-                return null;
-            }
-
-            Thread.Sleep(100);
-        }
-
-        Stop();
-        return $"no Redis: the redis-server started on {endpoint} did not answer PING";
-    }
-
-    public static void Stop()
-    {
         try
         {
-            if (s_server is { HasExited: false })
-            {
-                s_server.Kill();
-                s_server.WaitForExit(5000);
-            }
+            s_server = RedisServer.StartAsync("--appendonly", "no").GetAwaiter().GetResult();
         }
-        catch (InvalidOperationException)
+        catch (TimeoutException e)
         {
+            return $"no Redis: the redis-server started here did not answer PING: {e.Message}";
         }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+        Environment.SetEnvironmentVariable(Variable, s_server.Endpoint);
+        return null;
     }
+
+    public static void Stop() => s_server?.Dispose();
 
     private static bool Ping(string endpoint)
     {

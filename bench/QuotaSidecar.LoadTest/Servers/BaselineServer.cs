@@ -2,7 +2,6 @@ using System.Globalization;
 using Grpc.Net.Client;
 using QuotaSidecar.Baselines.V1;
 using QuotaSidecar.LoadTest.Network;
-using QuotaSidecar.LoadTest.Processes;
 
 namespace QuotaSidecar.LoadTest.Servers;
 

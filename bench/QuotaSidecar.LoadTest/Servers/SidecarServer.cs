@@ -3,14 +3,14 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.LoadTest.Network;
-using QuotaSidecar.LoadTest.Processes;
 
 namespace QuotaSidecar.LoadTest.Servers;
 
 /// <summary>
 /// The real sidecar (<c>dotnet QuotaSidecar.dll</c>, Release) as a separate process, configured through its
 /// environment, with one funded HARD account created through the admin API. Handler time and Redis calls come
-/// from its Prometheus endpoint, diffed between the start and the end of each run.
+/// from its Prometheus endpoint, diffed between the start and the end of each run. The load tool's own wrapper of a
+/// <see cref="ChildProcess"/> (not the tests' SidecarProcess): it logs to the run directory and serves load channels.
 /// </summary>
 internal sealed class SidecarServer : IServerUnderTest
 {

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
+using QuotaSidecar.Client;
 
 namespace QuotaSidecar.Cli.Connection;
 
@@ -19,6 +20,7 @@ internal sealed class QuotaConnection : IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
         _time = time;
+        // A plain handler, not the library's long-lived one: a command makes a few calls and exits.
         _handler = new SocketsHttpHandler();
         if (settings.Target.SocketPath is { } socketPath)
         {

@@ -1,29 +1,28 @@
 using System.Diagnostics.CodeAnalysis;
+using QuotaSidecar.Client;
 
 namespace QuotaSidecar.Cli.Connection;
 
 /// <summary>
 /// Where the sidecar listens: an http(s) address, or a Unix domain socket (<c>unix:/run/quota.sock</c>), the
-/// usual way a sidecar is reached from inside its pod without opening a port.
+/// usual way a sidecar is reached from inside its pod without opening a port. A client library
+/// <see cref="QuotaAddress"/>, read more leniently than the library reads its configuration, because an operator
+/// types it: the scheme in any case, a relative socket path, a bare <c>host:port</c>.
 /// </summary>
 internal sealed class Target
 {
     public const string Syntax = "http://host:port, https://host:port or unix:/path/to.sock";
 
-    // gRPC over a Unix socket still needs an HTTP authority; the name is never resolved.
-    private static readonly Uri SocketAuthority = new("http://localhost");
+    private Target(QuotaAddress address) => Parsed = address;
 
-    private Target(Uri address, string? socketPath)
-    {
-        Address = address;
-        SocketPath = socketPath;
-    }
+    /// <summary>The client library's form of the target, which the channel is built from.</summary>
+    public QuotaAddress Parsed { get; }
 
     /// <summary>The address the gRPC channel is created for (<c>http://localhost</c> for a socket).</summary>
-    public Uri Address { get; }
+    public Uri Address => Parsed.Uri;
 
     /// <summary>The full socket path, or null for a TCP target.</summary>
-    public string? SocketPath { get; }
+    public string? SocketPath => Parsed.SocketPath;
 
     /// <summary>
     /// Accepts <c>unix:PATH</c> and <c>unix://PATH</c> (the gRPC naming forms), absolute http(s) URLs, and a bare
@@ -38,35 +37,28 @@ internal sealed class Target
             return false;
         }
 
-        if (text.StartsWith("unix:", StringComparison.OrdinalIgnoreCase))
+        if (QuotaAddress.UnixSocketPath(text, StringComparison.OrdinalIgnoreCase) is { } path)
         {
-            var path = text["unix:".Length..];
-            if (path.StartsWith("//", StringComparison.Ordinal))
-            {
-                path = path[2..];
-            }
-
             if (path.Length == 0)
             {
                 error = $"must name a socket path, e.g. unix:/run/quota/sidecar.sock (got '{text}')";
                 return false;
             }
 
-            target = new Target(SocketAuthority, Path.GetFullPath(path));
+            target = new Target(QuotaAddress.ForUnixSocket(Path.GetFullPath(path)));
             error = null;
             return true;
         }
 
+        // Not a unix: address in any case, so the library reads it as an http(s) URL; quotactl also wants a host.
         var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
-        if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var address)
-            || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps)
-            || address.Host.Length == 0)
+        if (!QuotaAddress.TryParse(withScheme, out var address, out _) || address.Uri.Host.Length == 0)
         {
             error = $"must be {Syntax} (got '{text}')";
             return false;
         }
 
-        target = new Target(address, socketPath: null);
+        target = new Target(address);
         error = null;
         return true;
     }

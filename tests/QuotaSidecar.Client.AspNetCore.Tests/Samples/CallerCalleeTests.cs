@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using QuotaSidecar.Client.Tests.Infrastructure;
-using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Client.AspNetCore.Tests.Samples;
 
@@ -89,7 +88,7 @@ public sealed class CallerCalleeTests : IClassFixture<CallerCalleeTests.Deployme
         private async Task StartAsync()
         {
             await Sidecar.InitializeAsync();
-            var calleePort = AppProcess.FreePort();
+            var calleePort = FreePort.Next();
             _callee = await AppProcess.StartAsync(
                 Repository.Built("samples/Callee", "Callee.dll"),
                 new Dictionary<string, string>(),
@@ -97,7 +96,7 @@ public sealed class CallerCalleeTests : IClassFixture<CallerCalleeTests.Deployme
                 ["--urls", $"http://127.0.0.1:{calleePort}", "--Kestrel:EndpointDefaults:Protocols=Http2", $"--Quota:Address={Sidecar.UnixAddress}", "--Quota:Timeout=00:00:15"],
                 new Uri($"http://127.0.0.1:{calleePort}/healthz"),
                 http2: true);
-            _callerPort = AppProcess.FreePort();
+            _callerPort = FreePort.Next();
             _caller = await AppProcess.StartAsync(
                 Repository.Built("samples/Caller", "Caller.dll"),
                 new Dictionary<string, string>(),

@@ -1,29 +1,30 @@
-using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
-using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Client.Tests.Infrastructure;
 
 /// <summary>
 /// The real sidecar executable on a free TCP port and a Unix socket, with the admin API on, for tests of what a
-/// service sees. One per test class (xunit class fixture); tests make their own accounts.
+/// service sees. One per test class (xunit class fixture); tests make their own accounts. A fixture around
+/// QuotaSidecar.Testing's SidecarProcess, with the admin calls these tests make over their own generated types.
 /// </summary>
 public sealed class SidecarRun : IAsyncLifetime
 {
     public const string AdminToken = "client-tests-admin-token-0123";
 
-    private AppProcess? _process;
+    private SidecarProcess? _process;
     private GrpcChannel? _admin;
 
-    public int GrpcPort { get; } = AppProcess.FreePort();
+    private SidecarProcess Process => _process ?? throw new InvalidOperationException("the fixture is not initialized");
 
-    public int HttpPort { get; } = AppProcess.FreePort();
+    public int GrpcPort => Process.GrpcPort;
 
-    public string UnixSocket { get; } = Path.Combine(Path.GetTempPath(), $"quota-client-{Guid.NewGuid():N}.sock");
+    public int HttpPort => Process.HttpPort;
 
-    public string TcpAddress => $"http://127.0.0.1:{GrpcPort}";
+    public string UnixSocket => Process.UnixSocket!;
+
+    public string TcpAddress => Process.TcpTarget;
 
     public string UnixAddress => $"unix:{UnixSocket}";
 
@@ -31,17 +32,7 @@ public sealed class SidecarRun : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _process = await AppProcess.StartAsync(
-            Repository.SidecarDll,
-            new Dictionary<string, string>
-            {
-                ["Quota__Grpc__Port"] = GrpcPort.ToString(CultureInfo.InvariantCulture),
-                ["Quota__Http__Port"] = HttpPort.ToString(CultureInfo.InvariantCulture),
-                ["Quota__Grpc__UnixSocket"] = UnixSocket,
-                ["Quota__Admin__Token"] = AdminToken,
-            },
-            [],
-            new Uri($"http://127.0.0.1:{HttpPort}/readyz"));
+        _process = await SidecarProcess.StartAsync(new Dictionary<string, string> { ["Quota__Admin__Token"] = AdminToken }, unixSocket: true);
         _admin = GrpcChannel.ForAddress(TcpAddress);
     }
 
@@ -64,10 +55,9 @@ public sealed class SidecarRun : IAsyncLifetime
         _admin?.Dispose();
         if (_process is not null)
         {
-            await _process.DisposeAsync();
+            await _process.DisposeAsync(); // also removes the socket file
         }
 
-        File.Delete(UnixSocket);
         _process = null;
     }
 

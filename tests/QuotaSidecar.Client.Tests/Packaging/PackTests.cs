@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Xml.Linq;
-using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Client.Tests.Packaging;
 

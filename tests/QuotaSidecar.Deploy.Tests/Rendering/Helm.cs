@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using QuotaSidecar.Testing;
 
 namespace QuotaSidecar.Deploy.Tests.Rendering;
 
@@ -17,7 +18,7 @@ internal static class Helm
         {
             var fromEnvironment = Environment.GetEnvironmentVariable("QUOTA_HELM");
             return string.IsNullOrEmpty(fromEnvironment)
-                ? Path.Combine(RepositoryRoot.Path, ".tools", "helm", "helm")
+                ? Path.Combine(Repository.Root, ".tools", "helm", "helm")
                 : fromEnvironment;
         }
     }
@@ -34,7 +35,7 @@ internal static class Helm
 
         var start = new ProcessStartInfo(executable)
         {
-            WorkingDirectory = RepositoryRoot.Path,
+            WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -45,7 +46,7 @@ internal static class Helm
         }
 
         // Keep helm's cache and config inside .tools, as the script does, not in the user's home.
-        var home = Path.Combine(RepositoryRoot.Path, ".tools", "helm-home");
+        var home = Path.Combine(Repository.Root, ".tools", "helm-home");
         start.Environment["HELM_CACHE_HOME"] = Path.Combine(home, "cache");
         start.Environment["HELM_CONFIG_HOME"] = Path.Combine(home, "config");
         start.Environment["HELM_DATA_HOME"] = Path.Combine(home, "data");

@@ -1,12 +1,11 @@
-using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
-using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.FaultTests.Harness;
 
-/// <summary>Real sidecar executables sharing one Redis, with a gRPC channel each; all killed at dispose.</summary>
+/// <summary>Real sidecar executables sharing one Redis, with a gRPC channel each; all killed at dispose. The fault
+/// scenarios' grouping of QuotaSidecar.Testing's SidecarProcess (their settings, admin calls and balances).</summary>
 public sealed class Fleet : IAsyncDisposable
 {
     public const string AdminToken = "fault-admin-token-0123456789";
@@ -68,12 +67,9 @@ public sealed class Fleet : IAsyncDisposable
     public static string Describe(Balance b) =>
         $"granted={b.Granted} available={b.Available} leased={b.Leased} consumed={b.Consumed} expired={b.Expired} voided={b.Voided} overage={b.Overage}";
 
-    /// <summary>Resident set size of a process, from /proc/&lt;pid&gt;/status, in MB.</summary>
-    public static double RssMb(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    }
+    /// <summary>Resident set size of a process, from /proc/&lt;pid&gt;/status, in MiB; throws where there is none.</summary>
+    public static double RssMb(int pid) =>
+        ChildProcess.RssMiB(pid) ?? throw new InvalidOperationException($"no resident set size for process {pid} (/proc/{pid}/status)");
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.FaultTests.Harness;
 

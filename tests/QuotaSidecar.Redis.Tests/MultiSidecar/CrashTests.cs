@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.Redis.Tests.MultiSidecar;
 
-/// <summary>Issue 4, item 4: a sidecar that dies without settling (docs/design.md §4 "Crash").</summary>
+/// <summary>A sidecar that dies without settling: its lease is reclaimed and the others go on (docs/design.md §4 "Crash").</summary>
 public sealed class CrashTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>
 {
     private const long Credits = 100_000;

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.Redis.Tests.MultiSidecar;
 
-/// <summary>Issue 4, item 4: several sidecars drain one HARD account together (docs/design.md §4 leases and reclaim).</summary>
+/// <summary>Several sidecars drain one HARD account together (docs/design.md §4 leases and reclaim).</summary>
 public sealed class DrainTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>
 {
     private const long Credits = 100_000;

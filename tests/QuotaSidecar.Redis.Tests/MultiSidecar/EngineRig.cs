@@ -7,7 +7,8 @@ using StackExchange.Redis;
 namespace QuotaSidecar.Redis.Tests.MultiSidecar;
 
 /// <summary>Several engines (one per simulated sidecar, each with its own RedisLedger) on one account in one Redis,
-/// with their background loops running on the real clock.</summary>
+/// with their background loops running on the real clock. In-process engines, not sidecar processes: these tests read
+/// engine internals (UnreportedUsage, Describe) and stop one engine's loops as a crash.</summary>
 internal sealed class EngineRig : IAsyncDisposable
 {
     private readonly List<(QuotaEngine Engine, RedisLedger Ledger, CancellationTokenSource Stop, Task Loop)> _members = [];

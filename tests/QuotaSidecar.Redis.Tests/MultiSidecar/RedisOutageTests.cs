@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Testing.Processes;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace QuotaSidecar.Redis.Tests.MultiSidecar;
 
-/// <summary>Issue 4, item 4: Redis is SIGKILLed for 10 s under load (docs/design.md §4 "Central store down").</summary>
+/// <summary>Redis is SIGKILLed for 10 s under load: sidecars serve from their leases and queued reports apply once (docs/design.md §4 "Central store down").</summary>
 public sealed class RedisOutageTests(ITestOutputHelper output)
 {
     private const long Credits = 1_000_000;
@@ -19,12 +18,10 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task Sidecars_serve_from_their_leases_while_redis_is_down_and_queued_reports_apply_once_when_it_returns()
     {
-        var dir = Directory.CreateTempSubdirectory("quota-redis-outage-");
-        var port = FreePort();
-        var server = await StartRedisAsync(dir.FullName, port);
+        var server = await RedisServer.StartAsync("--appendonly", "yes", "--appendfsync", "everysec");
         try
         {
-            var config = ConfigurationOptions.Parse($"127.0.0.1:{port}");
+            var config = ConfigurationOptions.Parse(server.Endpoint);
             config.AbortOnConnectFail = false;
             config.ConnectTimeout = 1000;
             config.SyncTimeout = 1000;
@@ -94,15 +91,13 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(2));
 
             // SIGKILL: no shutdown, no final AOF rewrite; only what Redis wrote before answering survives.
-            server.Kill();
-            await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await server.KillAsync();
             Volatile.Write(ref down, 1);
             var committedAtKill = Interlocked.Read(ref committed);
             await Task.Delay(Outage);
             Volatile.Write(ref down, 0);
             var unreportedAtRestart = engines.Sum(e => e.UnreportedUsage(id));
-            server.Dispose();
-            server = await StartRedisAsync(dir.FullName, port);
+            await server.RestartAsync();
 
             // Load keeps running while the sidecars notice Redis is back and send their queued reports.
             var drained = await WaitAsync(() => connection.IsConnected && engines.All(e => e.StoreAvailable), TimeSpan.FromSeconds(20));
@@ -134,49 +129,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         }
         finally
         {
-            if (!server.HasExited)
-            {
-                server.Kill();
-                await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-
-            server.Dispose();
-            dir.Delete(recursive: true);
-        }
-    }
-
-    private static async Task<Process> StartRedisAsync(string dir, int port)
-    {
-        var info = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dir,
-            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (is it installed? ./test.sh installs it)");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var up = await WaitAsync(() => CanConnect(port), TimeSpan.FromSeconds(10));
-        return up && !process.HasExited ? process : throw new InvalidOperationException($"redis-server on port {port} did not come up");
-    }
-
-    private static bool CanConnect(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
+            await server.DisposeAsync();
         }
     }
 
@@ -194,12 +147,5 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         }
 
         return condition();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

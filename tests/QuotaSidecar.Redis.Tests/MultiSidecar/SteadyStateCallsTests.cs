@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace QuotaSidecar.Redis.Tests.MultiSidecar;
 
-/// <summary>Issue 4, item 6: Redis round trips per 1,000 Reserves once the lease has settled on the traffic.</summary>
+/// <summary>Once the lease has settled on the traffic, Reserves take few Redis round trips: the count per 1,000.</summary>
 public sealed class SteadyStateCallsTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>
 {
     [Fact]

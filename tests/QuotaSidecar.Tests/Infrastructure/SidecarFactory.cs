@@ -7,7 +7,8 @@ using QuotaSidecar.Api.V1;
 
 namespace QuotaSidecar.Tests.Infrastructure;
 
-/// <summary>The real sidecar host in memory (TestServer), reached over a real gRPC channel.</summary>
+/// <summary>The real sidecar host in memory (TestServer), reached over a real gRPC channel. In memory rather than
+/// QuotaSidecar.Testing's SidecarProcess: these tests swap services (a slow ledger) and need no ports.</summary>
 public sealed class SidecarFactory : WebApplicationFactory<Program>
 {
     public const string AdminToken = "test-admin-token-0123456789";

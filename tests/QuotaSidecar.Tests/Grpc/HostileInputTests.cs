@@ -7,7 +7,7 @@ using QuotaSidecar.Api.V1;
 using QuotaSidecar.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace QuotaSidecar.Tests.Security;
+namespace QuotaSidecar.Tests.Grpc;
 
 /// <summary>
 /// At least 10,000 random and malformed requests: random bytes as protobuf, huge strings, thousands of labels,

@@ -7,7 +7,7 @@ using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.Tests.Infrastructure;
 
-namespace QuotaSidecar.Tests.Security;
+namespace QuotaSidecar.Tests.Hosting;
 
 /// <summary>Admin over mutual TLS on its own port, against the real executable, with certificates made here.</summary>
 public sealed class AdminMtlsTests : IDisposable
@@ -24,7 +24,7 @@ public sealed class AdminMtlsTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(_dir, "server.pem"), server.ExportCertificatePem());
         await File.WriteAllTextAsync(Path.Combine(_dir, "server.key"), server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
         await File.WriteAllTextAsync(Path.Combine(_dir, "ca.pem"), ca.ExportCertificatePem());
-        var mtlsPort = SidecarProcess.FreePort();
+        var mtlsPort = FreePort.Next();
         await using var sidecar = await SidecarProcess.StartAsync(new Dictionary<string, string>
         {
             ["Quota__Admin__MtlsPort"] = mtlsPort.ToString(CultureInfo.InvariantCulture),

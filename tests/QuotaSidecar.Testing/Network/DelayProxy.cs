@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace QuotaSidecar.LoadTest.Network;
+namespace QuotaSidecar.Testing.Network;
 
 /// <summary>
 /// A TCP forwarder on 127.0.0.1 that adds latency: every chunk read from either side is written to the other side
-/// <see cref="Delay"/> after it arrived, in order. Servers pointed at it see a "remote" Redis on the same machine.
+/// <see cref="Delay"/> after it arrived, in order. Servers pointed at it see a "remote" Redis on the same machine; the
+/// delay can be switched at run time, for a network latency spike without touching the server.
 /// </summary>
-internal sealed class DelayProxy : IAsyncDisposable
+public sealed class DelayProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly IPEndPoint _target;
@@ -16,6 +17,7 @@ internal sealed class DelayProxy : IAsyncDisposable
     private readonly List<Task> _connections = [];
     private readonly Task _accept;
     private readonly DelayLine _line = new("redis-delay-proxy");
+    private long _delayTicks;
 
     private DelayProxy(IPEndPoint target, TimeSpan delay)
     {
@@ -27,13 +29,19 @@ internal sealed class DelayProxy : IAsyncDisposable
         _accept = AcceptLoopAsync();
     }
 
-    public TimeSpan Delay { get; }
+    /// <summary>The latency added to each chunk from now on (chunks already read keep theirs).</summary>
+    public TimeSpan Delay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks));
+        set => Interlocked.Exchange(ref _delayTicks, value.Ticks);
+    }
 
     public int Port { get; }
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static DelayProxy Start(int targetPort, TimeSpan delay) => new(new IPEndPoint(IPAddress.Loopback, targetPort), delay);
+    /// <summary>A proxy on a free port in front of <paramref name="targetPort"/> on 127.0.0.1.</summary>
+    public static DelayProxy Start(int targetPort, TimeSpan delay = default) => new(new IPEndPoint(IPAddress.Loopback, targetPort), delay);
 
     public async ValueTask DisposeAsync()
     {
@@ -106,7 +114,6 @@ internal sealed class DelayProxy : IAsyncDisposable
     private Task Pump(Socket from, Socket to)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var delay = (long)(Delay.TotalSeconds * Stopwatch.Frequency);
         var thread = new Thread(() =>
         {
             PreciseSleep.TryRealTime();
@@ -133,7 +140,7 @@ internal sealed class DelayProxy : IAsyncDisposable
                         break;
                     }
 
-                    _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, buffer.AsSpan(0, n).ToArray());
+                    _line.Enqueue(Due(), to, buffer.AsSpan(0, n).ToArray());
                 }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -141,7 +148,7 @@ internal sealed class DelayProxy : IAsyncDisposable
             }
             finally
             {
-                _line.Enqueue(Stopwatch.GetTimestamp() + delay, to, null);
+                _line.Enqueue(Due(), to, null);
                 done.TrySetResult();
             }
         })
@@ -149,4 +156,7 @@ internal sealed class DelayProxy : IAsyncDisposable
         thread.Start();
         return done.Task;
     }
+
+    /// <summary>When a chunk that arrives now is due (a Stopwatch timestamp).</summary>
+    private long Due() => Stopwatch.GetTimestamp() + (long)(Delay.TotalSeconds * Stopwatch.Frequency);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using Grpc.Core;
@@ -6,7 +5,7 @@ using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.Tests.Infrastructure;
 
-namespace QuotaSidecar.Tests.Security;
+namespace QuotaSidecar.Tests.Hosting;
 
 /// <summary>
 /// The real sidecar against a real redis-server that accepts only TLS (server certificate from a private CA, client
@@ -17,8 +16,8 @@ public sealed class RedisTlsAclTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("quota-redis-tls-").FullName;
     private readonly string _password = "pw-" + Guid.NewGuid().ToString("N");
-    private readonly int _port = SidecarProcess.FreePort();
-    private Process? _redis;
+    private readonly int _port = FreePort.Next();
+    private ChildProcess? _redis;
     private string _caFile = "";
     private (string Certificate, string Key) _client;
 
@@ -31,38 +30,26 @@ public sealed class RedisTlsAclTests : IAsyncLifetime
         var (serverCert, serverKey) = TestCertificates.WritePem(server, _dir, "server");
         _client = TestCertificates.WritePem(client, _dir, "client");
 
-        var info = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
+        // Its own redis-server, not QuotaSidecar.Testing's RedisServer: this one speaks only TLS, which a plain PING cannot probe.
+        string[] arguments =
+        [
             "--bind", "127.0.0.1", "--port", "0", "--tls-port", _port.ToString(CultureInfo.InvariantCulture),
             "--tls-cert-file", serverCert, "--tls-key-file", serverKey, "--tls-ca-cert-file", _caFile, "--tls-auth-clients", "yes",
             "--dir", _dir, "--save", "", "--appendonly", "no",
             "--user", "default", "off",
             "--user", "quota", "on", ">" + _password, "~*", "&*", "+@all",
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        _redis = Process.Start(info)!;
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.ErrorDataReceived += (_, _) => { };
-        _redis.BeginOutputReadLine();
-        _redis.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            try
+        ];
+        var redis = _redis = ChildProcess.Start("redis-server", "redis-server", arguments);
+        await Wait.UntilAsync(
+            async () =>
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync("127.0.0.1", _port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_redis.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
+                return !redis.HasExited;
+            },
+            TimeSpan.FromSeconds(15),
+            () => $"the TLS redis-server did not listen on {_port} within 15 s:\n{redis.Tail()}",
+            CancellationToken.None);
     }
 
     [Fact]
@@ -117,13 +104,11 @@ public sealed class RedisTlsAclTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_redis is { HasExited: false })
+        if (_redis is not null)
         {
-            _redis.Kill();
-            await _redis.WaitForExitAsync();
+            await _redis.DisposeAsync();
         }
 
-        _redis?.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 

@@ -6,9 +6,10 @@ using QuotaSidecar.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
-namespace QuotaSidecar.Tests.Redis;
+namespace QuotaSidecar.Tests.Hosting;
 
-/// <summary>Issue 4, item 4: three real sidecar processes in Redis mode drain one account over gRPC.</summary>
+/// <summary>Three real sidecar processes in Redis mode drain one account over gRPC: exactly the credits are granted and
+/// every lease comes back at SIGTERM.</summary>
 public sealed class ThreeSidecarDrainTests(ITestOutputHelper output)
 {
     private const string Token = "multi-sidecar-admin-token-0123";

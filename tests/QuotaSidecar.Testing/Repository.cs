@@ -1,6 +1,6 @@
-namespace QuotaSidecar.Tests.Infrastructure;
+namespace QuotaSidecar.Testing;
 
-/// <summary>Paths in the repository and of the built executables (same configuration as this test build).</summary>
+/// <summary>Paths in the repository and of the built executables (same configuration as the build running this).</summary>
 public static class Repository
 {
     public static string Root { get; } = FindRoot();

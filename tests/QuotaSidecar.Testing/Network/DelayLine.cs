@@ -1,10 +1,11 @@
 using System.Net.Sockets;
 
-namespace QuotaSidecar.LoadTest.Network;
+namespace QuotaSidecar.Testing.Network;
 
 /// <summary>
-/// Sends chunks at their due time from one dedicated thread. Every chunk gets the same delay, so arrival order is
-/// due order and one FIFO serves all connections of a proxy (each socket's bytes keep their order).
+/// Sends chunks at their due time from one dedicated thread, in the order they arrived: one FIFO serves all
+/// connections of a proxy (each socket's bytes keep their order). While the delay is constant, arrival order is due
+/// order; after it is shortened, a chunk waits behind those before it, as on a link where nothing overtakes.
 /// </summary>
 /// <remarks>
 /// The thread sleeps with <see cref="PreciseSleep"/>: .NET timers were measured here adding ~4 ms for a 1 ms delay,

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace QuotaSidecar.Tests.Infrastructure;
+namespace QuotaSidecar.Testing.Processes;
 
 /// <summary>Runs a short-lived process to completion (with a timeout) and keeps what it printed.</summary>
 public sealed record ProcessRun(int ExitCode, string Stdout, string Stderr)

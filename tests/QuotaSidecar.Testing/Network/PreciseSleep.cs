@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace QuotaSidecar.LoadTest.Network;
+namespace QuotaSidecar.Testing.Network;
 
 /// <summary>
 /// Blocks the calling thread until a <see cref="Stopwatch"/> timestamp, with clock_nanosleep on CLOCK_MONOTONIC (the
@@ -9,7 +9,7 @@ namespace QuotaSidecar.LoadTest.Network;
 /// .NET timers (Task.Delay, Thread.Sleep) were measured on this VM at ~4 ms for a 1 ms wait, too coarse for the
 /// delay proxy and the open loop's schedule.
 /// </summary>
-internal static class PreciseSleep
+public static class PreciseSleep
 {
     private const int ClockMonotonic = 1;
     private const int TimerAbsolute = 1;

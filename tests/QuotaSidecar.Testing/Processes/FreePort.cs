@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace QuotaSidecar.LoadTest.Processes;
+namespace QuotaSidecar.Testing.Processes;
 
 /// <summary>Free TCP ports on 127.0.0.1, for servers that must be told their port (the sidecar cannot take 0).</summary>
-internal static class FreePort
+public static class FreePort
 {
     private static readonly HashSet<int> Handed = [];
 
