@@ -1,5 +1,4 @@
 using System.Globalization;
-using QuotaSidecar.LoadTest.Processes;
 using QuotaSidecar.LoadTest.Report;
 
 namespace QuotaSidecar.LoadTest.Soak;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using QuotaSidecar.LoadTest.Processes;
 
 namespace QuotaSidecar.LoadTest.Soak;
 

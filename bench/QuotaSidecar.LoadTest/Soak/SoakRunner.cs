@@ -3,7 +3,6 @@ using System.Globalization;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.LoadTest.Load;
-using QuotaSidecar.LoadTest.Processes;
 using QuotaSidecar.LoadTest.Report;
 using QuotaSidecar.LoadTest.Servers;
 
