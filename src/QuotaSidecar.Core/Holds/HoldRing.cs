@@ -107,7 +107,7 @@ internal sealed class HoldRing
         lock (_stripes[index & (Stripes - 1)])
         {
             ref var slot = ref segment[index & (SegmentSize - 1)];
-            // A hold whose figures do not fit the packed form stays whole (rare: amounts above 2^40).
+            // A hold whose figures do not fit the packed form stays whole (rare: amounts above 2^37).
             if (ReferenceEquals(slot.Open, hold) && FinishedHold.Fits(hold))
             {
                 slot.Open = null;

@@ -84,7 +84,7 @@ public sealed class IdempotencyRecordsTests(ITestOutputHelper output)
             o.MaxLease = 10_000_000_000_000;
         });
         var id = await h.AccountAsync(100_000_000_000_000, lowBalance: 0);
-        var big = await h.Engine.ReserveAsync(id, 5_000_000_000_000); // above 2^40
+        var big = await h.Engine.ReserveAsync(id, 5_000_000_000_000); // above 2^37
 
         var commit = h.Engine.Commit(big.ReservationId, 4_000_000_000_000);
 
