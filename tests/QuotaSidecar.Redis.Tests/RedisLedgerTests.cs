@@ -9,7 +9,7 @@ using StackExchange.Redis;
 
 namespace QuotaSidecar.Redis.Tests;
 
-/// <summary>What only the Redis ledger has: encodings, keys, script caching, errors, metrics.</summary>
+/// <summary>What only the Redis ledger has: encodings, keys, the function library, errors, metrics.</summary>
 public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -55,30 +55,40 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
-    public async Task A_script_is_loaded_again_after_SCRIPT_FLUSH()
+    public async Task The_library_is_loaded_again_after_the_server_lost_it()
     {
         var ledger = NewLedger();
         var id = NewAccountId();
         await ledger.UpsertAccountAsync(new AccountPolicy(id));
-        await ledger.GetAccountAsync(id); // cached by now: one EVALSHA
+        await ledger.GetAccountAsync(id); // loaded by now: one FCALL
         var before = ledger.CallCount;
         await ledger.GetAccountAsync(id);
         Assert.Equal(before + 1, ledger.CallCount);
 
-        foreach (var server in redis.Connection.GetServers())
-        {
-            await server.ScriptFlushAsync();
-        }
+        // What a restart without persistence or a failover to a replica without the library looks like.
+        var server = redis.Connection.GetServers()[0];
+        await server.ExecuteAsync("FUNCTION", "DELETE", Scripts.LedgerLibrary.Instance.Name);
+        Assert.False(await LibraryLoadedAsync(server));
 
-        var afterFlush = await ledger.GetAccountAsync(id);
+        var afterLoss = await ledger.GetAccountAsync(id);
         var calls = ledger.CallCount;
         await ledger.GetAccountAsync(id);
 
-        Assert.NotNull(afterFlush);
-        Assert.Equal(before + 3, calls); // EVALSHA -> NOSCRIPT, then EVAL with the source
-        Assert.Equal(calls + 1, ledger.CallCount); // cached again
-        var sha = LedgersScriptsSha("get_account");
-        Assert.True(await redis.Connection.GetServers()[0].ScriptExistsAsync(sha));
+        Assert.NotNull(afterLoss);
+        Assert.Equal(before + 1 + 3, calls); // FCALL -> "Function not found", FUNCTION LOAD, FCALL again
+        Assert.Equal(calls + 1, ledger.CallCount); // loaded again
+        Assert.True(await LibraryLoadedAsync(server));
+    }
+
+    [Fact]
+    public async Task Reply_fields_are_named_alike_in_lua_and_csharp()
+    {
+        var reply = await redis.Connection.GetDatabase().ExecuteAsync("FCALL", Scripts.LedgerLibrary.Instance.ReplyFields.FunctionName, 0);
+        var layouts = ((RedisResult[])reply!).Select(r => (RedisResult[])r!).ToDictionary(r => (string)r[0]!, r => ((string[])r[1]!).ToList());
+
+        Assert.Equal(SnakeCase<Scripts.ScriptReplies.ExchangeField>(), layouts["exchange"]);
+        Assert.Equal(SnakeCase<Scripts.ScriptReplies.AccountField>(), layouts["account"]);
+        Assert.Equal(SnakeCase<Scripts.ScriptReplies.GrantField>(), layouts["grant"]);
     }
 
     [Fact]
@@ -235,8 +245,18 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.Contains("KeyPrefix", e.Message, StringComparison.Ordinal);
     }
 
-    private static byte[] LedgersScriptsSha(string name) =>
-        Scripts.LedgerScripts.Instance.All.Single(s => s.Name == name).Sha1;
+    private static async Task<bool> LibraryLoadedAsync(IServer server)
+    {
+        var list = await server.ExecuteAsync("FUNCTION", "LIST", "LIBRARYNAME", Scripts.LedgerLibrary.Instance.Name);
+        return ((RedisResult[])list!).Length > 0;
+    }
+
+    /// <summary>The enum's member names in order, as ledger.lua spells reply fields (OverageGranted -> overage_granted).</summary>
+    private static List<string> SnakeCase<T>()
+        where T : struct, Enum =>
+        Enum.GetValues<T>().OrderBy(v => Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture))
+            .Select(v => string.Concat(v.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString())))
+            .ToList();
 
     private static string NewAccountId() => $"acct-{Guid.NewGuid():N}";
 
