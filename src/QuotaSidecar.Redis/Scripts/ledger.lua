@@ -17,6 +17,17 @@
 -- Numbers: Lua 5.1 numbers are doubles, exact up to 2^53 (the largest amount). They are written with %d, never
 -- with tostring() or cjson, which print 2^53 as 9.007199254741e+15.
 
+-- Standard library functions, bound by begin() on the first call (they cannot be reached while FUNCTION LOAD runs
+-- the library's top level) and then read as upvalues: a global lookup in a function library goes through its
+-- sandbox (1,000 math.min calls: 53-60 us through the global, 35-41 us through an upvalue, on Redis 7.0). std() is
+-- defined before the locals, so the names in it are the globals.
+local function std()
+  return tonumber, pairs, ipairs, unpack, error, string.format, string.byte, string.find, string.sub, string.match,
+    string.gmatch, math.min, math.max, math.floor, math.fmod, table.sort, table.concat
+end
+local tonumber, pairs, ipairs, unpack, error, format, byte, find, sub, match, gmatch, min, max, floor, fmod, sort,
+  concat
+
 -- Enum values shared with C#: AccountStatus, OverageMode, GrantCategory, RecurrencePeriod, LedgerEntryKind.
 local ACTIVE, SOFT, PROMOTIONAL = 1, 2, 2
 local DAILY, MONTHLY = 1, 3
@@ -59,7 +70,7 @@ end
 -- Helpers.
 
 local function int(n)
-  return string.format('%d', n)
+  return format('%d', n)
 end
 
 local function opt_int(n)
@@ -76,9 +87,9 @@ end
 -- LC_COLLATE from its environment.
 local function ordinal_less(a, b)
   if a == b then return false end
-  local n = math.min(#a, #b)
+  local n = min(#a, #b)
   for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
+    local x, y = byte(a, i), byte(b, i)
     if x ~= y then return x < y end
   end
   return #a < #b
@@ -92,36 +103,36 @@ local function decimal_compare(a, b)
 end
 
 -- Integer division of non-negative integers up to 2^53, exact: fmod is exact, so a - r is an exact multiple of b
--- (math.floor(a / b) can round up near 2^53, and q + 1 can round back to q there).
+-- (floor(a / b) can round up near 2^53, and q + 1 can round back to q there).
 local function idiv(a, b)
-  return (a - math.fmod(a, b)) / b
+  return (a - fmod(a, b)) / b
 end
 
 -- The first n space-separated tokens and the rest of the string, which may hold spaces (metadata, unit).
 local function fields(s, n)
   local t, pos = {}, 1
   for i = 1, n do
-    local sp = string.find(s, ' ', pos, true)
+    local sp = find(s, ' ', pos, true)
     if not sp then
-      t[i] = string.sub(s, pos)
+      t[i] = sub(s, pos)
       return t, ''
     end
-    t[i] = string.sub(s, pos, sp - 1)
+    t[i] = sub(s, pos, sp - 1)
     pos = sp + 1
   end
-  return t, string.sub(s, pos)
+  return t, sub(s, pos)
 end
 
 local function split(s)
   local t = {}
-  for w in string.gmatch(s, '%S+') do t[#t + 1] = w end
+  for w in gmatch(s, '%S+') do t[#t + 1] = w end
   return t
 end
 
 local function sorted_keys(t)
   local list = {}
   for k in pairs(t) do list[#list + 1] = k end
-  table.sort(list, ordinal_less)
+  sort(list, ordinal_less)
   return list
 end
 
@@ -130,22 +141,22 @@ end
 
 local function days_from_civil(y, m, d)
   if m <= 2 then y = y - 1 end
-  local era = math.floor(y / 400)
+  local era = floor(y / 400)
   local yoe = y - era * 400
   local mp = (m + 9) % 12
-  local doy = math.floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  local doy = floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
   return era * 146097 + doe - 719468
 end
 
 local function civil_from_days(z)
   z = z + 719468
-  local era = math.floor(z / 146097)
+  local era = floor(z / 146097)
   local doe = z - era * 146097
-  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
-  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
-  local mp = math.floor((5 * doy + 2) / 153)
-  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
+  local mp = floor((5 * doy + 2) / 153)
+  local d = doy - floor((153 * mp + 2) / 5) + 1
   local m = mp < 10 and mp + 3 or mp - 9
   local y = yoe + era * 400
   if m <= 2 then y = y + 1 end
@@ -160,13 +171,13 @@ local function days_in_month(y, m)
 end
 
 local function add_months(ms, k)
-  local days = math.floor(ms / DAY_MS)
+  local days = floor(ms / DAY_MS)
   local time_of_day = ms - days * DAY_MS
   local y, m, d = civil_from_days(days)
   local months = y * 12 + (m - 1) + k
-  local ny = math.floor(months / 12)
+  local ny = floor(months / 12)
   local nm = months - ny * 12 + 1
-  d = math.min(d, days_in_month(ny, nm))
+  d = min(d, days_in_month(ny, nm))
   return days_from_civil(ny, nm, d) * DAY_MS + time_of_day
 end
 
@@ -182,11 +193,11 @@ local function period_index_at(period, anchor, at)
   if at <= anchor then return 0 end
   local index
   if period == MONTHLY then
-    local y1, m1 = civil_from_days(math.floor(anchor / DAY_MS))
-    local y2, m2 = civil_from_days(math.floor(at / DAY_MS))
+    local y1, m1 = civil_from_days(floor(anchor / DAY_MS))
+    local y2, m2 = civil_from_days(floor(at / DAY_MS))
     index = (y2 - y1) * 12 + (m2 - m1) - 1
   else
-    index = math.floor((at - anchor) / (period == DAILY and DAY_MS or 7 * DAY_MS)) - 1
+    index = floor((at - anchor) / (period == DAILY and DAY_MS or 7 * DAY_MS)) - 1
   end
   if index < 0 then index = 0 end
   while boundary_at(period, anchor, index + 1) <= at do index = index + 1 end
@@ -217,6 +228,10 @@ local leases         -- instance -> lease
 local leases_raw     -- instance -> lease as read
 
 local function begin(keys, args)
+  if concat == nil then
+    tonumber, pairs, ipairs, unpack, error, format, byte, find, sub, match, gmatch, min, max, floor, fmod, sort,
+      concat = std()
+  end
   ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY =
     keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
   NOW = tonumber(args[1])
@@ -284,7 +299,7 @@ local GRANT_PATTERN = '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%
 -- stored: 'live' or 'drained' (which hash holds it), nil for a grant created by this call.
 local function decode_grant(id, raw, stored)
   local amount, remaining, priority, category, effective, explicit, expires, voided, period, rollover, activated,
-    closed, period_index, created, meta = string.match(raw, GRANT_PATTERN)
+    closed, period_index, created, meta = match(raw, GRANT_PATTERN)
   local g = {
     id = id, stored = stored,
     amount = tonumber(amount), remaining = tonumber(remaining), priority = tonumber(priority),
@@ -308,7 +323,7 @@ local function grant_changed(g)
 end
 
 local function encode_grant(g)
-  return table.concat({
+  return concat({
     int(g.amount), int(g.remaining), int(g.priority), int(g.category), int(g.effective), g.explicit and '1' or '0',
     opt_int(g.expires), opt_int(g.voided), int(g.period), int(g.rollover), g.activated and '1' or '0',
     g.closed and '1' or '0', int(g.period_index), int(g.created), g.meta,
@@ -336,7 +351,7 @@ local function encode_lease(l)
     p[#p + 1] = id
     p[#p + 1] = int(l.slices[id])
   end
-  return table.concat(p, ' ')
+  return concat(p, ' ')
 end
 
 local function load_book()
@@ -418,9 +433,9 @@ for i = 2, #REPLY.exchange do
 end
 
 local function decode_record(raw)
-  local legacy = string.sub(raw, 1, 3) ~= 'r2 '
+  local legacy = sub(raw, 1, 3) ~= 'r2 '
   local head = legacy and 2 or 3
-  local f, unit = fields(legacy and raw or string.sub(raw, 4), head + #RECORDED)
+  local f, unit = fields(legacy and raw or sub(raw, 4), head + #RECORDED)
   local answer = { status = 1, unit = unit, instance_expired = 0 }
   for i, name in ipairs(RECORDED) do answer[name] = tonumber(f[head + i]) end
   return {
@@ -432,7 +447,7 @@ local function encode_record(r)
   local p = { 'r2', r.sequence, r.had_lease and '1' or '0', opt_int(r.idle_since) }
   for _, name in ipairs(RECORDED) do p[#p + 1] = int(r.answer[name]) end
   p[#p + 1] = r.answer.unit
-  return table.concat(p, ' ')
+  return concat(p, ' ')
 end
 
 local function load_record(instance)
@@ -485,7 +500,7 @@ end
 local function slice_grants_in_burn_order(l)
   local list = {}
   for id in pairs(l.slices) do list[#list + 1] = find_grant(id) end
-  table.sort(list, burns_before)
+  sort(list, burns_before)
   return list
 end
 
@@ -494,7 +509,7 @@ end
 local function slice_grants_in_usage_order(l)
   local list = {}
   for id in pairs(l.slices) do list[#list + 1] = find_grant(id) end
-  table.sort(list, function(a, b)
+  sort(list, function(a, b)
     local ia, ib = is_active(a), is_active(b)
     if ia ~= ib then return ib end
     return burns_before(a, b)
@@ -524,7 +539,7 @@ end
 function advance()
   reclaim_expired_leases()
   forget_idle_instances()
-  table.sort(grants, burns_before)
+  sort(grants, burns_before)
   for _, g in ipairs(grants) do
     if g.voided == nil and not g.closed then
       if not g.activated and g.effective <= NOW then
@@ -575,7 +590,7 @@ function exchange(ex)
 
   apply_usage(lease, ex.used, ex.instance)
   return_credits(lease, ex.return_amount)
-  lease.overage = lease.overage - math.min(lease.overage, ex.return_overage)
+  lease.overage = lease.overage - min(lease.overage, ex.return_overage)
   local revoked = revoke_inactive_slices(lease, ex.held)
 
   local granted, overage_granted = 0, 0
@@ -586,7 +601,7 @@ function exchange(ex)
     end
     if overage_possible then
       -- Credits first: what this exchange could lease in credits reduces the overage it needs.
-      overage_granted = math.min(math.max(0, ex.overage_want - granted), overage_headroom())
+      overage_granted = min(max(0, ex.overage_want - granted), overage_headroom())
       lease.overage = lease.overage + overage_granted
     end
   end
@@ -656,7 +671,7 @@ function list_grants(include_inactive)
   for i = 1, #flat, 2 do
     if grants_by_id[flat[i]] == nil then all[#all + 1] = decode_grant(flat[i], flat[i + 1], 'drained') end
   end
-  table.sort(all, burns_before)
+  sort(all, burns_before)
   local list = {}
   for _, g in ipairs(all) do
     if include_inactive or is_active(g) then list[#list + 1] = g end
@@ -675,7 +690,7 @@ function reclaim_expired_leases()
     if l.expires + RECLAIM_GRACE <= NOW then expired[#expired + 1] = instance end
   end
   if #expired == 0 then return end
-  table.sort(expired, ordinal_less)
+  sort(expired, ordinal_less)
   for _, instance in ipairs(expired) do
     local l = leases[instance]
     for _, g in ipairs(slice_grants_in_burn_order(l)) do give_back(g, l.slices[g.id]) end
@@ -724,7 +739,7 @@ function renew(g)
   while g.period_index < index and g.amount <= MAX_ACCOUNT_TOTAL - account.granted do
     g.period_index = g.period_index + 1
     local unused = g.remaining
-    local kept = math.min(unused, g.rollover)
+    local kept = min(unused, g.rollover)
     if unused - kept > 0 then
       account.expired = account.expired + unused - kept
       append(EXPIRED, unused - kept, g.id, '')
@@ -737,7 +752,7 @@ function renew(g)
 end
 
 function pay_off_debt(g)
-  local paid = math.min(account.debt, g.remaining)
+  local paid = min(account.debt, g.remaining)
   if paid <= 0 then return end
   account.debt = account.debt - paid
   g.remaining = g.remaining - paid
@@ -751,18 +766,18 @@ function apply_usage(lease, used, source)
   if used == 0 then return end
   local covered, left = 0, used
   for _, g in ipairs(slice_grants_in_usage_order(lease)) do
-    local x = math.min(left, lease.slices[g.id])
+    local x = min(left, lease.slices[g.id])
     take_from_slice(lease, g, x)
     covered = covered + x
     left = left - x
   end
-  local from_allowance = math.min(left, lease.overage)
+  local from_allowance = min(left, lease.overage)
   lease.overage = lease.overage - from_allowance
   left = left - from_allowance
   for _, g in ipairs(grants) do
     if left == 0 then break end
     if is_active(g) then
-      local x = math.min(left, g.remaining)
+      local x = min(left, g.remaining)
       g.remaining = g.remaining - x
       covered = covered + x
       left = left - x
@@ -782,7 +797,7 @@ function return_credits(lease, amount)
   for i = #list, 1, -1 do
     if amount <= 0 then break end
     local g = list[i]
-    local x = math.min(amount, lease.slices[g.id])
+    local x = min(amount, lease.slices[g.id])
     take_from_slice(lease, g, x)
     give_back(g, x)
     amount = amount - x
@@ -797,7 +812,7 @@ function revoke_inactive_slices(lease, held)
   for id, amount in pairs(lease.slices) do
     if not is_active(find_grant(id)) then inactive = inactive + amount end
   end
-  local revocable = math.max(0, inactive - held)
+  local revocable = max(0, inactive - held)
   if revocable <= 0 then return 0 end
   local revoked = 0
   local list = slice_grants_in_burn_order(lease)
@@ -805,7 +820,7 @@ function revoke_inactive_slices(lease, held)
     if revocable <= 0 then break end
     local g = list[i]
     if not is_active(g) then
-      local x = math.min(revocable, lease.slices[g.id])
+      local x = min(revocable, lease.slices[g.id])
       take_from_slice(lease, g, x)
       give_back(g, x)
       revoked = revoked + x
@@ -829,7 +844,7 @@ function give_back(g, amount)
   end
 end
 
-function take(lease, instance, want, min, overage_possible)
+function take(lease, instance, want, min_acceptable, overage_possible)
   local avail = available()
   local holders = 1
   for other, l in pairs(leases) do
@@ -837,10 +852,10 @@ function take(lease, instance, want, min, overage_possible)
   end
   -- At most a fair share and a fraction of what is left; near zero that is exactly what the request needs.
   -- When overage may cover the rest, whatever credits are left are acceptable.
-  local cap = math.max(1, math.min(math.floor(avail * MAX_LEASE_SHARE), idiv(avail, holders)))
-  if overage_possible then min = math.min(min, avail) end
-  local give = math.min(math.min(want, math.max(min, cap)), avail)
-  if give <= 0 or give < min then
+  local cap = max(1, min(floor(avail * MAX_LEASE_SHARE), idiv(avail, holders)))
+  if overage_possible then min_acceptable = min(min_acceptable, avail) end
+  local give = min(min(want, max(min_acceptable, cap)), avail)
+  if give <= 0 or give < min_acceptable then
     if holders > 1 then account.reclaim_at = NOW end
     return 0
   end
@@ -848,7 +863,7 @@ function take(lease, instance, want, min, overage_possible)
   for _, g in ipairs(grants) do
     if left == 0 then break end
     if is_active(g) and g.remaining > 0 then
-      local x = math.min(left, g.remaining)
+      local x = min(left, g.remaining)
       g.remaining = g.remaining - x
       lease.slices[g.id] = (lease.slices[g.id] or 0) + x
       left = left - x
@@ -880,7 +895,7 @@ function overage_headroom()
   if account.mode ~= SOFT then return 0 end
   local out = 0
   for _, l in pairs(leases) do out = out + l.overage end
-  return math.max(0, account.overage_limit - account.debt - out)
+  return max(0, account.overage_limit - account.debt - out)
 end
 
 function reclaim_pending()
