@@ -81,6 +81,51 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task An_account_written_by_the_scripts_before_the_function_library_is_read_and_rewritten()
+    {
+        var ledger = NewLedger();
+        var id = NewAccountId();
+        var keys = AccountKeys.For(_prefix, id);
+        var db = redis.Connection.GetDatabase();
+        var start = Start.ToUnixTimeMilliseconds();
+        var expires = start + 30_000;
+
+        // The layout of the per-call scripts: lease slots in the account and the leases, records without 'r2'.
+        await db.HashSetAsync(keys[0], [
+            new("status", 1), new("mode", 1), new("overage_limit", 0), new("low_balance_threshold", 0), new("unit", ""),
+            new("granted", 1_000), new("consumed", 0), new("expired", 0), new("voided", 0), new("debt", 0),
+            new("reclaim_at", "-"), new("pending", 0), new("entry_seq", 1), new("lease_slots", 2), new("lease_free", "-"),
+        ]);
+        await db.HashSetAsync(keys[1], "g1", $"1000 800 50 1 {start} 0 - - 0 0 1 0 0 {start} ");
+        await db.HashSetAsync(keys[2], [new("i1", $"0 {expires} 0 1 - g1 100 0"), new("i2", $"1 {expires} 0 1 - g1 100 0")]);
+        await db.HashSetAsync(keys[3], [
+            new("i1", $"1 1 100 0 0 0 100 {expires} 900 0 0 1 1 0 0 "),
+            new("i2", $"1 1 100 0 0 0 100 {expires} 800 0 0 1 1 0 0 "),
+            new("gone", $"5 0 0 0 0 0 0 {start} 800 0 0 1 1 0 0 "),
+        ]);
+        await db.StreamAddAsync(keys[4], [new("kind", 1), new("amount", 1_000), new("grant", "g1"), new("source", ""), new("at", start)], "1-0");
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var retry = await ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 100, MinAcceptable: 100));
+        var report = await ledger.ExchangeAsync(new LeaseExchange(id, "i2", 2, Used: 30, Return: 70));
+
+        Assert.Equal((100, 100, 900, Start.AddSeconds(30)), (retry.Granted, retry.LeaseCredits, retry.Available, retry.LeaseExpiresAt));
+        Assert.Equal(0, report.LeaseCredits);
+        var view = await ledger.GetAccountAsync(id);
+        Assert.Equal(new Balance(Available: 870, Leased: 100, Consumed: 30, Expired: 0, Voided: 0, Overage: 0, Granted: 1_000), view!.Balance);
+        Assert.False(await db.HashExistsAsync(keys[0], "lease_slots"));
+        Assert.False(await db.HashExistsAsync(keys[0], "lease_free"));
+        Assert.Equal($"{expires} 0 g1 100", (string?)await db.HashGetAsync(keys[2], "i1"));
+        Assert.StartsWith("r2 2 0 ", (string?)await db.HashGetAsync(keys[3], "i2"), StringComparison.Ordinal);
+        Assert.StartsWith($"r2 5 0 {start + 1_000} ", (string?)await db.HashGetAsync(keys[3], "gone"), StringComparison.Ordinal);
+
+        // A record without a lease from before the library is forgotten a horizon after the upgrade.
+        _time.Advance(new CentralLedgerOptions().InstanceRecordHorizon);
+        await ledger.GetAccountAsync(id);
+        Assert.False(await db.HashExistsAsync(keys[3], "gone"));
+    }
+
+    [Fact]
     public async Task Reply_fields_are_named_alike_in_lua_and_csharp()
     {
         var reply = await redis.Connection.GetDatabase().ExecuteAsync("FCALL", Scripts.LedgerLibrary.Instance.ReplyFields.FunctionName, 0);
