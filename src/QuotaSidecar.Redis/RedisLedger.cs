@@ -11,9 +11,10 @@ using StackExchange.Redis;
 namespace QuotaSidecar.Redis;
 
 /// <summary>
-/// The central ledger on Redis (docs/design.md §4). Every call is one Lua script over one account's keys, which share the
-/// hash tag <c>{account_id}</c>, so it is atomic per account and runs unchanged on Redis Cluster. The rules are those
-/// of the embedded ledger, step by step; the time is the injected <see cref="TimeProvider"/>'s, in milliseconds,
+/// The central ledger on Redis 7 (docs/design.md §4). Every call is one FCALL of the ledger's function library over one
+/// account's keys, which share the hash tag <c>{account_id}</c>, so it is atomic per account and runs unchanged on
+/// Redis Cluster. The library is loaded with FUNCTION LOAD on every master the first time one lacks it. The rules are
+/// those of the embedded ledger, step by step; the time is the injected <see cref="TimeProvider"/>'s, in milliseconds,
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
 /// <see cref="QuotaError.Unavailable"/>.
 /// </summary>
@@ -22,7 +23,8 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
 
-    /// <summary>Counter of round trips to Redis (each EVALSHA and each EVAL fallback), tagged <c>script</c>.</summary>
+    /// <summary>Counter of round trips to Redis (each FCALL, and each FUNCTION LOAD after a server lacked the library),
+    /// tagged <c>script</c> (the function's short name, e.g. <c>exchange</c>).</summary>
     public const string CallsInstrumentName = "quota.redis.calls";
 
     private readonly IConnectionMultiplexer _redis;
@@ -34,12 +36,13 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
     private readonly RedisValue _reclaimWindow;
     private readonly RedisValue _reclaimGrace;
     private readonly RedisValue _maxLedgerEntries;
+    private readonly RedisValue _instanceRecordHorizon;
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _calls;
     private long _callCount;
 
     /// <summary>Uses an existing connection (not disposed with the ledger).</summary>
-    /// <param name="redis">A connection to a Redis server or cluster (Redis 6.2 or later).</param>
+    /// <param name="redis">A connection to a Redis server or cluster (Redis 7.0 or later: functions).</param>
     /// <param name="options">Key prefix and ledger settings; <see cref="RedisLedgerOptions.ConnectionString"/> is not used here.</param>
     /// <param name="time">The clock every script is given; defaults to the system clock.</param>
     /// <param name="meterFactory">Creates the <see cref="MeterName"/> meter; without one the ledger owns its meter.</param>
@@ -64,12 +67,13 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
         _reclaimWindow = UnixMilliseconds.From(central.ReclaimWindow);
         _reclaimGrace = UnixMilliseconds.From(central.ReclaimGrace);
         _maxLedgerEntries = central.MaxLedgerEntries;
+        _instanceRecordHorizon = UnixMilliseconds.From(central.InstanceRecordHorizon);
 
         var meter = meterFactory?.Create(MeterName) ?? (_ownedMeter = new Meter(MeterName));
         _calls = meter.CreateCounter<long>(CallsInstrumentName, unit: "{call}", description: "Round trips to Redis made by the central ledger");
     }
 
-    /// <summary>Round trips to Redis so far (each EVALSHA, and each EVAL sent after a NOSCRIPT).</summary>
+    /// <summary>Round trips to Redis so far (each FCALL, and each FUNCTION LOAD after a server lacked the library).</summary>
     public long CallCount => Interlocked.Read(ref _callCount);
 
     /// <summary>Connects to <see cref="RedisLedgerOptions.ConnectionString"/>; the ledger owns the connection.</summary>
@@ -109,7 +113,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(exchange);
         exchange.Validate();
         var reply = await RunAsync(
-            LedgerScripts.Instance.Exchange,
+            LedgerLibrary.Instance.Exchange,
             exchange.AccountId,
             [
                 exchange.InstanceId,
@@ -121,6 +125,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
                 exchange.MinAcceptable,
                 exchange.OverageWant,
                 exchange.Held,
+                exchange.ComposedAt is { } composedAt ? UnixMilliseconds.From(composedAt) : "",
             ],
             cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Exchange(exchange.AccountId, reply);
@@ -132,7 +137,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
         var reply = await RunAsync(
-            LedgerScripts.Instance.UpsertAccount,
+            LedgerLibrary.Instance.UpsertAccount,
             policy.AccountId,
             [(int)policy.Status, (int)policy.OverageMode, policy.OverageLimit, policy.LowBalanceThreshold, policy.Unit],
             cancellationToken).ConfigureAwait(false);
@@ -143,7 +148,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
     public async ValueTask<AccountView?> GetAccountAsync(string accountId, CancellationToken cancellationToken = default)
     {
         Validation.AccountId(accountId, "account_id");
-        var reply = await RunAsync(LedgerScripts.Instance.GetAccount, accountId, [], cancellationToken).ConfigureAwait(false);
+        var reply = await RunAsync(LedgerLibrary.Instance.GetAccount, accountId, [], cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Status(reply) == 0 ? null : ScriptReplies.AccountView(accountId, reply);
     }
 
@@ -153,7 +158,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         var reply = await RunAsync(
-            LedgerScripts.Instance.Grant,
+            LedgerLibrary.Instance.Grant,
             spec.AccountId,
             [
                 spec.GrantId,
@@ -180,7 +185,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
                 $"amount {spec.Amount} would take account '{spec.AccountId}' past {Validation.MaxAccountTotal} credits granted in total");
         }
 
-        var stored = ScriptReplies.Grant(spec.AccountId, ((RedisResult[])reply!)[1]);
+        var stored = ScriptReplies.GrantAfterStatus(spec.AccountId, reply);
         if (status == 2 && !stored.ToSpec().SameGrantAs(spec))
         {
             throw new QuotaException(
@@ -196,12 +201,12 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
     {
         Validation.RequiredId(grantId, "grant_id");
         Validation.AccountId(accountId, "account_id");
-        var reply = await RunAsync(LedgerScripts.Instance.Void, accountId, [grantId], cancellationToken).ConfigureAwait(false);
+        var reply = await RunAsync(LedgerLibrary.Instance.Void, accountId, [grantId], cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Status(reply) switch
         {
             0 => throw AccountNotFound(accountId),
             -1 => throw new QuotaException(QuotaError.NotFound, $"grant '{grantId}' not found in account '{accountId}'"),
-            _ => ScriptReplies.Grant(accountId, ((RedisResult[])reply!)[1]).Grant,
+            _ => ScriptReplies.GrantAfterStatus(accountId, reply).Grant,
         };
     }
 
@@ -210,7 +215,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
     {
         Validation.AccountId(accountId, "account_id");
         var reply = await RunAsync(
-            LedgerScripts.Instance.ListGrants, accountId, [includeInactive ? "1" : "0"], cancellationToken).ConfigureAwait(false);
+            LedgerLibrary.Instance.ListGrants, accountId, [includeInactive ? "1" : "0"], cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Grants(accountId, reply);
     }
 
@@ -232,7 +237,7 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
                 $"after must be an entry id from a previous page, like \"42-0\" (got '{after}')");
         }
 
-        var reply = await RunAsync(LedgerScripts.Instance.ListEntries, accountId, [after, limit], cancellationToken).ConfigureAwait(false);
+        var reply = await RunAsync(LedgerLibrary.Instance.ListEntries, accountId, [after, limit], cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Entries(reply);
     }
 
@@ -256,48 +261,77 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Runs a script by SHA1, and once more by source if this Redis node does not have it cached.</summary>
-    private async Task<RedisResult> RunAsync(LedgerScript script, string accountId, RedisValue[] scriptArgs, CancellationToken cancellationToken)
+    /// <summary>Calls a library function (FCALL); when the server does not have the library (a restart without
+    /// persistence, a failover to a replica that lacks it, a new cluster node, FUNCTION FLUSH), loads it on every
+    /// master and calls once more.</summary>
+    private async Task<RedisResult> RunAsync(LedgerFunction function, string accountId, RedisValue[] functionArgs, CancellationToken cancellationToken)
     {
         var keys = AccountKeys.For(_keyPrefix, accountId);
-        // The arguments every script starts with (lib.lua); its own follow from ARGV[8].
-        var args = new RedisValue[7 + scriptArgs.Length];
-        args[0] = UnixMilliseconds.From(_time.GetUtcNow());
-        args[1] = _leaseTtl;
-        args[2] = _maxLeaseShare;
-        args[3] = _reclaimWindow;
-        args[4] = _maxLedgerEntries;
-        args[5] = _reclaimGrace;
-        args[6] = Validation.MaxAccountTotal;
-        scriptArgs.CopyTo(args, 7);
+        // FCALL name numkeys key... arg...: the arguments every function starts with (ledger.lua), then its own.
+        // The keys go as RedisKey, which is what routes the call to the master of their slot on a cluster.
+        var args = new object[2 + keys.Length + 8 + functionArgs.Length];
+        args[0] = function.FunctionName;
+        args[1] = keys.Length;
+        keys.CopyTo(args, 2);
+        var at = 2 + keys.Length;
+        args[at++] = UnixMilliseconds.From(_time.GetUtcNow());
+        args[at++] = _leaseTtl;
+        args[at++] = _maxLeaseShare;
+        args[at++] = _reclaimWindow;
+        args[at++] = _maxLedgerEntries;
+        args[at++] = _reclaimGrace;
+        args[at++] = Validation.MaxAccountTotal;
+        args[at++] = _instanceRecordHorizon;
+        foreach (var arg in functionArgs)
+        {
+            args[at++] = arg;
+        }
 
         var db = _redis.GetDatabase();
         try
         {
             try
             {
-                Count(script);
-                return await db.ScriptEvaluateAsync(script.Sha1, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+                Count(function);
+                return await db.ExecuteAsync("FCALL", args).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            catch (RedisServerException e) when (e.Message.Contains("Function not found", StringComparison.Ordinal))
             {
-                // A restart, failover, new cluster node or SCRIPT FLUSH emptied the cache: EVAL caches it again.
-                Count(script);
-                return await db.ScriptEvaluateAsync(script.Source, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await LoadLibraryAsync(function, cancellationToken).ConfigureAwait(false);
+                Count(function);
+                return await db.ExecuteAsync("FCALL", args).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             // RedisTimeoutException is a TimeoutException; connection and server errors are RedisExceptions.
             throw new QuotaException(
-                $"the Redis central ledger is unavailable ({script.Name} for account '{accountId}'): {e.Message}", e);
+                $"the Redis central ledger is unavailable ({function.Name} for account '{accountId}'): {e.Message}", e);
         }
     }
 
-    private void Count(LedgerScript script)
+    /// <summary>FUNCTION LOAD REPLACE on every connected master: on a cluster the call's own master is not known here,
+    /// and the others need the library too. REPLACE makes it harmless where the library is already loaded.</summary>
+    private async Task LoadLibraryAsync(LedgerFunction function, CancellationToken cancellationToken)
+    {
+        var library = LedgerLibrary.Instance;
+        foreach (var endpoint in _redis.GetEndPoints())
+        {
+            var server = _redis.GetServer(endpoint);
+            if (!server.IsConnected || server.IsReplica)
+            {
+                continue;
+            }
+
+            Count(function);
+            await server.ExecuteAsync("FUNCTION", "LOAD", "REPLACE", library.Source).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Count(LedgerFunction function)
     {
         Interlocked.Increment(ref _callCount);
-        _calls.Add(1, new KeyValuePair<string, object?>("script", script.Name));
+        _calls.Add(1, new KeyValuePair<string, object?>("script", function.Name));
     }
 
     private static QuotaException AccountNotFound(string accountId) =>

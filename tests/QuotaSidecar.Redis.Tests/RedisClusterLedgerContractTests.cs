@@ -11,4 +11,7 @@ public sealed class RedisClusterLedgerContractTests(RedisClusterFixture cluster)
 {
     protected override ICentralLedger CreateLedger(FakeTimeProvider time, CentralLedgerOptions options) =>
         new RedisLedger(cluster.Connection, new RedisLedgerOptions { KeyPrefix = cluster.KeyPrefix, Central = options }, time);
+
+    protected override ValueTask<long> StoredSizeAsync(string accountId) =>
+        AccountFootprint.SizeAsync(cluster.Connection, cluster.KeyPrefix, accountId);
 }

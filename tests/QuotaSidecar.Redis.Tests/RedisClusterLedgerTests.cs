@@ -7,17 +7,20 @@ using StackExchange.Redis;
 
 namespace QuotaSidecar.Redis.Tests;
 
-/// <summary>What the cluster adds: accounts on different masters, each master with its own script cache.</summary>
+/// <summary>What the cluster adds: accounts on different masters, each master with its own function library.</summary>
 public sealed class RedisClusterLedgerTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
 {
     [Fact]
-    public async Task Accounts_on_every_master_work_after_each_master_lost_its_scripts()
+    public async Task Accounts_on_every_master_work_after_each_master_lost_its_library()
     {
         var masters = cluster.Connection.GetServers().Where(s => s.IsConnected && !s.IsReplica).ToList();
         var accounts = AccountPerMaster(masters);
         foreach (var server in masters)
         {
-            await server.ScriptFlushAsync();
+            if (await LibraryLoadedAsync(server))
+            {
+                await server.ExecuteAsync("FUNCTION", "DELETE", Scripts.LedgerLibrary.Instance.Name);
+            }
         }
 
         var prefix = $"{cluster.KeyPrefix}-{Guid.NewGuid():N}";
@@ -41,13 +44,19 @@ public sealed class RedisClusterLedgerTests(RedisClusterFixture cluster) : IClas
                 keys.Add(key);
             }
 
-            // Each master holds the keys of exactly its own account (the emptied lease hash is gone), and cached
-            // the scripts it ran.
+            // Each master holds the keys of exactly its own account (the emptied lease hash is gone), and has the
+            // library loaded.
             var id = accounts[server.EndPoint];
             string[] expected = ["account", "exchanges", "grants", "ledger"];
             Assert.Equal(expected.Select(k => $"{prefix}:{{{id}}}:{k}"), keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
-            Assert.True(await server.ScriptExistsAsync(Scripts.LedgerScripts.Instance.Exchange.Sha1), $"exchange not cached on {server.EndPoint}");
+            Assert.True(await LibraryLoadedAsync(server), $"library not loaded on {server.EndPoint}");
         }
+    }
+
+    private static async Task<bool> LibraryLoadedAsync(IServer server)
+    {
+        var list = await server.ExecuteAsync("FUNCTION", "LIST", "LIBRARYNAME", Scripts.LedgerLibrary.Instance.Name);
+        return ((RedisResult[])list!).Length > 0;
     }
 
     /// <summary>One account id per master: the slot depends only on the hash tag, i.e. the account id.</summary>

@@ -9,4 +9,7 @@ public sealed class RedisLedgerContractTests(RedisFixture redis) : CentralLedger
 {
     protected override ICentralLedger CreateLedger(FakeTimeProvider time, CentralLedgerOptions options) =>
         new RedisLedger(redis.Connection, new RedisLedgerOptions { KeyPrefix = redis.KeyPrefix, Central = options }, time);
+
+    protected override ValueTask<long> StoredSizeAsync(string accountId) =>
+        AccountFootprint.SizeAsync(redis.Connection, redis.KeyPrefix, accountId);
 }

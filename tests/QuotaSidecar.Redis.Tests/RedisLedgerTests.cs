@@ -9,7 +9,7 @@ using StackExchange.Redis;
 
 namespace QuotaSidecar.Redis.Tests;
 
-/// <summary>What only the Redis ledger has: encodings, keys, script caching, errors, metrics.</summary>
+/// <summary>What only the Redis ledger has: encodings, keys, the function library, errors, metrics.</summary>
 public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -55,30 +55,85 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
-    public async Task A_script_is_loaded_again_after_SCRIPT_FLUSH()
+    public async Task The_library_is_loaded_again_after_the_server_lost_it()
     {
         var ledger = NewLedger();
         var id = NewAccountId();
         await ledger.UpsertAccountAsync(new AccountPolicy(id));
-        await ledger.GetAccountAsync(id); // cached by now: one EVALSHA
+        await ledger.GetAccountAsync(id); // loaded by now: one FCALL
         var before = ledger.CallCount;
         await ledger.GetAccountAsync(id);
         Assert.Equal(before + 1, ledger.CallCount);
 
-        foreach (var server in redis.Connection.GetServers())
-        {
-            await server.ScriptFlushAsync();
-        }
+        // What a restart without persistence or a failover to a replica without the library looks like.
+        var server = redis.Connection.GetServers()[0];
+        await server.ExecuteAsync("FUNCTION", "DELETE", Scripts.LedgerLibrary.Instance.Name);
+        Assert.False(await LibraryLoadedAsync(server));
 
-        var afterFlush = await ledger.GetAccountAsync(id);
+        var afterLoss = await ledger.GetAccountAsync(id);
         var calls = ledger.CallCount;
         await ledger.GetAccountAsync(id);
 
-        Assert.NotNull(afterFlush);
-        Assert.Equal(before + 3, calls); // EVALSHA -> NOSCRIPT, then EVAL with the source
-        Assert.Equal(calls + 1, ledger.CallCount); // cached again
-        var sha = LedgersScriptsSha("get_account");
-        Assert.True(await redis.Connection.GetServers()[0].ScriptExistsAsync(sha));
+        Assert.NotNull(afterLoss);
+        Assert.Equal(before + 1 + 3, calls); // FCALL -> "Function not found", FUNCTION LOAD, FCALL again
+        Assert.Equal(calls + 1, ledger.CallCount); // loaded again
+        Assert.True(await LibraryLoadedAsync(server));
+    }
+
+    [Fact]
+    public async Task An_account_written_by_the_scripts_before_the_function_library_is_read_and_rewritten()
+    {
+        var ledger = NewLedger();
+        var id = NewAccountId();
+        var keys = AccountKeys.For(_prefix, id);
+        var db = redis.Connection.GetDatabase();
+        var start = Start.ToUnixTimeMilliseconds();
+        var expires = start + 30_000;
+
+        // The layout of the per-call scripts: lease slots in the account and the leases, records without 'r2'.
+        await db.HashSetAsync(keys[0], [
+            new("status", 1), new("mode", 1), new("overage_limit", 0), new("low_balance_threshold", 0), new("unit", ""),
+            new("granted", 1_000), new("consumed", 0), new("expired", 0), new("voided", 0), new("debt", 0),
+            new("reclaim_at", "-"), new("pending", 0), new("entry_seq", 1), new("lease_slots", 2), new("lease_free", "-"),
+        ]);
+        await db.HashSetAsync(keys[1], "g1", $"1000 800 50 1 {start} 0 - - 0 0 1 0 0 {start} ");
+        await db.HashSetAsync(keys[2], [new("i1", $"0 {expires} 0 1 - g1 100 0"), new("i2", $"1 {expires} 0 1 - g1 100 0")]);
+        await db.HashSetAsync(keys[3], [
+            new("i1", $"1 1 100 0 0 0 100 {expires} 900 0 0 1 1 0 0 "),
+            new("i2", $"1 1 100 0 0 0 100 {expires} 800 0 0 1 1 0 0 "),
+            new("gone", $"5 0 0 0 0 0 0 {start} 800 0 0 1 1 0 0 "),
+        ]);
+        await db.StreamAddAsync(keys[4], [new("kind", 1), new("amount", 1_000), new("grant", "g1"), new("source", ""), new("at", start)], "1-0");
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var retry = await ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 100, MinAcceptable: 100));
+        var report = await ledger.ExchangeAsync(new LeaseExchange(id, "i2", 2, Used: 30, Return: 70));
+
+        Assert.Equal((100, 100, 900, Start.AddSeconds(30)), (retry.Granted, retry.LeaseCredits, retry.Available, retry.LeaseExpiresAt));
+        Assert.Equal(0, report.LeaseCredits);
+        var view = await ledger.GetAccountAsync(id);
+        Assert.Equal(new Balance(Available: 870, Leased: 100, Consumed: 30, Expired: 0, Voided: 0, Overage: 0, Granted: 1_000), view!.Balance);
+        Assert.False(await db.HashExistsAsync(keys[0], "lease_slots"));
+        Assert.False(await db.HashExistsAsync(keys[0], "lease_free"));
+        Assert.Equal($"{expires} 0 g1 100", (string?)await db.HashGetAsync(keys[2], "i1"));
+        Assert.StartsWith("r2 2 0 ", (string?)await db.HashGetAsync(keys[3], "i2"), StringComparison.Ordinal);
+        Assert.StartsWith($"r2 5 0 {start + 1_000} ", (string?)await db.HashGetAsync(keys[3], "gone"), StringComparison.Ordinal);
+
+        // A record without a lease from before the library is forgotten a horizon after the upgrade.
+        _time.Advance(new CentralLedgerOptions().InstanceRecordHorizon);
+        await ledger.GetAccountAsync(id);
+        Assert.False(await db.HashExistsAsync(keys[3], "gone"));
+    }
+
+    [Fact]
+    public async Task Reply_fields_are_named_alike_in_lua_and_csharp()
+    {
+        var reply = await redis.Connection.GetDatabase().ExecuteAsync("FCALL", Scripts.LedgerLibrary.Instance.ReplyFields.FunctionName, 0);
+        var layouts = ((RedisResult[])reply!).Select(r => (RedisResult[])r!).ToDictionary(r => (string)r[0]!, r => ((string[])r[1]!).ToList());
+
+        Assert.Equal(SnakeCase<Scripts.ScriptReplies.ExchangeField>(), layouts["exchange"]);
+        Assert.Equal(SnakeCase<Scripts.ScriptReplies.AccountField>(), layouts["account"]);
+        Assert.Equal(SnakeCase<Scripts.ScriptReplies.GrantField>(), layouts["grant"]);
     }
 
     [Fact]
@@ -235,8 +290,18 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.Contains("KeyPrefix", e.Message, StringComparison.Ordinal);
     }
 
-    private static byte[] LedgersScriptsSha(string name) =>
-        Scripts.LedgerScripts.Instance.All.Single(s => s.Name == name).Sha1;
+    private static async Task<bool> LibraryLoadedAsync(IServer server)
+    {
+        var list = await server.ExecuteAsync("FUNCTION", "LIST", "LIBRARYNAME", Scripts.LedgerLibrary.Instance.Name);
+        return ((RedisResult[])list!).Length > 0;
+    }
+
+    /// <summary>The enum's member names in order, as ledger.lua spells reply fields (OverageGranted -> overage_granted).</summary>
+    private static List<string> SnakeCase<T>()
+        where T : struct, Enum =>
+        Enum.GetValues<T>().OrderBy(v => Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture))
+            .Select(v => string.Concat(v.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString())))
+            .ToList();
 
     private static string NewAccountId() => $"acct-{Guid.NewGuid():N}";
 

@@ -8,9 +8,9 @@ using StackExchange.Redis;
 namespace QuotaSidecar.Benchmarks.Redis;
 
 /// <summary>
-/// The Redis ledger's exchange script (exchange.lua, one EVALSHA) against a local Redis: what the sidecar pays when
-/// it takes a lease or settles, off the hot path. Runs only when a Redis is reachable (see <see cref="LocalRedis"/>);
-/// keys live under a fresh prefix per run. A loopback EVALSHA round trip is ~50 µs here, so these numbers are mostly
+/// The Redis ledger's exchange (one FCALL of ledger.lua's exchange function) against a local Redis: what the
+/// sidecar pays when it takes a lease or settles, off the hot path. Runs only when a Redis is reachable (see <see cref="LocalRedis"/>);
+/// keys live under a fresh prefix per run. A loopback FCALL round trip is ~50 µs here, so these numbers are mostly
 /// the network and Redis, not the client.
 /// </summary>
 [MemoryDiagnoser]
@@ -43,7 +43,7 @@ public class RedisLedgerBenchmarks
 
     /// <summary>A lease take: give back the last lease and take a new one of 1,000 credits (the Lua script moves
     /// credits between the account's grants and this instance's lease atomically).</summary>
-    [Benchmark(Description = "Lua lease take (exchange.lua: return + take)")]
+    [Benchmark(Description = "Lua lease take (ledger.lua exchange: return + take)")]
     public long LeaseTake()
     {
         var result = _ledger.ExchangeAsync(new LeaseExchange(Account, Instance, ++_sequence, Return: _leased, Want: 1_000, MinAcceptable: 1))
@@ -53,7 +53,7 @@ public class RedisLedgerBenchmarks
     }
 
     /// <summary>A settle: report 100 credits used from the lease and top it up by as much.</summary>
-    [Benchmark(Description = "Lua settle (exchange.lua: report usage + refill)")]
+    [Benchmark(Description = "Lua settle (ledger.lua exchange: report usage + refill)")]
     public long Settle()
     {
         var used = Math.Min(100, _leased);

@@ -27,6 +27,17 @@ public sealed class CentralLedgerOptions
     /// <value>The default value is 10,000.</value>
     public int MaxLedgerEntries { get; set; } = 10_000;
 
+    /// <summary>How long the ledger keeps an instance's exchange record (its last sequence and first answer, so a
+    /// retried exchange is applied once) after the instance stopped holding a lease on the account (returned it, or
+    /// it was reclaimed). Every sidecar start is a new instance, so without this the records grow with every
+    /// restart. Long enough for a restarted sidecar to replay a crashed instance's journal; an exchange composed
+    /// longer ago by an instance the ledger no longer knows is refused (<see cref="LeaseExchangeResult.InstanceExpired"/>).</summary>
+    /// <value>The default value is 24 hours.</value>
+    public TimeSpan InstanceRecordHorizon { get; set; } = DefaultInstanceRecordHorizon;
+
+    /// <summary>The default of <see cref="InstanceRecordHorizon"/>: 24 hours.</summary>
+    public static readonly TimeSpan DefaultInstanceRecordHorizon = TimeSpan.FromHours(24);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the setting that is out of range.</summary>
     public void Validate()
     {
@@ -43,6 +54,11 @@ public sealed class CentralLedgerOptions
         if (MaxLeaseShare is <= 0 or > 1)
         {
             throw new ArgumentException($"MaxLeaseShare must be in (0, 1] (got {MaxLeaseShare})");
+        }
+
+        if (InstanceRecordHorizon <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"InstanceRecordHorizon must be positive (got {InstanceRecordHorizon})");
         }
 
         if (MaxLedgerEntries < 1)

@@ -20,6 +20,11 @@ namespace QuotaSidecar.Core.Ledger;
 /// do not cover them (SOFT accounts only; 0: none). Credits come first: on a SOFT account with OverageWant &gt; 0 a
 /// take below MinAcceptable is accepted when that is all the credits left, and the allowance granted is
 /// <c>min(OverageWant - Granted, headroom)</c>.</param>
+/// <param name="ComposedAt">When the sidecar composed this exchange (kept unchanged when it is resent or replayed);
+/// null: not given. An instance the ledger does not know whose exchange was composed at least
+/// <see cref="CentralLedgerOptions.InstanceRecordHorizon"/> ago is refused
+/// (<see cref="LeaseExchangeResult.InstanceExpired"/>): the ledger may have applied it and forgotten the instance since.
+/// Without it such a late exchange is applied as coming from a new instance.</param>
 public sealed record LeaseExchange(
     string AccountId,
     string InstanceId,
@@ -30,7 +35,8 @@ public sealed record LeaseExchange(
     long Want = 0,
     long MinAcceptable = 0,
     long OverageWant = 0,
-    long Held = 0)
+    long Held = 0,
+    DateTimeOffset? ComposedAt = null)
 {
     /// <summary>Throws <see cref="QuotaException"/> (InvalidArgument) when a field is out of range.</summary>
     public void Validate()

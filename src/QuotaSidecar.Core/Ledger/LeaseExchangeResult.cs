@@ -29,6 +29,14 @@ public sealed record LeaseExchangeResult(
     long OverageHeadroom,
     bool ReclaimRequested)
 {
+    /// <summary>
+    /// The exchange was refused, nothing of it applied: the ledger does not know the instance and the exchange was
+    /// composed at least <see cref="CentralLedgerOptions.InstanceRecordHorizon"/> ago, so it may have been applied
+    /// before the instance's record was forgotten. <see cref="LeaseLost"/> is set too: whatever lease the sidecar
+    /// thought it had is gone. Only an exchange with <see cref="LeaseExchange.ComposedAt"/> can get this answer.
+    /// </summary>
+    public bool InstanceExpired { get; init; }
+
     /// <summary>The answer for an account that does not exist.</summary>
     public static LeaseExchangeResult UnknownAccount { get; } =
         new(false, null, 0, 0, 0, false, 0, DateTimeOffset.MinValue, 0, 0, false);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Ledger;
@@ -5,75 +6,157 @@ using StackExchange.Redis;
 
 namespace QuotaSidecar.Redis.Scripts;
 
-/// <summary>Reads the scripts' replies: flat arrays of integers and strings, in the order the scripts document.</summary>
+/// <summary>
+/// Reads the library's replies: flat arrays of integers and strings. The fields of each reply are named once here, in
+/// the enums below (their order is the array's), and once in ledger.lua's <c>REPLY</c> table; a test compares the two.
+/// </summary>
 internal static class ScriptReplies
 {
-    /// <summary>The first element of every reply: 0 = unknown account, -1 = unknown grant, 1 = done, 2 = grant exists.</summary>
+    /// <summary><c>REPLY.exchange</c> in ledger.lua.</summary>
+    internal enum ExchangeField
+    {
+        Status,
+        Granted,
+        OverageGranted,
+        Revoked,
+        LeaseLost,
+        LeaseCredits,
+        LeaseExpiresAt,
+        Available,
+        OverageHeadroom,
+        ReclaimRequested,
+        AccountStatus,
+        OverageMode,
+        OverageLimit,
+        LowBalanceThreshold,
+        Unit,
+        InstanceExpired,
+    }
+
+    /// <summary><c>REPLY.account</c> in ledger.lua.</summary>
+    internal enum AccountField
+    {
+        Status,
+        AccountStatus,
+        OverageMode,
+        OverageLimit,
+        LowBalanceThreshold,
+        Unit,
+        Available,
+        Leased,
+        Consumed,
+        Expired,
+        Voided,
+        Overage,
+        Granted,
+        OverageLeased,
+    }
+
+    /// <summary><c>REPLY.grant</c> in ledger.lua.</summary>
+    internal enum GrantField
+    {
+        GrantId,
+        Amount,
+        Remaining,
+        Priority,
+        Category,
+        EffectiveAt,
+        EffectiveGiven,
+        ExpiresAt,
+        VoidedAt,
+        Period,
+        RolloverMax,
+        CreatedAt,
+        PeriodIndex,
+        Metadata,
+    }
+
+    /// <summary>The first element of every reply: 0 = unknown account, -1 = unknown grant, -2 = over the account
+    /// total, 1 = done, 2 = grant exists.</summary>
     public static long Status(RedisResult reply) => (long)Items(reply)[0];
 
-    /// <summary><c>account_reply()</c> in lib.lua.</summary>
     public static AccountView AccountView(string accountId, RedisResult reply)
     {
         var r = Items(reply);
-        var policy = Policy(accountId, r, 1);
+        long Long(AccountField f) => (long)r[(int)f];
+        var policy = new AccountPolicy(
+            accountId,
+            (AccountStatus)(int)Long(AccountField.AccountStatus),
+            (OverageMode)(int)Long(AccountField.OverageMode),
+            Long(AccountField.OverageLimit),
+            Long(AccountField.LowBalanceThreshold),
+            (string?)r[(int)AccountField.Unit] ?? "");
         var balance = new Balance(
-            Available: (long)r[6],
-            Leased: (long)r[7],
-            Consumed: (long)r[8],
-            Expired: (long)r[9],
-            Voided: (long)r[10],
-            Overage: (long)r[11],
-            Granted: (long)r[12],
-            OverageLeased: (long)r[13]);
+            Available: Long(AccountField.Available),
+            Leased: Long(AccountField.Leased),
+            Consumed: Long(AccountField.Consumed),
+            Expired: Long(AccountField.Expired),
+            Voided: Long(AccountField.Voided),
+            Overage: Long(AccountField.Overage),
+            Granted: Long(AccountField.Granted),
+            OverageLeased: Long(AccountField.OverageLeased));
         return new AccountView(policy, balance);
     }
 
-    /// <summary>The reply of exchange.lua.</summary>
     public static LeaseExchangeResult Exchange(string accountId, RedisResult reply)
     {
         var r = Items(reply);
-        if ((long)r[0] == 0)
+        long Long(ExchangeField f) => (long)r[(int)f];
+        if (Long(ExchangeField.Status) == 0)
         {
             return LeaseExchangeResult.UnknownAccount;
         }
 
+        var policy = new AccountPolicy(
+            accountId,
+            (AccountStatus)(int)Long(ExchangeField.AccountStatus),
+            (OverageMode)(int)Long(ExchangeField.OverageMode),
+            Long(ExchangeField.OverageLimit),
+            Long(ExchangeField.LowBalanceThreshold),
+            (string?)r[(int)ExchangeField.Unit] ?? "");
         return new LeaseExchangeResult(
             AccountExists: true,
-            Policy: Policy(accountId, r, 10),
-            Granted: (long)r[1],
-            OverageGranted: (long)r[2],
-            Revoked: (long)r[3],
-            LeaseLost: (long)r[4] != 0,
-            LeaseCredits: (long)r[5],
-            LeaseExpiresAt: UnixMilliseconds.ToTime((long)r[6]),
-            Available: (long)r[7],
-            OverageHeadroom: (long)r[8],
-            ReclaimRequested: (long)r[9] != 0);
+            Policy: policy,
+            Granted: Long(ExchangeField.Granted),
+            OverageGranted: Long(ExchangeField.OverageGranted),
+            Revoked: Long(ExchangeField.Revoked),
+            LeaseLost: Long(ExchangeField.LeaseLost) != 0,
+            LeaseCredits: Long(ExchangeField.LeaseCredits),
+            LeaseExpiresAt: UnixMilliseconds.ToTime(Long(ExchangeField.LeaseExpiresAt)),
+            Available: Long(ExchangeField.Available),
+            OverageHeadroom: Long(ExchangeField.OverageHeadroom),
+            ReclaimRequested: Long(ExchangeField.ReclaimRequested) != 0)
+        {
+            InstanceExpired = Long(ExchangeField.InstanceExpired) != 0,
+        };
     }
 
-    /// <summary><c>grant_reply()</c> in lib.lua.</summary>
     public static StoredGrant Grant(string accountId, RedisResult reply)
     {
         var r = Items(reply);
-        var period = (int)(long)r[9];
+        long Long(GrantField f) => (long)r[(int)f];
+        var period = (int)Long(GrantField.Period);
         var grant = new Grant(
-            GrantId: (string)r[0]!,
+            GrantId: (string)r[(int)GrantField.GrantId]!,
             AccountId: accountId,
-            Amount: (long)r[1],
-            Remaining: (long)r[2],
-            Priority: (int)(long)r[3],
-            Category: (GrantCategory)(int)(long)r[4],
-            EffectiveAt: UnixMilliseconds.ToTime((long)r[5]),
-            ExpiresAt: OptionalTime(r[7]),
-            VoidedAt: OptionalTime(r[8]),
-            Recurrence: period == 0 ? null : new Recurrence((RecurrencePeriod)period, (long)r[10]),
-            Metadata: GrantMetadata.Decode((string?)r[13]),
-            CreatedAt: UnixMilliseconds.ToTime((long)r[11]),
-            PeriodIndex: (long)r[12]);
-        return new StoredGrant(grant, (long)r[6] != 0);
+            Amount: Long(GrantField.Amount),
+            Remaining: Long(GrantField.Remaining),
+            Priority: (int)Long(GrantField.Priority),
+            Category: (GrantCategory)(int)Long(GrantField.Category),
+            EffectiveAt: UnixMilliseconds.ToTime(Long(GrantField.EffectiveAt)),
+            ExpiresAt: OptionalTime(r[(int)GrantField.ExpiresAt]),
+            VoidedAt: OptionalTime(r[(int)GrantField.VoidedAt]),
+            Recurrence: period == 0 ? null : new Recurrence((RecurrencePeriod)period, Long(GrantField.RolloverMax)),
+            Metadata: GrantMetadata.Decode((string?)r[(int)GrantField.Metadata]),
+            CreatedAt: UnixMilliseconds.ToTime(Long(GrantField.CreatedAt)),
+            PeriodIndex: Long(GrantField.PeriodIndex));
+        return new StoredGrant(grant, Long(GrantField.EffectiveGiven) != 0);
     }
 
-    /// <summary>The grants of list_grants.lua, after the status.</summary>
+    /// <summary>The grant of a grant or void reply: <c>{ status, REPLY.grant }</c>.</summary>
+    public static StoredGrant GrantAfterStatus(string accountId, RedisResult reply) => Grant(accountId, Items(reply)[1]);
+
+    /// <summary>The grants of list_grants, after the status.</summary>
     public static IReadOnlyList<Grant> Grants(string accountId, RedisResult reply)
     {
         var r = Items(reply);
@@ -86,7 +169,7 @@ internal static class ScriptReplies
         return grants;
     }
 
-    /// <summary>The reply of list_entries.lua: status, next cursor, stream rows.</summary>
+    /// <summary>The reply of list_entries: status, next cursor, stream rows.</summary>
     public static LedgerPage Entries(RedisResult reply)
     {
         var r = Items(reply);
@@ -116,20 +199,12 @@ internal static class ScriptReplies
         return new LedgerPage(entries, (string?)r[1] ?? "");
     }
 
-    private static AccountPolicy Policy(string accountId, RedisResult[] r, int at) => new(
-        accountId,
-        (AccountStatus)(int)(long)r[at],
-        (OverageMode)(int)(long)r[at + 1],
-        (long)r[at + 2],
-        (long)r[at + 3],
-        (string?)r[at + 4] ?? "");
-
     private static DateTimeOffset? OptionalTime(RedisResult value)
     {
         var s = (string?)value;
-        return s is null or "-" ? null : UnixMilliseconds.ToTime(long.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
+        return s is null or "-" ? null : UnixMilliseconds.ToTime(long.Parse(s, CultureInfo.InvariantCulture));
     }
 
     private static RedisResult[] Items(RedisResult reply) =>
-        (RedisResult[]?)reply ?? throw new InvalidOperationException("a ledger script returned no array (script and parser disagree)");
+        (RedisResult[]?)reply ?? throw new InvalidOperationException("a ledger function returned no array (library and parser disagree)");
 }

@@ -30,6 +30,10 @@ public abstract class CentralLedgerContract : IAsyncLifetime
     /// <summary>Makes the ledger under test. Accounts of different tests never collide (ids are unique per test).</summary>
     protected abstract ICentralLedger CreateLedger(FakeTimeProvider time, CentralLedgerOptions options);
 
+    /// <summary>How much the ledger keeps for the account, in its own units (records of the embedded book; fields,
+    /// stream entries and keys in Redis): only compared with itself, to show what does or does not grow.</summary>
+    protected abstract ValueTask<long> StoredSizeAsync(string accountId);
+
     public virtual Task InitializeAsync()
     {
         Ledger = CreateLedger(Time, Options);
@@ -556,6 +560,90 @@ public abstract class CentralLedgerContract : IAsyncLifetime
 
         await AssertBalance(id, available: 100, granted: 100);
         Assert.Single(await Ledger.ListGrantsAsync(id, includeInactive: true));
+    }
+
+    [Fact]
+    public async Task An_instance_record_answers_retries_for_the_horizon_after_its_lease_and_is_then_forgotten()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 100, MinAcceptable: 100, ComposedAt: Time.GetUtcNow()));
+        var composed = Time.GetUtcNow();
+        var report = new LeaseExchange(id, "i1", 2, Used: 30, Return: 70, ComposedAt: composed);
+        var first = await Ledger.ExchangeAsync(report);
+        var withRecord = await StoredSizeAsync(id);
+
+        // Within the horizon after the instance stopped holding a lease, a retry gets its first answer.
+        Time.Advance(Options.InstanceRecordHorizon - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(first, await Ledger.ExchangeAsync(report));
+        await AssertBalance(id, available: 970, consumed: 30, granted: 1_000);
+
+        // At the horizon the record goes; the same retry now may not be applied again: refused, lease lost.
+        Time.Advance(TimeSpan.FromMilliseconds(1));
+        await AssertBalance(id, available: 970, consumed: 30, granted: 1_000);
+        Assert.True(await StoredSizeAsync(id) < withRecord);
+        var late = await Ledger.ExchangeAsync(report);
+        Assert.True(late.InstanceExpired);
+        Assert.True(late.LeaseLost);
+        Assert.Equal(0, late.Granted);
+        await AssertBalance(id, available: 970, consumed: 30, granted: 1_000);
+        Assert.True(await StoredSizeAsync(id) < withRecord);
+
+        // An exchange composed now is an instance's first: applied.
+        var fresh = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 3, Want: 10, MinAcceptable: 10, ComposedAt: Time.GetUtcNow()));
+        Assert.False(fresh.InstanceExpired);
+        Assert.Equal(10, fresh.Granted);
+        await AssertBalance(id, available: 960, leased: 10, consumed: 30, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task The_horizon_of_a_reclaimed_lease_starts_at_the_reclaim()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "crashed", 1, Want: 100, MinAcceptable: 100));
+
+        // Nothing touches the account for longer than the horizon; the first call then reclaims the lease.
+        Time.Advance(Options.InstanceRecordHorizon + Options.LeaseTtl);
+        await AssertBalance(id, available: 1_000, granted: 1_000);
+
+        // Two horizons after its last exchange but within one of the reclaim, the instance still learns its lease is
+        // gone, and its report is applied.
+        Time.Advance(Options.InstanceRecordHorizon - TimeSpan.FromMilliseconds(1));
+        var back = await Ledger.ExchangeAsync(new LeaseExchange(id, "crashed", 2, Used: 20, ComposedAt: Time.GetUtcNow()));
+
+        Assert.True(back.LeaseLost);
+        Assert.False(back.InstanceExpired);
+        await AssertBalance(id, available: 980, consumed: 20, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task Memory_per_account_stays_constant_across_1000_sidecar_restarts()
+    {
+        var one = await NewAccountAsync();
+        var many = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(one, "g1", 1_000_000));
+        await Ledger.GrantAsync(new GrantSpec(many, "g1", 1_000_000));
+
+        // Every sidecar start is a new instance id: each takes a lease, then its pod is replaced without returning it.
+        await Ledger.ExchangeAsync(new LeaseExchange(one, "pod-0", 1, Want: 10, MinAcceptable: 10));
+        for (var i = 0; i < 1_000; i++)
+        {
+            await Ledger.ExchangeAsync(new LeaseExchange(many, $"pod-{i}", 1, Want: 10, MinAcceptable: 10));
+        }
+
+        Time.Advance(Options.LeaseTtl + Options.ReclaimGrace);
+        await AssertBalance(one, available: 1_000_000, granted: 1_000_000);
+        await AssertBalance(many, available: 1_000_000, granted: 1_000_000);
+        var oneReclaimed = await StoredSizeAsync(one);
+        Assert.Equal(oneReclaimed + 999, await StoredSizeAsync(many)); // one record per instance, kept for the horizon
+
+        Time.Advance(Options.InstanceRecordHorizon);
+        await AssertBalance(one, available: 1_000_000, granted: 1_000_000);
+        await AssertBalance(many, available: 1_000_000, granted: 1_000_000);
+
+        Assert.Equal(await StoredSizeAsync(one), await StoredSizeAsync(many));
+        Assert.True(await StoredSizeAsync(one) < oneReclaimed); // pod-0's record went too
     }
 
     protected string NewAccountId() => $"acct-{Guid.NewGuid():N}-{Interlocked.Increment(ref _accounts)}";

@@ -8,4 +8,7 @@ public sealed class EmbeddedLedgerContractTests : CentralLedgerContract
 {
     protected override ICentralLedger CreateLedger(FakeTimeProvider time, CentralLedgerOptions options) =>
         new EmbeddedLedger(options, time);
+
+    protected override ValueTask<long> StoredSizeAsync(string accountId) =>
+        ValueTask.FromResult<long>(((EmbeddedLedger)Ledger).StoredRecords(accountId));
 }

@@ -6,7 +6,10 @@ namespace QuotaSidecar.Core.Ledger.Embedded;
 
 /// <summary>
 /// One account's central state and the rules that change it. Not thread-safe: <see cref="EmbeddedLedger"/>
-/// locks the book around every call. The Redis ledger's Lua scripts implement the same rules step by step.
+/// locks the book around every call. The Redis ledger's function library (QuotaSidecar.Redis, Scripts/ledger.lua)
+/// implements the same rules with one Lua function per method here, same names (snake_case), same order.
+/// Wherever the order of a walk shows in the ledger entries it is fixed and the same in both: grants in burn-down
+/// order, reclaimed leases by instance id (ordinal), a lease's slices in burn-down order of their grants.
 /// </summary>
 internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions options)
 {
@@ -22,6 +25,10 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
     private long _voided;
     private long _debt;
     private DateTimeOffset? _reclaimRequestedAt;
+
+    // The earliest time an instance without a lease stopped holding one (null: none): records are swept only when
+    // the earliest of them is due.
+    private DateTimeOffset? _idleSinceMin;
 
     public AccountPolicy Policy { get; set; } = policy;
 
@@ -46,10 +53,12 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         return new Balance(available, leased, _consumed, _expired, _voided, _debt, _granted, overageLeased);
     }
 
-    /// <summary>Applies everything time has made due: lease reclaim, activation, renewal, expiry.</summary>
+    /// <summary>Applies everything time has made due: lease reclaim, forgetting idle instances, activation, renewal,
+    /// expiry.</summary>
     public void Advance(DateTimeOffset now)
     {
         ReclaimExpiredLeases(now);
+        ForgetIdleInstances(now);
         _grants.Sort(GrantRecord.Compare);
         foreach (var g in _grants)
         {
@@ -93,10 +102,19 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
     public LeaseExchangeResult Exchange(LeaseExchange ex, DateTimeOffset now)
     {
         Advance(now);
-        if (_lastExchange.TryGetValue(ex.InstanceId, out var last) && ex.Sequence <= last.Sequence)
+        var known = _lastExchange.TryGetValue(ex.InstanceId, out var last);
+        if (known && ex.Sequence <= last.Sequence)
         {
             // A retry of the last exchange gets its first answer; an older one changes nothing.
-            return ex.Sequence == last.Sequence ? last.Result : Snapshot(ex.InstanceId, now);
+            return ex.Sequence == last.Sequence ? last.Result : Snapshot(ex.InstanceId, now, instanceExpired: false);
+        }
+
+        if (!known && ex.ComposedAt is { } composedAt && composedAt + options.InstanceRecordHorizon <= now)
+        {
+            // Composed a horizon ago by an instance the ledger does not know: it may have been applied and the
+            // instance forgotten since, so applying it now could apply it twice. Nothing is applied; the sidecar
+            // loses its lease.
+            return Snapshot(ex.InstanceId, now, instanceExpired: true);
         }
 
         var leaseLost = last is { HadLease: true } && !_leases.ContainsKey(ex.InstanceId);
@@ -137,9 +155,13 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         var result = new LeaseExchangeResult(
             true, Policy, granted, overageGranted, revoked, leaseLost, credits, lease.ExpiresAt,
             Available(), OverageHeadroom(), ReclaimPending(now));
-        _lastExchange[ex.InstanceId] = new LastExchange(ex.Sequence, result, credits + lease.Overage > 0);
+        var holds = credits + lease.Overage > 0;
+        StoreRecord(ex.InstanceId, new LastExchange(ex.Sequence, result, holds, holds ? null : now));
         return result;
     }
+
+    /// <summary>Grants, leases, instance records and ledger entries kept: what grows with use (for tests of bounds).</summary>
+    internal int StoredRecords => _grants.Count + _leases.Count + _lastExchange.Count + _entries.Count;
 
     public Grant AddGrant(GrantSpec spec, DateTimeOffset now)
     {
@@ -231,6 +253,8 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         return new LedgerPage(page, next);
     }
 
+    /// <summary>Leases past their expiry and grace go back, in a fixed order so their ledger entries come out the same
+    /// in both ledgers: by instance id (ordinal), and a lease's slices in burn-down order of their grants.</summary>
     private void ReclaimExpiredLeases(DateTimeOffset now)
     {
         List<string>? expired = null;
@@ -247,16 +271,62 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             return;
         }
 
+        expired.Sort(string.CompareOrdinal);
         foreach (var instance in expired)
         {
             var lease = _leases[instance];
-            foreach (var (grant, amount) in lease.Slices)
+            foreach (var grant in lease.GrantsInBurnOrder())
             {
-                GiveBack(grant, amount, now);
+                GiveBack(grant, lease.Slices[grant], now);
             }
 
             _leases.Remove(instance);
+
+            // The instance's record stays (its holder learns the lease was lost); the horizon starts now.
+            if (_lastExchange.TryGetValue(instance, out var record))
+            {
+                StoreRecord(instance, record with { IdleSince = now });
+            }
         }
+    }
+
+    /// <summary>
+    /// Instance records (sequence and first answer, for retries) are kept while the instance holds a lease and for
+    /// <see cref="CentralLedgerOptions.InstanceRecordHorizon"/> after it stopped holding one (returned or reclaimed);
+    /// then they go, so the book does not grow with every sidecar start. Only read when the earliest record is due.
+    /// </summary>
+    private void ForgetIdleInstances(DateTimeOffset now)
+    {
+        if (_idleSinceMin is not { } earliestDue || earliestDue + options.InstanceRecordHorizon > now)
+        {
+            return;
+        }
+
+        DateTimeOffset? earliest = null;
+        List<string>? forgotten = null;
+        foreach (var (instance, record) in _lastExchange)
+        {
+            if (_leases.ContainsKey(instance) || record.IdleSince is not { } idleSince)
+            {
+                continue;
+            }
+
+            if (idleSince + options.InstanceRecordHorizon <= now)
+            {
+                (forgotten ??= []).Add(instance);
+            }
+            else if (earliest is null || idleSince < earliest)
+            {
+                earliest = idleSince;
+            }
+        }
+
+        foreach (var instance in forgotten ?? [])
+        {
+            _lastExchange.Remove(instance);
+        }
+
+        _idleSinceMin = earliest;
     }
 
     private void Renew(GrantRecord g, Recurrence recurrence, DateTimeOffset now)
@@ -307,12 +377,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         foreach (var grant in lease.GrantsInUsageOrder())
         {
             var x = Math.Min(left, lease.Slices[grant]);
-            lease.Slices[grant] -= x;
-            if (lease.Slices[grant] == 0)
-            {
-                lease.Slices.Remove(grant);
-            }
-
+            lease.TakeFrom(grant, x);
             covered += x;
             left -= x;
         }
@@ -354,18 +419,18 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
 
     private void ReturnCredits(LeaseRecord lease, long amount, DateTimeOffset now)
     {
+        if (amount <= 0)
+        {
+            return;
+        }
+
         var grants = lease.GrantsInBurnOrder();
         for (var i = grants.Count - 1; i >= 0 && amount > 0; i--)
         {
             // Give back what burns last, so the lease keeps what should be spent first.
             var grant = grants[i];
             var x = Math.Min(amount, lease.Slices[grant]);
-            lease.Slices[grant] -= x;
-            if (lease.Slices[grant] == 0)
-            {
-                lease.Slices.Remove(grant);
-            }
-
+            lease.TakeFrom(grant, x);
             GiveBack(grant, x, now);
             amount -= x;
         }
@@ -387,6 +452,11 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
 
         var revocable = Math.Max(0, inactive - held);
+        if (revocable <= 0)
+        {
+            return 0;
+        }
+
         long revoked = 0;
         var grants = lease.GrantsInBurnOrder();
         for (var i = grants.Count - 1; i >= 0 && revocable > 0; i--)
@@ -398,12 +468,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             }
 
             var x = Math.Min(revocable, lease.Slices[grant]);
-            lease.Slices[grant] -= x;
-            if (lease.Slices[grant] == 0)
-            {
-                lease.Slices.Remove(grant);
-            }
-
+            lease.TakeFrom(grant, x);
             GiveBack(grant, x, now);
             revoked += x;
             revocable -= x;
@@ -535,12 +600,26 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
     private bool ReclaimPending(DateTimeOffset now) =>
         _reclaimRequestedAt is { } at && now < at + options.ReclaimWindow;
 
-    private LeaseExchangeResult Snapshot(string instance, DateTimeOffset now)
+    /// <summary>The answer to an exchange that changes nothing: a stale sequence, or (instanceExpired) one refused
+    /// past the instance record horizon, which also tells the sidecar its lease is gone.</summary>
+    private LeaseExchangeResult Snapshot(string instance, DateTimeOffset now, bool instanceExpired)
     {
         _leases.TryGetValue(instance, out var lease);
         return new LeaseExchangeResult(
-            true, Policy, 0, 0, 0, false, lease?.Credits ?? 0, lease?.ExpiresAt ?? now, Available(),
-            OverageHeadroom(), ReclaimPending(now));
+            true, Policy, 0, 0, 0, instanceExpired, lease?.Credits ?? 0, lease?.ExpiresAt ?? now, Available(),
+            OverageHeadroom(), ReclaimPending(now))
+        {
+            InstanceExpired = instanceExpired,
+        };
+    }
+
+    private void StoreRecord(string instance, LastExchange record)
+    {
+        _lastExchange[instance] = record;
+        if (record.IdleSince is { } idleSince && (_idleSinceMin is null || idleSince < _idleSinceMin))
+        {
+            _idleSinceMin = idleSince;
+        }
     }
 
     private void Append(DateTimeOffset now, LedgerEntryKind kind, long amount, string grantId, string source)
@@ -553,5 +632,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
     }
 
-    private readonly record struct LastExchange(long Sequence, LeaseExchangeResult Result, bool HadLease);
+    /// <summary>What the book keeps per instance: the last sequence applied and its first answer, whether the instance
+    /// held a lease after it, and since when it holds none (null while it holds one).</summary>
+    private readonly record struct LastExchange(long Sequence, LeaseExchangeResult Result, bool HadLease, DateTimeOffset? IdleSince);
 }

@@ -109,6 +109,21 @@ public sealed class EmbeddedLedger : ICentralLedger
         }
     }
 
+    /// <summary>What the account's book keeps (grants, leases, instance records, ledger entries); 0 for an unknown
+    /// account. For tests that check nothing grows without bound.</summary>
+    internal int StoredRecords(string accountId)
+    {
+        if (!_books.TryGetValue(accountId, out var book))
+        {
+            return 0;
+        }
+
+        lock (book)
+        {
+            return book.StoredRecords;
+        }
+    }
+
     private AccountBook Book(string accountId)
     {
         Validation.AccountId(accountId, "account_id");

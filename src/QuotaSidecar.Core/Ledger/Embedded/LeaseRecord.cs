@@ -26,6 +26,20 @@ internal sealed class LeaseRecord
 
     public bool IsEmpty => Overage == 0 && Credits == 0;
 
+    /// <summary>Takes credits off a grant's slice; an emptied slice goes.</summary>
+    public void TakeFrom(GrantRecord grant, long amount)
+    {
+        var left = Slices[grant] - amount;
+        if (left == 0)
+        {
+            Slices.Remove(grant);
+        }
+        else
+        {
+            Slices[grant] = left;
+        }
+    }
+
     /// <summary>The order usage is charged to slices: credits of voided or expired grants first (they cannot be spent
     /// later), then burn-down order.</summary>
     public List<GrantRecord> GrantsInUsageOrder()
