@@ -39,7 +39,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         _metrics = metrics ?? new EngineMetrics();
         var log = (ILogger?)logger ?? NullLogger.Instance;
         _holds = new HoldTable(
-            options.InstanceId, options.IdempotencyWindow.Ticks, options.MaxIdempotencyRecords,
+            options.InstanceId, options.IdempotencyWindow.Ticks, options.MaxIdempotencyRecords, options.SidecarIdRecords,
             new IdempotencyMetrics(_metrics, log, options.IdempotencyWindow, options.MaxIdempotencyRecords));
         _accounts = new AccountTable(_holds);
         _sizing = new LeaseSizing(options);
@@ -52,7 +52,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         _metrics.Meter.CreateObservableGauge("quota.credits.at_risk", _accounts.UsageAtRisk, "{credit}", "Committed usage not yet reported to the store (lost if the process dies).");
         _metrics.Meter.CreateObservableGauge("quota.store.available", () => _health.Available ? 1 : 0, "{bool}", "1 while the central store answers.");
         _metrics.Meter.CreateObservableGauge(
-            "quota.idempotency.window", () => TimeSpan.FromTicks(_holds.Ring.EffectiveWindowTicks(_time.GetUtcNow().UtcTicks)).TotalSeconds, "s",
+            "quota.idempotency.window", () => TimeSpan.FromTicks(_holds.EffectiveWindowTicks(_time.GetUtcNow().UtcTicks)).TotalSeconds, "s",
             "How far back finished holds are remembered now: Quota:Idempotency:Window, or less once MaxRecords bites.");
         _metrics.Meter.CreateObservableGauge("quota.idempotency.client_records", () => (long)_holds.ClientRecords, "{record}", "Holds and Consume answers remembered by a client-chosen id.");
         _metrics.Meter.CreateObservableGauge("quota.accounts.active", () => (long)_accounts.Count, "{account}", "Accounts with local state on this sidecar.");

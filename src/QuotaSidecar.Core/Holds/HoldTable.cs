@@ -5,7 +5,8 @@ namespace QuotaSidecar.Core.Holds;
 /// <summary>
 /// The holds this sidecar remembers, by id (docs/design.md §4a): open ones whole, and finished ones for the retry
 /// window, so a repeated Reserve, Commit, Release or Consume gets the first answer again. Both kinds of record are
-/// bounded by <c>MaxRecords</c>; past it the oldest finished records are dropped early (counted, logged).
+/// bounded (<c>SidecarIdRecords</c>, <c>MaxRecords</c>); past it the oldest finished records are dropped early
+/// (counted, logged).
 /// <list type="bullet">
 /// <item>Sidecar-made ids live in the <see cref="HoldRing"/>: no dictionary, no string kept, 32 bytes per finished
 /// hold.</item>
@@ -26,12 +27,12 @@ internal sealed class HoldTable
     private readonly IdempotencyMetrics _metrics;
     private int _clientRecords;
 
-    public HoldTable(string instanceId, long windowTicks, int maxRecords, IdempotencyMetrics metrics)
+    public HoldTable(string instanceId, long windowTicks, int maxRecords, int ringSlots, IdempotencyMetrics metrics)
     {
         _windowTicks = windowTicks;
         _maxRecords = maxRecords;
         _metrics = metrics;
-        Ring = new HoldRing(instanceId, windowTicks, maxRecords, metrics);
+        Ring = new HoldRing(instanceId, windowTicks, ringSlots, metrics);
     }
 
     /// <summary>The records of sidecar-made ids.</summary>
@@ -84,6 +85,18 @@ internal sealed class HoldTable
         {
             _finished.Enqueue((hold.Id, hold, nowTicks));
         }
+    }
+
+    /// <summary>How far back finished holds of both kinds are remembered now: the window, or less once a cap bites.</summary>
+    public long EffectiveWindowTicks(long nowTicks)
+    {
+        var window = Ring.EffectiveWindowTicks(nowTicks);
+        if (ClientRecords >= _maxRecords && _finished.TryPeek(out var oldest))
+        {
+            window = Math.Min(window, Math.Max(0, nowTicks - oldest.FinishedTicks));
+        }
+
+        return window;
     }
 
     /// <summary>Forgets client-id records whose window has passed. (Ring records are overwritten in turn.)</summary>

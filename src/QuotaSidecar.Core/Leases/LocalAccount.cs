@@ -289,7 +289,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
     /// return or reclaim, all in precision mode when nothing waits, the surplus above twice the target otherwise);
     /// and what to ask for (a waiting request's need, a top-up to the target unless in precision mode).
     /// </summary>
-    public LeaseExchange ComposeExchange(ExchangeIntent intent, LeaseSizing sizing, string instanceId, long sequence)
+    public LeaseExchange ComposeExchange(ExchangeIntent intent, LeaseSizing sizing, string instanceId, long sequence, DateTimeOffset composedAt)
     {
         AssertGateHeld();
         Debug.Assert(InFlight is null, "one exchange in flight at a time");
@@ -327,7 +327,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
             min = need > 0 ? need : Math.Min(want, 1);
         }
 
-        InFlight = new LeaseExchange(Id, instanceId, sequence, used, give, giveOverage, want, min, overageWant, HeldCredits);
+        InFlight = new LeaseExchange(Id, instanceId, sequence, used, give, giveOverage, want, min, overageWant, HeldCredits, composedAt);
         AssertInvariants();
         return InFlight;
     }

@@ -63,7 +63,7 @@ internal sealed class LeaseExchanger(
                     }
 
                     resend = account.InFlight is not null;
-                    exchange = account.InFlight ?? account.ComposeExchange(intent, sizing, options.InstanceId, Interlocked.Increment(ref _sequence));
+                    exchange = account.InFlight ?? account.ComposeExchange(intent, sizing, options.InstanceId, Interlocked.Increment(ref _sequence), time.GetUtcNow());
                 }
 
                 var started = Stopwatch.GetTimestamp();

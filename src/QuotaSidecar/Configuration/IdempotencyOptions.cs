@@ -19,12 +19,21 @@ public sealed class IdempotencyOptions
         set => _engine.IdempotencyWindow = value;
     }
 
-    /// <summary>The most records kept of each kind; past it the oldest finished ones go first
+    /// <summary>The most records kept with client-chosen ids, of each kind; past it the oldest finished ones go first
     /// (<see cref="EngineOptions.MaxIdempotencyRecords"/>).</summary>
-    /// <value>The engine's default: 300,000.</value>
+    /// <value>The engine's default: 100,000.</value>
     public int MaxRecords
     {
         get => _engine.MaxIdempotencyRecords;
         set => _engine.MaxIdempotencyRecords = value;
+    }
+
+    /// <summary>Finished holds with sidecar-made ids remembered at once, 32 bytes each
+    /// (<see cref="EngineOptions.SidecarIdRecords"/>).</summary>
+    /// <value>The engine's default: 524,288.</value>
+    public int SidecarIdRecords
+    {
+        get => _engine.SidecarIdRecords;
+        set => _engine.SidecarIdRecords = value;
     }
 }

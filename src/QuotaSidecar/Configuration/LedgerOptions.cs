@@ -23,6 +23,15 @@ public sealed class LedgerOptions
         }
     }
 
+    /// <summary>How long the ledger keeps an instance's exchange record after its lease is returned or reclaimed
+    /// (<see cref="CentralLedgerOptions.InstanceRecordHorizon"/>).</summary>
+    /// <value>The central ledger's default: 24 h.</value>
+    public TimeSpan InstanceRecordHorizon
+    {
+        get => _ledger.InstanceRecordHorizon;
+        set => _ledger.InstanceRecordHorizon = value;
+    }
+
     /// <summary><see cref="MaxEntries"/> was configured under its own key, so the old name does not override it.</summary>
     internal bool MaxEntriesSet { get; private set; }
 

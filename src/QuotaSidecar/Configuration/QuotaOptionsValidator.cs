@@ -106,10 +106,16 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
         Range(errors, "Quota:Settle:Interval", options.Settle.Interval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
         Range(errors, "Quota:Holds:DefaultTtl", options.Holds.DefaultTtl, TimeSpan.FromMilliseconds(1), options.Holds.MaxTtl);
         Range(errors, "Quota:Holds:MaxTtl", options.Holds.MaxTtl, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
+        Range(errors, "Quota:Ledger:InstanceRecordHorizon", options.Ledger.InstanceRecordHorizon, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
         Range(errors, "Quota:Idempotency:Window", options.Idempotency.Window, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         if (options.Idempotency.MaxRecords is < 1_000 or > 1 << 28)
         {
-            errors.Add($"Quota:Idempotency:MaxRecords must be between 1000 and {1 << 28} (got {options.Idempotency.MaxRecords}); each record is 32-200 bytes");
+            errors.Add($"Quota:Idempotency:MaxRecords must be between 1000 and {1 << 28} (got {options.Idempotency.MaxRecords}); each record is ~190 bytes");
+        }
+
+        if (options.Idempotency.SidecarIdRecords is < 4_096 or > 1 << 28)
+        {
+            errors.Add($"Quota:Idempotency:SidecarIdRecords must be between 4096 and {1 << 28} (got {options.Idempotency.SidecarIdRecords}); each record is 32 bytes");
         }
         Range(errors, "Quota:Leases:Ttl", options.Leases.Ttl, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         Range(errors, "Quota:Leases:RefillHorizon", options.Leases.RefillHorizon, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));

@@ -20,7 +20,7 @@ public sealed class IdempotencyRecordsTests(ITestOutputHelper output)
             o.MaxLease = 100_000_000;
         });
         var id = await h.AccountAsync(1_000_000_000_000);
-        var capacity = 524_288; // the default MaxRecords (500,000) rounded up to a power of two
+        var capacity = 524_288; // the default SidecarIdRecords
         var before = Heap();
 
         RunPairs(h.Engine, id, capacity + 100_000); // the ring has come round: every slot is in use

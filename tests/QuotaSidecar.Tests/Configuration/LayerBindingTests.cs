@@ -21,7 +21,8 @@ public sealed class LayerBindingTests
         Assert.Equal(TimeSpan.FromSeconds(60), engine.DefaultHoldTtl);
         Assert.Equal(TimeSpan.FromHours(1), engine.MaxHoldTtl);
         Assert.Equal(TimeSpan.FromMinutes(10), engine.IdempotencyWindow);
-        Assert.Equal(300_000, engine.MaxIdempotencyRecords);
+        Assert.Equal(100_000, engine.MaxIdempotencyRecords);
+        Assert.Equal(524_288, engine.SidecarIdRecords);
         Assert.Equal(TimeSpan.FromMilliseconds(250), engine.SettleInterval);
         Assert.Equal(TimeSpan.FromSeconds(2), engine.RefillHorizon);
         Assert.Equal(100, engine.MinLease);
@@ -55,6 +56,7 @@ public sealed class LayerBindingTests
             ["Quota:Holds:MaxTtl"] = "00:10:00",
             ["Quota:Idempotency:Window"] = "00:02:00",
             ["Quota:Idempotency:MaxRecords"] = "50000",
+            ["Quota:Idempotency:SidecarIdRecords"] = "65536",
             ["Quota:Settle:Interval"] = "00:00:00.100",
             ["Quota:Leases:Ttl"] = "00:00:45",
             ["Quota:Leases:Min"] = "5",
@@ -79,6 +81,7 @@ public sealed class LayerBindingTests
         Assert.Equal(TimeSpan.FromMinutes(10), engine.MaxHoldTtl);
         Assert.Equal(TimeSpan.FromMinutes(2), engine.IdempotencyWindow);
         Assert.Equal(50_000, engine.MaxIdempotencyRecords);
+        Assert.Equal(65_536, engine.SidecarIdRecords);
         Assert.Equal(TimeSpan.FromMilliseconds(100), engine.SettleInterval);
         Assert.Equal(5, engine.MinLease);
         Assert.Equal(500, engine.MaxLease);
