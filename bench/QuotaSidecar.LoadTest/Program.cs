@@ -85,22 +85,7 @@ if (only.Count > 0)
 SidecarServer.ExtraEnvironment = sidecarEnvironment;
 
 // Children die with the tool, however it ends: normal exit, Ctrl-C / SIGTERM, or an unhandled exception.
-using var stop = new CancellationTokenSource(plan.Deadline);
-var interrupted = false;
-AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
-AppDomain.CurrentDomain.UnhandledException += (_, _) => ChildProcess.KillAll();
-Console.CancelKeyPress += (_, e) =>
-{
-    if (interrupted)
-    {
-        ChildProcess.KillAll(); // second Ctrl-C: stop now
-        return;
-    }
-
-    interrupted = true;
-    e.Cancel = true;
-    stop.Cancel();
-};
+using var stop = new StopSignal(plan.Deadline);
 
 var paths = ToolPaths.Resolve(sidecar, output);
 var machine = MachineInfo.Read();
@@ -115,8 +100,8 @@ try
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
-    runner.Notes.Add(interrupted ? "INTERRUPTED: results are partial" : $"STOPPED at the {plan.Mode} deadline ({plan.Deadline}): results are partial");
-    failed = !interrupted;
+    runner.Notes.Add(stop.Interrupted ? "INTERRUPTED: results are partial" : $"STOPPED at the {plan.Mode} deadline ({plan.Deadline}): results are partial");
+    failed = !stop.Interrupted;
 }
 catch (Exception e)
 {
@@ -141,4 +126,4 @@ var (markdown, mdPath, jsonPath) = ReportWriter.Write(plan.Mode, started, clock.
 Console.WriteLine(markdown);
 Console.WriteLine($"Written: {mdPath}");
 Console.WriteLine($"         {jsonPath}");
-return interrupted ? 130 : failed ? 1 : 0;
+return stop.Interrupted ? 130 : failed ? 1 : 0;

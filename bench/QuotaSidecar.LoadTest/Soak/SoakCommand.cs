@@ -29,22 +29,7 @@ internal static class SoakCommand
         }
 
         var scenarios = options.Scenarios;
-        using var stop = new CancellationTokenSource((options.Duration + Margin) * scenarios.Count);
-        var interrupted = false;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
-        AppDomain.CurrentDomain.UnhandledException += (_, _) => ChildProcess.KillAll();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            if (interrupted)
-            {
-                ChildProcess.KillAll(); // second Ctrl-C: stop now
-                return;
-            }
-
-            interrupted = true;
-            e.Cancel = true;
-            stop.Cancel();
-        };
+        using var stop = new StopSignal((options.Duration + Margin) * scenarios.Count);
 
         var paths = ToolPaths.Resolve(options.Sidecar, options.Output);
         var machine = MachineInfo.Read();
@@ -87,6 +72,6 @@ internal static class SoakCommand
         }
 
         var failed = results.Count < scenarios.Count || results.Exists(r => r.Failure is not null || r.Errors > 0);
-        return interrupted ? 130 : failed ? 1 : 0;
+        return stop.Interrupted ? 130 : failed ? 1 : 0;
     }
 }
