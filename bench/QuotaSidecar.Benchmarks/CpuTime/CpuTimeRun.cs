@@ -48,6 +48,7 @@ internal static class CpuTimeRun
             if (filter is null || "Reserve+Commit".Contains(filter, StringComparison.OrdinalIgnoreCase))
             {
                 SplitReserveCommit(samples);
+                SplitReserveCommit(samples, clientIds: true);
             }
 
             RetainedPerHold();
@@ -61,9 +62,15 @@ internal static class CpuTimeRun
 
     /// <summary>The Reserve+Commit pairs and the later forgetting of their records, timed apart: what the request
     /// pays (the pair) and what the settle pass pays per hold afterwards.</summary>
-    private static void SplitReserveCommit(int samples)
+    private static void SplitReserveCommit(int samples, bool clientIds = false)
     {
         var fixture = EngineFixture.Create(accounts: 1);
+        var ids = new string[HotPathBenchmarks.Batch];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = "client-" + i.ToString(CultureInfo.InvariantCulture);
+        }
+
         var engine = fixture.Engine;
         var account = EngineFixture.AccountId(0);
         var pairs = new double[samples];
@@ -75,7 +82,7 @@ internal static class CpuTimeRun
             var start = ThreadCpuClock.Nanoseconds();
             for (var i = 0; i < HotPathBenchmarks.Batch; i++)
             {
-                var reserved = engine.ReserveAsync(account, 1).Result;
+                var reserved = engine.ReserveAsync(account, 1, clientIds ? ids[i] : null).Result;
                 engine.Commit(reserved.ReservationId, 1);
             }
 
@@ -97,7 +104,7 @@ internal static class CpuTimeRun
         Array.Sort(pairs);
         Array.Sort(forgets);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  Reserve+Commit split: the pair {pairs[samples / 2]:0.0} ns ({pairs[samples / 10]:0.0}-{pairs[samples * 9 / 10]:0.0}), forgetting its record later {forgets[samples / 2]:0.0} ns ({forgets[samples / 10]:0.0}-{forgets[samples * 9 / 10]:0.0}); allocated by the pair {allocated / ((double)samples * HotPathBenchmarks.Batch):0.0} B (the hold object {HoldBytes(engine, account)} B and its id)"));
+            $"  Reserve+Commit{(clientIds ? " (client ids)" : "")} split: the pair {pairs[samples / 2]:0.0} ns ({pairs[samples / 10]:0.0}-{pairs[samples * 9 / 10]:0.0}), forgetting its record later {forgets[samples / 2]:0.0} ns ({forgets[samples / 10]:0.0}-{forgets[samples * 9 / 10]:0.0}); allocated by the pair {allocated / ((double)samples * HotPathBenchmarks.Batch):0.0} B (the hold object {HoldBytes(engine, account)} B and its id)"));
         fixture.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 

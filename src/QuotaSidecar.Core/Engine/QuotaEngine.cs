@@ -459,7 +459,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         if (_accounts.TryGet(accountId, out account))
         {
             var now = _time.GetUtcNow().UtcTicks;
-            _holds.AddConsume(requestId, new ConsumeAnswer(account.Id, amount, result), now);
+            _holds.AddConsume(new ConsumeAnswer(requestId, account.Id, amount, result), now);
         }
 
         return result;

@@ -21,7 +21,8 @@ internal sealed class HoldTable
     private readonly ConcurrentDictionary<string, ConsumeAnswer> _consumes = new();
 
     // Finished client-id records in the order they finished (so the queue is sorted by finish time).
-    private readonly ConcurrentQueue<(string Id, object Record, long FinishedTicks)> _finished = new();
+    // An entry is 16 bytes (plus the queue's sequence word): the record (a Hold or a ConsumeAnswer) and when it finished.
+    private readonly ConcurrentQueue<(object Record, long FinishedTicks)> _finished = new();
     private readonly long _windowTicks;
     private readonly int _maxRecords;
     private readonly IdempotencyMetrics _metrics;
@@ -56,7 +57,7 @@ internal sealed class HoldTable
 
         if (hold.State != HoldState.Open)
         {
-            _finished.Enqueue((hold.Id, hold, nowTicks));
+            _finished.Enqueue((hold, nowTicks));
         }
 
         Added(nowTicks);
@@ -64,11 +65,11 @@ internal sealed class HoldTable
     }
 
     /// <summary>Remembers a Consume's answer under its request id (the first answer wins).</summary>
-    public void AddConsume(string requestId, ConsumeAnswer answer, long nowTicks)
+    public void AddConsume(ConsumeAnswer answer, long nowTicks)
     {
-        if (_consumes.TryAdd(requestId, answer))
+        if (_consumes.TryAdd(answer.RequestId, answer))
         {
-            _finished.Enqueue((requestId, answer, nowTicks));
+            _finished.Enqueue((answer, nowTicks));
             Added(nowTicks);
         }
     }
@@ -83,7 +84,7 @@ internal sealed class HoldTable
         }
         else
         {
-            _finished.Enqueue((hold.Id, hold, nowTicks));
+            _finished.Enqueue((hold, nowTicks));
         }
     }
 
@@ -117,7 +118,7 @@ internal sealed class HoldTable
         }
     }
 
-    private (string Id, object Record, long FinishedTicks)? Forget()
+    private (object Record, long FinishedTicks)? Forget()
     {
         if (!_finished.TryDequeue(out var oldest))
         {
@@ -126,8 +127,8 @@ internal sealed class HoldTable
 
         // Remove only this record: the id may since have been reused for a newer one.
         var removed = oldest.Record is Hold hold
-            ? _reservations.TryRemove(new KeyValuePair<string, Hold>(oldest.Id, hold))
-            : _consumes.TryRemove(new KeyValuePair<string, ConsumeAnswer>(oldest.Id, (ConsumeAnswer)oldest.Record));
+            ? _reservations.TryRemove(new KeyValuePair<string, Hold>(hold.Id, hold))
+            : oldest.Record is ConsumeAnswer answer && _consumes.TryRemove(new KeyValuePair<string, ConsumeAnswer>(answer.RequestId, answer));
         if (removed)
         {
             Interlocked.Decrement(ref _clientRecords);
