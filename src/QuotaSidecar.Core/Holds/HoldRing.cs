@@ -7,7 +7,7 @@ namespace QuotaSidecar.Core.Holds;
 /// Holds with sidecar-made ids (<c>r-&lt;instance&gt;-&lt;n in hex&gt;</c>), found by n instead of a dictionary: n picks a
 /// slot of a ring (n modulo the capacity) and the rest of n, its generation, tells whether the slot still holds that
 /// hold. A slot has the open <see cref="Hold"/> while it is open and a 32-byte <see cref="FinishedHold"/> after, until
-/// the ring comes round to it again: so memory is fixed by <c>MaxRecords</c>, not by traffic, and a Reserve+Commit
+/// the ring comes round to it again: so memory is fixed by <c>SidecarIdRecords</c>, not by traffic, and a Reserve+Commit
 /// allocates nothing beyond the hold and its id. A slot whose hold is still open when the ring comes round is
 /// skipped (its n is never issued); a finished record overwritten before the window has passed is counted as
 /// dropped early.
