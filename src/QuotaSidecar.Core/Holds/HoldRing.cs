@@ -35,9 +35,9 @@ internal sealed class HoldRing
     // The last n issued. Starts one ring in, so the first generation is 1 and generation 0 marks an empty slot.
     private long _last;
 
-    public HoldRing(string instanceId, long windowTicks, int maxRecords, IdempotencyMetrics metrics)
+    public HoldRing(string instanceId, long windowTicks, int slots, IdempotencyMetrics metrics)
     {
-        var capacity = Math.Max(SegmentSize, (long)BitOperations.RoundUpToPowerOf2((uint)maxRecords));
+        var capacity = Math.Max(SegmentSize, (long)BitOperations.RoundUpToPowerOf2((uint)slots));
         _capacityBits = BitOperations.Log2((ulong)capacity);
         _mask = capacity - 1;
         _last = capacity;
