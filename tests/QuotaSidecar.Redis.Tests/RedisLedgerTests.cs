@@ -57,7 +57,11 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
     [Fact]
     public async Task The_library_is_loaded_again_after_the_server_lost_it()
     {
-        var ledger = NewLedger();
+        // A redis-server of its own: on the shared one, another test's ledger may load the library again between
+        // this test's delete and its next call.
+        await using var own = await QuotaSidecar.Testing.Processes.RedisServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(own.Endpoint + ",allowAdmin=true");
+        var ledger = new RedisLedger(connection, Options(null), _time);
         var id = NewAccountId();
         await ledger.UpsertAccountAsync(new AccountPolicy(id));
         await ledger.GetAccountAsync(id); // loaded by now: one FCALL
@@ -66,7 +70,7 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.Equal(before + 1, ledger.CallCount);
 
         // What a restart without persistence or a failover to a replica without the library looks like.
-        var server = redis.Connection.GetServers()[0];
+        var server = connection.GetServers()[0];
         await server.ExecuteAsync("FUNCTION", "DELETE", Scripts.LedgerLibrary.Instance.Name);
         Assert.False(await LibraryLoadedAsync(server));
 
