@@ -22,6 +22,10 @@ public sealed class OptionsValidationTests
     [InlineData("Quota:Ledger:MaxEntries", "0", "Quota:Ledger:MaxEntries must be >= 1")]
     [InlineData("Quota:Redis:MaxLedgerEntries", "0", "Quota:Redis:MaxLedgerEntries must be >= 1")]
     [InlineData("Quota:Seed:Accounts:0:AccountId", "bad id", "Quota:Seed:Accounts:0:AccountId may contain only")]
+    [InlineData("Quota:Idempotency:Window", "00:00:00.5", "Quota:Idempotency:Window must be between")]
+    [InlineData("Quota:Idempotency:MaxRecords", "10", "Quota:Idempotency:MaxRecords must be between 1000")]
+    [InlineData("Quota:Idempotency:SidecarIdRecords", "100", "Quota:Idempotency:SidecarIdRecords must be between 4096")]
+    [InlineData("Quota:Ledger:InstanceRecordHorizon", "00:00:10", "Quota:Ledger:InstanceRecordHorizon must be between")]
     public void Bad_settings_are_rejected_with_a_clear_message(string key, string value, string message)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
