@@ -97,7 +97,9 @@ public sealed class OverloadTests(ITestOutputHelper output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"open loop: target {target:F0}/s, offered {offered:F0}/s for {duration.TotalSeconds} s ({fired} calls), MaxConcurrentRequests=64"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ok {ok.Count} (p50 {ok.Percentile(50):F0} µs, p99 {ok.Percentile(99):F0} µs), goodput {ok.Count / window:F0}/s"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  shed {shed.Count} (RESOURCE_EXHAUSTED {shed.Count(s => s.Status == StatusCode.ResourceExhausted)}, UNAVAILABLE {shed.Count(s => s.Status == StatusCode.Unavailable)}; p50 {shed.Percentile(50):F0} µs, p99 {shed.Percentile(99):F0} µs; timeout {CallTimeout.TotalMilliseconds} ms)"));
-        output.WriteLine($"  deadline exceeded {timedOut}, other errors {other}");
+        var otherCodes = string.Join(", ", list.Where(s => s.Status is not (StatusCode.OK or StatusCode.ResourceExhausted or StatusCode.Unavailable or StatusCode.DeadlineExceeded))
+            .GroupBy(s => s.Status).Select(g => $"{g.Key} {g.Count()}"));
+        output.WriteLine($"  deadline exceeded {timedOut}, other errors {other} ({otherCodes})");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RSS MB: before {rssBefore:F0}, during max {rssDuring.Max():F0}, after {rssAfter:F0}; recovery: {recovered}/200 granted"));
 
         Assert.True(shed.Count > 0, "nothing was shed at 10x the sustainable rate");
