@@ -18,7 +18,7 @@ namespace QuotaSidecar.Redis;
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
 /// <see cref="QuotaError.Unavailable"/>.
 /// </summary>
-public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
+public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsyncDisposable, IDisposable
 {
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
@@ -69,9 +69,18 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
         _maxLedgerEntries = central.MaxLedgerEntries;
         _instanceRecordHorizon = UnixMilliseconds.From(central.InstanceRecordHorizon);
 
+        _redis.ConnectionFailed += OnConnectionFailed;
+        _redis.ConnectionRestored += OnConnectionRestored;
+
         var meter = meterFactory?.Create(MeterName) ?? (_ownedMeter = new Meter(MeterName));
         _calls = meter.CreateCounter<long>(CallsInstrumentName, unit: "{call}", description: "Round trips to Redis made by the central ledger");
     }
+
+    /// <inheritdoc />
+    public event Action<string>? ConnectionLost;
+
+    /// <inheritdoc />
+    public event Action? ConnectionRestored;
 
     /// <summary>Round trips to Redis so far (each FCALL, and each FUNCTION LOAD after a server lacked the library).</summary>
     public long CallCount => Interlocked.Read(ref _callCount);
@@ -244,6 +253,8 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
     /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>, <see cref="Connect"/>).</summary>
     public async ValueTask DisposeAsync()
     {
+        _redis.ConnectionFailed -= OnConnectionFailed;
+        _redis.ConnectionRestored -= OnConnectionRestored;
         _ownedMeter?.Dispose();
         if (_ownsConnection)
         {
@@ -254,10 +265,29 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
     /// <inheritdoc cref="DisposeAsync"/>
     public void Dispose()
     {
+        _redis.ConnectionFailed -= OnConnectionFailed;
+        _redis.ConnectionRestored -= OnConnectionRestored;
         _ownedMeter?.Dispose();
         if (_ownsConnection)
         {
             _redis.Dispose();
+        }
+    }
+
+    // Only the connections that carry the ledger's calls; a subscription connection's state says nothing about them.
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            ConnectionLost?.Invoke($"connection to {e.EndPoint} failed ({e.FailureType}): {e.Exception?.Message}");
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            ConnectionRestored?.Invoke();
         }
     }
 
@@ -356,6 +386,27 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
             config.AbortOnConnectFail = false;
         }
 
+        // A dead or blackholed Redis must be an error within the operation timeout, not a wait of the client's 5 s
+        // default, and calls must not queue behind a connection that is down (docs/design.md {#store-breaker}).
+        var timeout = (int)options.OperationTimeout.TotalMilliseconds;
+        if (!Given(options, "asyncTimeout"))
+        {
+            config.AsyncTimeout = timeout;
+        }
+
+        if (!Given(options, "syncTimeout"))
+        {
+            config.SyncTimeout = timeout;
+        }
+
+        if (!Given(options, "connectTimeout"))
+        {
+            config.ConnectTimeout = Math.Max(timeout, 1000); // a TLS handshake on a busy server needs its time
+        }
+
+        config.HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Clamp(timeout / 4, 50, 1000));
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+
         if (!string.IsNullOrEmpty(options.TlsCaFile))
         {
             config.Ssl = true;
@@ -371,6 +422,9 @@ public sealed class RedisLedger : ICentralLedger, IAsyncDisposable, IDisposable
 
         return config;
     }
+
+    private static bool Given(RedisLedgerOptions options, string key) =>
+        options.ConnectionString.Contains(key + "=", StringComparison.OrdinalIgnoreCase);
 
     private static string Endpoints(ConfigurationOptions config) => string.Join(",", config.EndPoints.Select(e => e.ToString()));
 }

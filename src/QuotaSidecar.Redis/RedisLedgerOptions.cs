@@ -33,6 +33,13 @@ public sealed class RedisLedgerOptions
     /// <value>The default value is null.</value>
     public string? TlsKeyFile { get; set; }
 
+    /// <summary>How long a call may wait for Redis before it fails (the client's async, sync and connect timeouts;
+    /// its heartbeat, which checks them, runs four times as often); with no connection a call fails at once instead
+    /// of queueing. The sidecar sets it from <c>Quota:Store:ExchangeTimeout</c>. Options given in
+    /// <see cref="ConnectionString"/> (<c>asyncTimeout=</c>, <c>syncTimeout=</c>, <c>connectTimeout=</c>) win.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Lease TTL, lease share, reclaim window and ledger length, shared with the embedded ledger.</summary>
     public CentralLedgerOptions Central { get; set; } = new();
 
@@ -52,6 +59,11 @@ public sealed class RedisLedgerOptions
         if (string.IsNullOrEmpty(TlsCertFile) != string.IsNullOrEmpty(TlsKeyFile))
         {
             throw new ArgumentException("TlsCertFile and TlsKeyFile must be set together (a client certificate and its key)");
+        }
+
+        if (OperationTimeout < TimeSpan.FromMilliseconds(10) || OperationTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException($"OperationTimeout must be between 10 ms and 1 minute (got {OperationTimeout})");
         }
 
         ArgumentNullException.ThrowIfNull(Central, nameof(Central));

@@ -23,6 +23,9 @@ public sealed class EngineMetrics : IDisposable
     private readonly Histogram<double> _settleDuration;
     private readonly Counter<long> _leasesLost;
     private readonly Counter<long> _idempotencyDropped;
+    private readonly Counter<long> _answers;
+    private readonly Histogram<double> _exchangeDuration;
+    private readonly Histogram<double> _storeWait;
 
     public EngineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -40,22 +43,46 @@ public sealed class EngineMetrics : IDisposable
         _settleFailures = _meter.CreateCounter<long>("quota.settle.failures", "{failure}", "Exchanges with the store that failed (retried later).");
         _idempotencyDropped = _meter.CreateCounter<long>(
             "quota.idempotency.dropped", "{record}", "Idempotency records dropped before their retry window passed, because Quota:Idempotency:MaxRecords was reached.");
+        _answers = _meter.CreateCounter<long>(
+            "quota.answers", "{answer}",
+            "Reserve and Consume answers by source: lease (granted from the local lease), fail_open (granted beyond it while the store is down), store_unavailable (denied for want of the store), denied (any other denial).");
+        _exchangeDuration = _meter.CreateHistogram<double>(
+            "quota.exchange.duration", "ms", "Time of each exchange with the store (report, renew, take), by outcome (ok, failed: error or Quota:Store:ExchangeTimeout).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] });
+        _storeWait = _meter.CreateHistogram<double>(
+            "quota.store.wait", "ms", "Time a Reserve or Consume waited for the store's answers (only requests the lease could not cover); at most Quota:Store:MaxWait.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 75, 100, 150, 250, 500, 1000] });
         _leasesLost = _meter.CreateCounter<long>("quota.lease.lost", "{lease}", "Leases the store reclaimed while this sidecar still held them.");
     }
 
     /// <summary>The meter, for gauges observed from engine state.</summary>
     public Meter Meter => _meter;
 
-    internal void Decision(Decision decision, DenyReason reason) => _decisions.Add(
-        1,
-        new KeyValuePair<string, object?>("result", decision == Engine.Decision.Granted ? "granted" : "denied"),
-        new KeyValuePair<string, object?>("reason", ReasonTag(reason)));
-
-    internal void RefillExchanged(double milliseconds)
+    /// <summary>Counts a decision; <paramref name="failOpen"/>: granted from the fail-open allowance, not the lease.</summary>
+    internal void Decision(Decision decision, DenyReason reason, bool failOpen = false)
     {
-        _refills.Add(1);
-        _refillDuration.Record(milliseconds);
+        var granted = decision == Engine.Decision.Granted;
+        _decisions.Add(
+            1,
+            new KeyValuePair<string, object?>("result", granted ? "granted" : "denied"),
+            new KeyValuePair<string, object?>("reason", ReasonTag(reason)));
+        _answers.Add(1, new KeyValuePair<string, object?>(
+            "source",
+            granted ? (failOpen ? "fail_open" : "lease") : reason == DenyReason.StoreUnavailable ? "store_unavailable" : "denied"));
     }
+
+    /// <summary>An exchange the store answered; <paramref name="refill"/>: it asked for credits.</summary>
+    internal void Exchanged(double milliseconds, bool refill)
+    {
+        _exchangeDuration.Record(milliseconds, new KeyValuePair<string, object?>("outcome", "ok"));
+        if (refill)
+        {
+            _refills.Add(1);
+            _refillDuration.Record(milliseconds);
+        }
+    }
+
+    internal void StoreWaited(double milliseconds) => _storeWait.Record(milliseconds);
 
     internal void SettleBatch(int exchanges, double milliseconds)
     {
@@ -64,7 +91,11 @@ public sealed class EngineMetrics : IDisposable
         _settleDuration.Record(milliseconds);
     }
 
-    internal void ExchangeFailed() => _settleFailures.Add(1);
+    internal void ExchangeFailed(double milliseconds)
+    {
+        _settleFailures.Add(1);
+        _exchangeDuration.Record(milliseconds, new KeyValuePair<string, object?>("outcome", "failed"));
+    }
 
     internal void LeaseLost() => _leasesLost.Add(1);
 

@@ -44,6 +44,25 @@ public sealed class EngineOptions
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan RefillHorizon { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>A lease aims to carry the account's observed rate for at least this long without the store
+    /// (docs/design.md {#outage-horizon}): it is refilled before it holds less, so steady traffic rides out a store
+    /// outage this long without a denial. Credits parked in leases grow with it (capped by MaxLease and, at the
+    /// store, by the lease share); 0 sizes leases by <see cref="RefillHorizon"/> alone.</summary>
+    /// <value>The default value is 20 seconds: a Redis Cluster failover with the default 15 s node timeout, plus
+    /// detection and the first exchange after it.</value>
+    public TimeSpan OutageHorizon { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The longest a Reserve or Consume waits for the store's answers (docs/design.md {#store-wait}); past
+    /// it the request is answered from what is local (the lease, then the fail-open allowance, else DENIED with
+    /// STORE_UNAVAILABLE) and the exchange goes on in the background.</summary>
+    /// <value>The default value is 100 milliseconds.</value>
+    public TimeSpan MaxStoreWait { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>An exchange (or probe) the store has not answered within this time counts as failed and opens the
+    /// breaker (docs/design.md {#store-breaker}); it stays in flight and is resent unchanged later.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan ExchangeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The smallest lease target, in credits.</summary>
     /// <value>The default value is 100.</value>
     public long MinLease { get; set; } = 100;
@@ -101,6 +120,9 @@ public sealed class EngineOptions
         Require(LowWatermark is > 0 and < 1, $"LowWatermark must be in (0, 1) (got {LowWatermark})");
         Require(IdleReturnAfter > TimeSpan.Zero, $"IdleReturnAfter must be positive (got {IdleReturnAfter})");
         Require(LeaseRenewInterval > TimeSpan.Zero, $"LeaseRenewInterval must be positive (got {LeaseRenewInterval})");
+        Require(OutageHorizon >= TimeSpan.Zero && OutageHorizon <= TimeSpan.FromHours(1), $"OutageHorizon must be between 0 and 1 hour (got {OutageHorizon})");
+        Require(ExchangeTimeout >= TimeSpan.FromMilliseconds(10) && ExchangeTimeout <= TimeSpan.FromMinutes(1), $"ExchangeTimeout must be between 10 ms and 1 minute (got {ExchangeTimeout})");
+        Require(MaxStoreWait >= TimeSpan.FromMilliseconds(1) && MaxStoreWait <= ExchangeTimeout, $"MaxStoreWait must be between 1 ms and ExchangeTimeout ({ExchangeTimeout}) (got {MaxStoreWait}): a request should give up waiting before the exchange is declared failed");
         Require(ReclaimWait >= TimeSpan.Zero, $"ReclaimWait must be >= 0 (got {ReclaimWait})");
         Require(FailOpenAllowance is >= 0 and <= Validation.MaxAmount, $"FailOpenAllowance must be between 0 and {Validation.MaxAmount} (got {FailOpenAllowance})");
         Require(EvictIdleAfter > TimeSpan.Zero, $"EvictIdleAfter must be positive (got {EvictIdleAfter})");

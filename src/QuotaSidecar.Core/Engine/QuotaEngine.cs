@@ -24,7 +24,8 @@ public sealed class QuotaEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly EngineMetrics _metrics;
     private readonly LeaseSizing _sizing;
-    private readonly StoreHealth _health;
+    private readonly StoreBreaker _breaker;
+    private readonly IStoreConnectionEvents? _connection;
     private readonly LeaseExchanger _exchanger;
     private readonly long _defaultTtlTicks;
     private readonly long _maxTtlTicks;
@@ -43,14 +44,23 @@ public sealed class QuotaEngine : IAsyncDisposable
             new IdempotencyMetrics(_metrics, log, options.IdempotencyWindow, options.MaxIdempotencyRecords));
         _accounts = new AccountTable(_holds);
         _sizing = new LeaseSizing(options);
-        _health = new StoreHealth(log);
-        _exchanger = new LeaseExchanger(_accounts, ledger, options, _sizing, _health, _time, _metrics, log);
-        Settler = new Settler(_accounts, _holds, _exchanger, _sizing, _health, options, _time, _metrics, log);
+        _breaker = new StoreBreaker(_time, options.SettleInterval, Settler.MaxBackoff, 2 * options.ExchangeTimeout, log);
+        _exchanger = new LeaseExchanger(_accounts, ledger, options, _sizing, _breaker, _time, _metrics, log);
+        Settler = new Settler(_accounts, _holds, _exchanger, _sizing, _breaker, options, _time, _metrics, log);
+        _connection = ledger as IStoreConnectionEvents;
+        if (_connection is not null)
+        {
+            _connection.ConnectionLost += OnConnectionLost;
+            _connection.ConnectionRestored += _breaker.ConnectionRestored;
+        }
+
         _defaultTtlTicks = options.DefaultHoldTtl.Ticks;
         _maxTtlTicks = options.MaxHoldTtl.Ticks;
         _metrics.Meter.CreateObservableGauge("quota.holds.open", _accounts.OpenHolds, "{hold}", "Open holds on this sidecar.");
         _metrics.Meter.CreateObservableGauge("quota.credits.at_risk", _accounts.UsageAtRisk, "{credit}", "Committed usage not yet reported to the store (lost if the process dies).");
-        _metrics.Meter.CreateObservableGauge("quota.store.available", () => _health.Available ? 1 : 0, "{bool}", "1 while the central store answers.");
+        _metrics.Meter.CreateObservableGauge("quota.store.available", () => _breaker.Closed ? 1 : 0, "{bool}", "1 while the central store answers (the breaker is closed).");
+        _metrics.Meter.CreateObservableGauge(
+            "quota.store.breaker.state", () => (int)_breaker.State, "{state}", "The store breaker: 0 closed (store answers), 1 half-open (one trial call out), 2 open (no calls; requests answered from what is local).");
         _metrics.Meter.CreateObservableGauge(
             "quota.idempotency.window", () => TimeSpan.FromTicks(_holds.EffectiveWindowTicks(_time.GetUtcNow().UtcTicks)).TotalSeconds, "s",
             "How far back finished holds are remembered now: Quota:Idempotency:Window, or less once MaxRecords bites.");
@@ -61,8 +71,11 @@ public sealed class QuotaEngine : IAsyncDisposable
     /// <summary>This sidecar's instance id.</summary>
     public string InstanceId => _options.InstanceId;
 
-    /// <summary>Whether the central store answered the last exchange.</summary>
-    public bool StoreAvailable => _health.Available;
+    /// <summary>Whether the central store answered the last call (the breaker is closed).</summary>
+    public bool StoreAvailable => _breaker.Closed;
+
+    /// <summary>The store breaker's state (docs/design.md {#store-breaker}).</summary>
+    public BreakerState StoreBreakerState => _breaker.State;
 
     /// <summary>Open holds on this sidecar.</summary>
     public long OpenHolds => _accounts.OpenHolds();
@@ -190,7 +203,7 @@ public sealed class QuotaEngine : IAsyncDisposable
     public async ValueTask<BalanceView> GetBalanceAsync(string accountId, bool consistent = false, CancellationToken cancellationToken = default)
     {
         Validation.AccountId(accountId, "account_id");
-        var load = await LoadAsync(accountId, default, cancellationToken);
+        var load = await LoadAsync(accountId, default, wait: null, cancellationToken);
         if (load.StoreUnavailable)
         {
             throw new QuotaException("the central store is unreachable and this sidecar has no state for the account yet; retry", new InvalidOperationException("store unavailable"));
@@ -199,7 +212,19 @@ public sealed class QuotaEngine : IAsyncDisposable
         var account = load.Account;
         if (account is not null && consistent && !load.Exchanged)
         {
-            await _exchanger.ExchangeAsync(account, default, cancellationToken);
+            // An exchange already running may have been composed before this call: wait for it, then make one.
+            Task<ExchangeOutcome>? running;
+            lock (account.Gate)
+            {
+                running = account.Exchanging;
+            }
+
+            if (running is not null)
+            {
+                await running.WaitAsync(cancellationToken);
+            }
+
+            await _exchanger.ExchangeAsync(account, default).WaitAsync(cancellationToken);
         }
 
         if (account is null || !account.Known)
@@ -244,6 +269,12 @@ public sealed class QuotaEngine : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        if (_connection is not null)
+        {
+            _connection.ConnectionLost -= OnConnectionLost;
+            _connection.ConnectionRestored -= _breaker.ConnectionRestored;
+        }
+
         Settler.Complete();
         return ValueTask.CompletedTask;
     }
@@ -332,10 +363,28 @@ public sealed class QuotaEngine : IAsyncDisposable
     }
 
     /// <summary>The slow path: load the account if new, then follow the <see cref="ShortfallPolicy"/> until the lease
-    /// covers the request or the policy denies.</summary>
+    /// covers the request or the policy denies. Waits on the store within <see cref="EngineOptions.MaxStoreWait"/>
+    /// in all (<see cref="StoreWait"/>); past it, or with the breaker open, the answer comes from what is local.</summary>
     private async ValueTask<ReserveResult> ReserveSlowAsync(string accountId, long amount, string? reservationId, long ttlTicks, CancellationToken cancellationToken)
     {
-        var load = await LoadAsync(accountId, new ExchangeIntent(Need: amount), cancellationToken);
+        var wait = new StoreWait(_time, _options.MaxStoreWait);
+        try
+        {
+            return await ReserveSlowAsync(accountId, amount, reservationId, ttlTicks, wait, cancellationToken);
+        }
+        finally
+        {
+            if (wait.Waited > TimeSpan.Zero)
+            {
+                _metrics.StoreWaited(wait.Waited.TotalMilliseconds);
+            }
+        }
+    }
+
+    private async ValueTask<ReserveResult> ReserveSlowAsync(
+        string accountId, long amount, string? reservationId, long ttlTicks, StoreWait wait, CancellationToken cancellationToken)
+    {
+        var load = await LoadAsync(accountId, new ExchangeIntent(Need: amount), wait, cancellationToken);
         if (load.Account is not { } account)
         {
             return DenyUnloaded(load, reservationId);
@@ -352,7 +401,7 @@ public sealed class QuotaEngine : IAsyncDisposable
             if (account.Evicted)
             {
                 // Forgotten by the idle eviction meanwhile: continue on the account's new local state.
-                load = await LoadAsync(accountId, new ExchangeIntent(Need: amount), cancellationToken);
+                load = await LoadAsync(accountId, new ExchangeIntent(Need: amount), wait, cancellationToken);
                 if (load.Account is null)
                 {
                     return DenyUnloaded(load, reservationId);
@@ -373,14 +422,23 @@ public sealed class QuotaEngine : IAsyncDisposable
                 await Task.Delay(_options.ReclaimWait, _time, cancellationToken);
             }
 
-            switch (await _exchanger.ExchangeAsync(account, step.Intent, cancellationToken))
+            var exchange = _exchanger.ExchangeAsync(account, step.Intent, out var joined);
+            var outcome = await wait.WaitAsync(exchange, cancellationToken);
+            if (outcome == ExchangeOutcome.Done && step.Intent.OverageNeed == 0 && (joined || !account.TakeFellShort))
+            {
+                policy.Refund();
+            }
+
+            switch (outcome)
             {
                 case ExchangeOutcome.UnknownAccount:
                     _accounts.RemoveIfUnknown(account);
                     return Denied(DenyReason.UnknownAccount, reservationId);
-                case ExchangeOutcome.StoreUnavailable:
-                    return TryFailOpen(account, amount, reservationId, ttlTicks, out var open)
-                        ? open
+                case ExchangeOutcome.StoreUnavailable or ExchangeOutcome.TimedOut:
+                    // Answered from what is local: the lease (others may have returned credits meanwhile), then the
+                    // fail-open allowance, else a denial that says why.
+                    return TryReserveLocal(account, amount, reservationId, ttlTicks, out result) ? result
+                        : TryFailOpen(account, amount, reservationId, ttlTicks, out var open) ? open
                         : DenyLocked(account, reservationId, amount, ttlTicks, DenyReason.StoreUnavailable);
             }
         }
@@ -481,7 +539,7 @@ public sealed class QuotaEngine : IAsyncDisposable
             account.TakeUnbacked(hold);
             _accounts.MarkActive(account); // fail-open usage to report, though no exchange brought credits
             hold.BalanceHint = account.BalanceHint;
-            _metrics.Decision(Decision.Granted, DenyReason.None);
+            _metrics.Decision(Decision.Granted, DenyReason.None, failOpen: true);
             result = ReserveResult.Granted(hold);
             return true;
         }
@@ -511,9 +569,10 @@ public sealed class QuotaEngine : IAsyncDisposable
         return false;
     }
 
-    /// <summary>The account's local state, loading it from the store when this sidecar has none yet. Account is null
-    /// when the store does not know it or could not be reached; unknown ids leave nothing behind.</summary>
-    private async ValueTask<Load> LoadAsync(string accountId, ExchangeIntent intent, CancellationToken cancellationToken)
+    /// <summary>The account's local state, loading it from the store when this sidecar has none yet (within the
+    /// request's <paramref name="wait"/>, if any). Account is null when the store does not know it or could not be
+    /// reached in time; unknown ids leave nothing behind.</summary>
+    private async ValueTask<Load> LoadAsync(string accountId, ExchangeIntent intent, StoreWait? wait, CancellationToken cancellationToken)
     {
         var account = _accounts.GetOrAdd(accountId, _time.GetUtcNow().UtcTicks);
         if (account.Known)
@@ -521,15 +580,18 @@ public sealed class QuotaEngine : IAsyncDisposable
             return new Load(account, Exchanged: false, StoreUnavailable: false);
         }
 
-        var outcome = await _exchanger.ExchangeAsync(account, intent, cancellationToken);
+        var exchange = _exchanger.ExchangeAsync(account, intent);
+        var outcome = wait is null ? await exchange.WaitAsync(cancellationToken) : await wait.WaitAsync(exchange, cancellationToken);
         if (outcome != ExchangeOutcome.Done || !account.Known)
         {
             _accounts.RemoveIfUnknown(account);
-            return new Load(null, Exchanged: true, StoreUnavailable: outcome == ExchangeOutcome.StoreUnavailable);
+            return new Load(null, Exchanged: true, StoreUnavailable: outcome is ExchangeOutcome.StoreUnavailable or ExchangeOutcome.TimedOut);
         }
 
         return new Load(account, Exchanged: true, StoreUnavailable: false);
     }
+
+    private void OnConnectionLost(string reason) => _breaker.Failed("the connection", reason);
 
     private ReserveResult Replay(Hold? hold, string accountId, long amount, long ttlTicks)
     {

@@ -17,6 +17,17 @@ internal struct ShortfallPolicy(bool exchanged, TimeSpan reclaimWait)
     private bool _waitedForReclaim;
     private bool _askedOverage;
 
+    /// <summary>The last exchange does not count as one of ours: it was one already running for another request
+    /// (its intent, not ours), or the store gave what it asked for (or it asked for nothing: the lease covered the need
+    /// when it was composed) and concurrent requests spent the credits first. Either way the store still had credits; the lease is tried again, and the request's wait budget bounds the loop.</summary>
+    public void Refund()
+    {
+        if (_creditExchanges > 0)
+        {
+            _creditExchanges--;
+        }
+    }
+
     public ShortfallStep Next(LocalAccount account, long amount)
     {
         long balanceHint, free;

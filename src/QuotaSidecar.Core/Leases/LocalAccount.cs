@@ -9,8 +9,8 @@ namespace QuotaSidecar.Core.Leases;
 /// One account as this sidecar sees it: the local lease, its open holds, usage not yet reported and the cached
 /// policy. It owns that state: every change goes through one of the operations below, named for what it does
 /// (take for a hold, commit, return, compose an exchange, apply its result), each called with <see cref="Gate"/>
-/// held (never across an await) and each ending with <see cref="AssertInvariants"/>. <see cref="ExchangeGate"/>
-/// serialises the store exchanges of this account; the hot path never touches it.
+/// held (never across an await) and each ending with <see cref="AssertInvariants"/>. <see cref="Exchanging"/> makes
+/// the store exchanges of this account one at a time; the hot path never touches it.
 /// </summary>
 internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
 {
@@ -20,7 +20,9 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
 
     public Lock Gate { get; } = new();
 
-    public SemaphoreSlim ExchangeGate { get; } = new(1, 1);
+    /// <summary>The exchange with the store running for this account, if any (guarded by the gate): whoever needs
+    /// one while it runs waits for it instead of queueing another (Settlement.LeaseExchanger).</summary>
+    public Task<Settlement.ExchangeOutcome>? Exchanging { get; set; }
 
     /// <summary>1 while a background refill is queued (so it is queued once). Interlocked, not under the gate.</summary>
     public int RefillQueued;
@@ -68,6 +70,10 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
     public long CentralAsOfTicks { get; private set; }
 
     public long LastExchangeTicks { get; private set; }
+
+    /// <summary>The last applied exchange asked for credits and the store gave fewer than its minimum: the store,
+    /// not a concurrent request, is short.</summary>
+    public bool TakeFellShort { get; private set; }
 
     /// <summary>Born "used now", so the idle eviction cannot forget an account before its first exchange.</summary>
     public long LastUseTicks { get; private set; } = bornTicks;
@@ -339,6 +345,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
     public bool ApplyExchange(LeaseExchangeResult result, long nowTicks)
     {
         AssertGateHeld();
+        TakeFellShort = result.Granted < (InFlight?.MinAcceptable ?? 0);
         InFlight = null;
         LastExchangeTicks = nowTicks;
         if (!result.AccountExists)
@@ -379,8 +386,9 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
     /// <summary>In the account table's active list (guarded by the gate; see <see cref="AccountTable.MarkActive"/>).</summary>
     public bool Listed { get; set; }
 
-    /// <summary>Whether nothing of this account needs keeping: unknown to the store and empty locally.</summary>
-    public bool IsUnknownAndEmpty => !Known && OpenHoldCount == 0 && Unreported == 0 && Free == 0;
+    /// <summary>Whether nothing of this account needs keeping: unknown to the store and empty locally, with no exchange
+    /// unanswered (the store may have applied it and leased credits: it is resent to learn).</summary>
+    public bool IsUnknownAndEmpty => !Known && OpenHoldCount == 0 && Unreported == 0 && Free == 0 && InFlight is null && Exchanging is null;
 
     /// <summary>Marks the account forgotten by the idle eviction (the caller removes it from the table).</summary>
     public void MarkEvicted() => _evicted = true;

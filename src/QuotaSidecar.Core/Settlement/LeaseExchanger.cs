@@ -8,11 +8,14 @@ namespace QuotaSidecar.Core.Settlement;
 
 /// <summary>
 /// Makes one account's exchanges with the store (docs/design.md §4): one <see cref="LeaseExchange"/> reports usage,
-/// returns what is not needed, renews the lease and takes more. An exchange that fails stays in flight and is resent
-/// unchanged (same sequence), so the store applies it exactly once.
+/// returns what is not needed, renews the lease and takes more. One exchange runs per account at a time; whoever
+/// needs one while it runs waits for that one. An exchange runs on its own, not on its waiters' time: each call to the
+/// store is bounded by <see cref="EngineOptions.ExchangeTimeout"/> and goes out only when the <see cref="StoreBreaker"/>
+/// admits it. An exchange that fails stays in flight and is resent unchanged (same sequence), so the store applies
+/// it exactly once.
 /// </summary>
 internal sealed class LeaseExchanger(
-    AccountTable accounts, ICentralLedger ledger, EngineOptions options, LeaseSizing sizing, StoreHealth health, TimeProvider time, EngineMetrics metrics, ILogger logger)
+    AccountTable accounts, ICentralLedger ledger, EngineOptions options, LeaseSizing sizing, StoreBreaker breaker, TimeProvider time, EngineMetrics metrics, ILogger logger)
 {
     /// <summary>An account id no one uses: reading it is a cheap round trip to the store.</summary>
     private const string ProbeAccountId = "quota-sidecar-store-probe";
@@ -22,103 +25,154 @@ internal sealed class LeaseExchanger(
     private long _sequence;
 
     /// <summary>
-    /// Asks the store something harmless and records whether it answered. The settle pass calls it when it has no
-    /// exchange to make and the store's state is unknown (start) or down: otherwise a sidecar with no accounts would
-    /// stay "unavailable" (and unready) after the store came back, since only exchanges update the state.
+    /// Asks the store something harmless and records whether it answered: the breaker's trial when no exchange is
+    /// due, and the first contact at start (otherwise a sidecar with no accounts would not learn the store's state).
     /// </summary>
     public async ValueTask ProbeAsync(CancellationToken cancellationToken)
     {
-        try
+        if (!breaker.TryAdmit())
         {
-            await ledger.GetAccountAsync(ProbeAccountId, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            health.Failed(ProbeAccountId, e);
             return;
         }
 
-        health.Answered();
+        try
+        {
+            await ledger.GetAccountAsync(ProbeAccountId, cancellationToken).AsTask().WaitAsync(options.ExchangeTimeout, time, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            breaker.Failed(ProbeAccountId, Reason(e));
+            return;
+        }
+
+        breaker.Answered();
     }
 
     /// <summary>
-    /// Exchanges with the store for <paramref name="account"/>: an exchange in flight goes first, unchanged; then the
-    /// fresh one for <paramref name="intent"/>; then, if the store asked holders to give credits back, a return of
-    /// everything unheld.
+    /// The exchange for <paramref name="account"/>: the one already running, or a new one for
+    /// <paramref name="intent"/> (an exchange in flight goes first, unchanged; then the fresh one; then, if the store
+    /// asked holders to give credits back, a return of everything unheld). It runs in the background; the task ends
+    /// when it does, within a few <see cref="EngineOptions.ExchangeTimeout"/> at most. <paramref name="pastBreaker"/>:
+    /// call the store even while the breaker is open (the shutdown drain's last tries).
     /// </summary>
-    public async ValueTask<ExchangeOutcome> ExchangeAsync(LocalAccount account, ExchangeIntent intent, CancellationToken cancellationToken)
+    public Task<ExchangeOutcome> ExchangeAsync(LocalAccount account, ExchangeIntent intent, bool pastBreaker = false) =>
+        ExchangeAsync(account, intent, out _, pastBreaker);
+
+    /// <inheritdoc cref="ExchangeAsync(LocalAccount, ExchangeIntent, bool)"/>
+    /// <param name="joined">True when the exchange was already running (composed for someone else's intent).</param>
+    public Task<ExchangeOutcome> ExchangeAsync(LocalAccount account, ExchangeIntent intent, out bool joined, bool pastBreaker = false)
     {
-        await account.ExchangeGate.WaitAsync(cancellationToken);
-        try
+        TaskCompletionSource<ExchangeOutcome> mine;
+        lock (account.Gate)
         {
-            for (var round = 0; round < 3; round++)
+            joined = account.Exchanging is not null;
+            if (account.Exchanging is { } running)
             {
-                LeaseExchange exchange;
-                bool resend;
-                lock (account.Gate)
-                {
-                    if (account.Evicted)
-                    {
-                        return ExchangeOutcome.Done; // nothing local to report; the caller looks the account up again
-                    }
-
-                    resend = account.InFlight is not null;
-                    exchange = account.InFlight ?? account.ComposeExchange(intent, sizing, options.InstanceId, Interlocked.Increment(ref _sequence), time.GetUtcNow());
-                }
-
-                var started = Stopwatch.GetTimestamp();
-                LeaseExchangeResult result;
-                try
-                {
-                    result = await ledger.ExchangeAsync(exchange, cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    metrics.ExchangeFailed();
-                    health.Failed(account.Id, e);
-                    return ExchangeOutcome.StoreUnavailable;
-                }
-
-                health.Answered();
-                if (exchange.Want > 0 || exchange.OverageWant > 0)
-                {
-                    metrics.RefillExchanged(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                }
-
-                bool reclaim;
-                lock (account.Gate)
-                {
-                    if (account.ApplyExchange(result, time.GetUtcNow().UtcTicks))
-                    {
-                        metrics.LeaseLost();
-                        EngineLog.LeaseLost(logger, account.Id, account.Unreported);
-                    }
-
-                    accounts.MarkActive(account);
-
-                    reclaim = account.ReclaimRequested && !intent.ReturnAll;
-                }
-
-                if (!result.AccountExists)
-                {
-                    return ExchangeOutcome.UnknownAccount;
-                }
-
-                if (reclaim)
-                {
-                    intent = intent with { ReturnAll = true };
-                }
-                else if (!resend)
-                {
-                    break;
-                }
+                return running;
             }
 
-            return ExchangeOutcome.Done;
+            mine = new TaskCompletionSource<ExchangeOutcome>();
+            account.Exchanging = mine.Task;
+        }
+
+        _ = RunAsync(account, intent, pastBreaker, mine);
+        return mine.Task;
+    }
+
+    private async Task RunAsync(LocalAccount account, ExchangeIntent intent, bool pastBreaker, TaskCompletionSource<ExchangeOutcome> done)
+    {
+        var outcome = ExchangeOutcome.StoreUnavailable;
+        try
+        {
+            outcome = await RoundsAsync(account, intent, pastBreaker);
+        }
+        catch (Exception e)
+        {
+            EngineLog.SettleFailed(logger, e); // a bug, not the store: the exchange stays in flight for the next try
         }
         finally
         {
-            account.ExchangeGate.Release();
+            lock (account.Gate)
+            {
+                account.Exchanging = null; // before the waiters run, so one of them may start the next exchange
+            }
         }
+
+        done.SetResult(outcome);
     }
+
+    private async Task<ExchangeOutcome> RoundsAsync(LocalAccount account, ExchangeIntent intent, bool pastBreaker)
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            if (!pastBreaker && !breaker.TryAdmit())
+            {
+                return ExchangeOutcome.StoreUnavailable; // nothing queues behind a dead store
+            }
+
+            LeaseExchange exchange;
+            bool resend;
+            lock (account.Gate)
+            {
+                if (account.Evicted)
+                {
+                    return ExchangeOutcome.Done; // nothing local to report; the caller looks the account up again
+                }
+
+                resend = account.InFlight is not null;
+                exchange = account.InFlight ?? account.ComposeExchange(intent, sizing, options.InstanceId, Interlocked.Increment(ref _sequence), time.GetUtcNow());
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            LeaseExchangeResult result;
+            try
+            {
+                result = await ledger.ExchangeAsync(exchange).AsTask().WaitAsync(options.ExchangeTimeout, time);
+            }
+            catch (Exception e)
+            {
+                metrics.ExchangeFailed(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                breaker.Failed(account.Id, Reason(e));
+                return ExchangeOutcome.StoreUnavailable;
+            }
+
+            breaker.Answered();
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            metrics.Exchanged(elapsed, refill: exchange.Want > 0 || exchange.OverageWant > 0);
+
+            bool reclaim;
+            lock (account.Gate)
+            {
+                if (account.ApplyExchange(result, time.GetUtcNow().UtcTicks))
+                {
+                    metrics.LeaseLost();
+                    EngineLog.LeaseLost(logger, account.Id, account.Unreported);
+                }
+
+                accounts.MarkActive(account);
+
+                reclaim = account.ReclaimRequested && !intent.ReturnAll;
+            }
+
+            if (!result.AccountExists)
+            {
+                return ExchangeOutcome.UnknownAccount;
+            }
+
+            if (reclaim)
+            {
+                intent = intent with { ReturnAll = true };
+            }
+            else if (!resend)
+            {
+                break;
+            }
+        }
+
+        return ExchangeOutcome.Done;
+    }
+
+    private string Reason(Exception e) => e is TimeoutException
+        ? $"no answer within Quota:Store:ExchangeTimeout ({options.ExchangeTimeout.TotalMilliseconds:F0} ms)"
+        : e.Message;
 }

@@ -9,13 +9,15 @@ namespace QuotaSidecar.Core.Settlement;
 
 /// <summary>
 /// The engine's background work (docs/design.md §4): the settle pass every interval (report usage, renew leases,
-/// return idle or surplus credits, evict idle accounts, forget old idempotency records), exponential backoff and a
-/// probe while the store is down, the refill queue fed by the hot path, and the shutdown drain. Driven by the host
+/// return idle or surplus credits, evict idle accounts, forget old idempotency records), the breaker's trial while
+/// the store is down, the refill queue fed by the hot path, and the shutdown drain. Driven by the host
 /// (<see cref="RunAsync"/> until stopping, then <see cref="ShutdownAsync"/>).
 /// </summary>
 public sealed class Settler
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(4);
+    /// <summary>The longest the store breaker stays open before its next trial (it starts at one settle interval
+    /// and doubles).</summary>
+    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(4);
 
     /// <summary>How often the pass also looks at accounts with nothing local, to evict idle ones: eviction is a
     /// matter of minutes (EvictIdleAfter), so a few seconds late costs nothing, and at 100,000 idle accounts a scan
@@ -27,25 +29,23 @@ public sealed class Settler
     private readonly HoldTable _holds;
     private readonly LeaseExchanger _exchanger;
     private readonly LeaseSizing _sizing;
-    private readonly StoreHealth _health;
+    private readonly StoreBreaker _breaker;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
     private readonly EngineMetrics _metrics;
     private readonly ILogger _logger;
     private long _nextFullScanTicks;
-    private long _backoffTicks;
-    private long _retryAtTicks;
     private bool _probed;
 
     internal Settler(
-        AccountTable accounts, HoldTable holds, LeaseExchanger exchanger, LeaseSizing sizing, StoreHealth health,
+        AccountTable accounts, HoldTable holds, LeaseExchanger exchanger, LeaseSizing sizing, StoreBreaker breaker,
         EngineOptions options, TimeProvider time, EngineMetrics metrics, ILogger logger)
     {
         _accounts = accounts;
         _holds = holds;
         _exchanger = exchanger;
         _sizing = sizing;
-        _health = health;
+        _breaker = breaker;
         _options = options;
         _time = time;
         _metrics = metrics;
@@ -81,11 +81,17 @@ public sealed class Settler
     /// <summary>One settle pass over every account with something to report, renew, return or refill.</summary>
     public async Task PassAsync(CancellationToken cancellationToken = default)
     {
-        var now = _time.GetUtcNow().UtcTicks;
-        if (!_health.Available && now < _retryAtTicks)
+        if (!_breaker.Closed)
         {
-            return; // backing off while the store is down; a Reserve that needs the store still tries at once
+            // The store is down: no pass until the breaker's trial (this probe, when due) finds it back.
+            await _exchanger.ProbeAsync(cancellationToken);
+            if (!_breaker.Closed)
+            {
+                return;
+            }
         }
+
+        var now = _time.GetUtcNow().UtcTicks;
 
         var started = Stopwatch.GetTimestamp();
         _holds.ForgetOld(now);
@@ -133,11 +139,10 @@ public sealed class Settler
 
         if (due.Count == 0)
         {
-            if (!_probed || !_health.Available)
+            if (!_probed)
             {
-                _probed = true;
+                _probed = true; // the first contact: learn the store's state even with nothing to exchange
                 await _exchanger.ProbeAsync(cancellationToken);
-                Backoff();
             }
 
             return;
@@ -148,14 +153,13 @@ public sealed class Settler
             new ParallelOptions { MaxDegreeOfParallelism = _options.SettleParallelism, CancellationToken = cancellationToken },
             async (item, ct) =>
             {
-                if (await _exchanger.ExchangeAsync(item.Account, item.Intent, ct) == ExchangeOutcome.UnknownAccount)
+                if (await _exchanger.ExchangeAsync(item.Account, item.Intent).WaitAsync(ct) == ExchangeOutcome.UnknownAccount)
                 {
                     _accounts.RemoveIfUnknown(item.Account);
                 }
             });
 
         _metrics.SettleBatch(due.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        Backoff();
     }
 
     /// <summary>Processes queued background refills now (the worker in <see cref="RunAsync"/> does this continuously).</summary>
@@ -192,14 +196,16 @@ public sealed class Settler
             {
                 try
                 {
-                    var outcome = await _exchanger.ExchangeAsync(account, new ExchangeIntent(ReturnAll: true), cancellationToken);
-                    if (outcome == ExchangeOutcome.StoreUnavailable)
+                    // Past the breaker: this is the last chance to report. It may join an exchange already running (with
+                    // another intent): settled only once nothing is left.
+                    var outcome = await _exchanger.ExchangeAsync(account, new ExchangeIntent(ReturnAll: true), pastBreaker: true).WaitAsync(cancellationToken);
+                    if (outcome is ExchangeOutcome.UnknownAccount || (outcome is ExchangeOutcome.Done && Settled(account)))
                     {
-                        failed.Add(account);
+                        settled++;
                     }
                     else
                     {
-                        settled++;
+                        failed.Add(account);
                     }
                 }
                 catch (OperationCanceledException)
@@ -237,17 +243,12 @@ public sealed class Settler
     /// <summary>Stops accepting refills (the worker ends once the queue is empty).</summary>
     internal void Complete() => _refills.Writer.TryComplete();
 
-    /// <summary>Exponential backoff (one settle interval doubling to <see cref="MaxBackoff"/>) while the store is down.</summary>
-    private void Backoff()
+    /// <summary>Nothing of the account is left to report or return (the shutdown drain is done with it).</summary>
+    private static bool Settled(LocalAccount account)
     {
-        if (_health.Available)
+        lock (account.Gate)
         {
-            _backoffTicks = 0;
-        }
-        else
-        {
-            _backoffTicks = Math.Min(MaxBackoff.Ticks, Math.Max(_options.SettleInterval.Ticks, _backoffTicks * 2));
-            _retryAtTicks = _time.GetUtcNow().UtcTicks + _backoffTicks;
+            return account.Evicted || (account.Free == 0 && account.OverageFree == 0 && account.Unreported == 0 && account.InFlight is null);
         }
     }
 
@@ -303,7 +304,7 @@ public sealed class Settler
 
         try
         {
-            await _exchanger.ExchangeAsync(account, new ExchangeIntent(Refill: true), cancellationToken);
+            await _exchanger.ExchangeAsync(account, new ExchangeIntent(Refill: true)).WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

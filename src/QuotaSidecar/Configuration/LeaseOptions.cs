@@ -34,6 +34,16 @@ public sealed class LeaseOptions
         set => _engine.RefillHorizon = value;
     }
 
+    /// <summary>A lease carries the account's observed rate for at least this long without the store, so steady
+    /// traffic rides out an outage this long (<see cref="EngineOptions.OutageHorizon"/>); 0: leases sized by
+    /// <see cref="RefillHorizon"/> alone.</summary>
+    /// <value>The engine's default: 20 s.</value>
+    public TimeSpan OutageHorizon
+    {
+        get => _engine.OutageHorizon;
+        set => _engine.OutageHorizon = value;
+    }
+
     /// <summary>Smallest lease target, in credits (<see cref="EngineOptions.MinLease"/>).</summary>
     /// <value>The engine's default: 100.</value>
     public long Min

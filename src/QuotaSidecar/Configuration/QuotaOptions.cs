@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Redis;
@@ -31,6 +32,7 @@ public sealed class QuotaOptions
         Idempotency = new IdempotencyOptions(EngineOptions);
         Leases = new LeaseOptions(EngineOptions, CentralLedgerOptions);
         Limits = new LimitOptions(EngineOptions);
+        StoreWaits = new StoreWaitOptions(EngineOptions);
     }
 
     /// <summary>The Quota and QuotaAdmin gRPC endpoint.</summary>
@@ -45,6 +47,12 @@ public sealed class QuotaOptions
     /// <summary>Where the central balance lives.</summary>
     /// <value>The default value is <see cref="StoreKind.Embedded"/>.</value>
     public StoreKind Store { get; set; } = StoreKind.Embedded;
+
+    /// <summary>How long requests and exchanges wait on the store (<c>Quota:Store:MaxWait</c>,
+    /// <c>Quota:Store:ExchangeTimeout</c>): the same configuration section as <see cref="Store"/>, whose value names
+    /// the store while its children set the waits.</summary>
+    [ConfigurationKeyName("Store")]
+    public StoreWaitOptions StoreWaits { get; }
 
     /// <summary>The central ledger, whichever the store (<c>Quota:Ledger</c>).</summary>
     public LedgerOptions Ledger { get; }
@@ -103,10 +111,12 @@ public sealed class QuotaOptions
     internal RedisLedgerOptions RedisLedgerOptions { get; }
 
     /// <summary>Fills in what the layers need but users do not set: this process's instance id (the configured name
-    /// plus a random suffix) and the <see cref="DerivedTimings"/>. Call once, after binding.</summary>
+    /// plus a random suffix), the Redis client's timeouts (the exchange timeout) and the <see cref="DerivedTimings"/>.
+    /// Call once, after binding.</summary>
     internal void DeriveLayerSettings()
     {
         EngineOptions.InstanceId = EngineOptions.NewInstanceId(InstanceName);
+        RedisLedgerOptions.OperationTimeout = EngineOptions.ExchangeTimeout;
         var timings = new DerivedTimings(CentralLedgerOptions.LeaseTtl, EngineOptions.SettleInterval);
         EngineOptions.LeaseRenewInterval = timings.LeaseRenewInterval;
         EngineOptions.ReclaimWait = timings.ReclaimWait;

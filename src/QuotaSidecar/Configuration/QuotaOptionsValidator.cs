@@ -120,6 +120,13 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
         Range(errors, "Quota:Leases:Ttl", options.Leases.Ttl, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         Range(errors, "Quota:Leases:RefillHorizon", options.Leases.RefillHorizon, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
         Range(errors, "Quota:Leases:IdleReturnAfter", options.Leases.IdleReturnAfter, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
+        Range(errors, "Quota:Leases:OutageHorizon", options.Leases.OutageHorizon, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(errors, "Quota:Store:ExchangeTimeout", options.StoreWaits.ExchangeTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
+        if (options.StoreWaits.MaxWait < TimeSpan.FromMilliseconds(1) || options.StoreWaits.MaxWait > options.StoreWaits.ExchangeTimeout)
+        {
+            errors.Add($"Quota:Store:MaxWait must be between 1 ms and Quota:Store:ExchangeTimeout ({options.StoreWaits.ExchangeTimeout}) (got {options.StoreWaits.MaxWait}): a request gives up waiting on the store before an exchange is declared failed");
+        }
+
         Range(errors, "Quota:Shutdown:GracePeriod", options.Shutdown.GracePeriod, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         if (options.Leases.Ttl <= options.Settle.Interval * 4)
         {

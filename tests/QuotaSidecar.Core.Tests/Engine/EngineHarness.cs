@@ -15,7 +15,9 @@ internal sealed class EngineHarness : IAsyncDisposable
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Central = new EmbeddedLedger(ledgerOptions ?? new CentralLedgerOptions(), Time);
         Store = new SwitchableLedger(Central);
-        Options = new EngineOptions { InstanceId = "test-1", ReclaimWait = TimeSpan.Zero };
+        // Leases sized by the refill horizon alone: the tests here count credits in small leases; the outage horizon
+        // has tests of its own (OutageHorizonTests).
+        Options = new EngineOptions { InstanceId = "test-1", ReclaimWait = TimeSpan.Zero, OutageHorizon = TimeSpan.Zero };
         configure?.Invoke(Options);
         Metrics = new EngineMetrics();
         Engine = new QuotaEngine(Store, Options, Time, Metrics);

@@ -6,13 +6,37 @@ namespace QuotaSidecar.Core.Tests.Engine;
 
 /// <summary>
 /// A real ledger behind a switch: while <see cref="Down"/> every call fails as an unreachable store does, and
-/// <see cref="LoseResponses"/> applies the call but loses its answer (a timeout after the write).
+/// <see cref="LoseResponses"/> applies the call but loses its answer (a timeout after the write), and while
+/// <see cref="Stalled"/> an exchange waits, unanswered, until the stall ends (a blackholed or paused store), then
+/// goes on to the real ledger.
 /// </summary>
 internal sealed class SwitchableLedger(ICentralLedger inner) : ICentralLedger
 {
     public bool Down { get; set; }
 
     public bool LoseResponses { get; set; }
+
+    private TaskCompletionSource _unstalled = NewGate(done: true);
+
+    /// <summary>Exchanges wait, unanswered, while true; setting it false lets them through.</summary>
+    public bool Stalled
+    {
+        get => !_unstalled.Task.IsCompleted;
+        set
+        {
+            if (value && !Stalled)
+            {
+                _unstalled = NewGate(done: false);
+            }
+            else if (!value)
+            {
+                _unstalled.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Exchanges waiting in a stall.</summary>
+    public int StalledExchanges { get; private set; }
 
     public int Exchanges { get; private set; }
 
@@ -25,6 +49,13 @@ internal sealed class SwitchableLedger(ICentralLedger inner) : ICentralLedger
     public async ValueTask<LeaseExchangeResult> ExchangeAsync(LeaseExchange exchange, CancellationToken cancellationToken = default)
     {
         Attempts++;
+        if (Stalled)
+        {
+            StalledExchanges++;
+            await _unstalled.Task;
+            StalledExchanges--;
+        }
+
         Check();
         Exchanges++;
         var result = await inner.ExchangeAsync(exchange, cancellationToken);
@@ -70,6 +101,17 @@ internal sealed class SwitchableLedger(ICentralLedger inner) : ICentralLedger
     {
         Check();
         return inner.ListEntriesAsync(accountId, after, limit, cancellationToken);
+    }
+
+    private static TaskCompletionSource NewGate(bool done)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (done)
+        {
+            gate.SetResult();
+        }
+
+        return gate;
     }
 
     private void Check()

@@ -27,6 +27,11 @@ public sealed class DrainTests(RedisFixture redis, ITestOutputHelper output) : I
                 SettleInterval = Settle,
                 ReclaimWait = TimeSpan.FromMilliseconds(300),
                 MaxLease = MaxLease,
+
+                // The drain is about exactness, not the wait budget: on a loaded 2-core machine an exchange can take
+                // longer than the default 100 ms, and a STORE_UNAVAILABLE answer would end the drain early.
+                MaxStoreWait = TimeSpan.FromSeconds(5),
+                ExchangeTimeout = TimeSpan.FromSeconds(5),
             }))
             .ToList();
 

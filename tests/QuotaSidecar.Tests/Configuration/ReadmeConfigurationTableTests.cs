@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
@@ -73,8 +74,10 @@ public sealed partial class ReadmeConfigurationTableTests
     {
         Type type = typeof(QuotaOptions);
         object? value = options;
-        foreach (var segment in variable.Split("__").Skip(1))
+        var segments = variable.Split("__")[1..];
+        for (var i = 0; i < segments.Length; i++)
         {
+            var segment = segments[i];
             if (int.TryParse(segment, CultureInfo.InvariantCulture, out _))
             {
                 type = type.GetGenericArguments().Single();
@@ -82,7 +85,14 @@ public sealed partial class ReadmeConfigurationTableTests
                 continue;
             }
 
-            var property = type.GetProperty(segment, BindingFlags.Public | BindingFlags.Instance);
+            // A key may be both a value and a section (Quota:Store names the store, Quota:Store:MaxWait is a wait):
+            // the section's children bind into the property that carries [ConfigurationKeyName] with that key.
+            var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => (p.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? p.Name) == segment)
+                .ToList();
+            var property = i < segments.Length - 1
+                ? properties.FirstOrDefault(p => !IsSimple(p.PropertyType)) ?? properties.FirstOrDefault()
+                : properties.FirstOrDefault(p => IsSimple(p.PropertyType)) ?? properties.FirstOrDefault();
             Assert.True(property is { CanRead: true }, $"README.md names {variable}, but {type.Name} has no public property {segment}");
             Assert.True(property!.CanWrite || !IsSimple(property.PropertyType), $"README.md names {variable}, but {type.Name}.{segment} cannot be set");
             type = property.PropertyType;

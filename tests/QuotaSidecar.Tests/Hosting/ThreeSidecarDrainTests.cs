@@ -29,6 +29,9 @@ public sealed class ThreeSidecarDrainTests(ITestOutputHelper output)
             ["Quota__Redis__KeyPrefix"] = prefix,
             ["Quota__Admin__Token"] = Token,
             ["Quota__Settle__Interval"] = "00:00:00.100",
+            // About exactness, not the wait budget (a loaded machine can take longer than 100 ms for an exchange).
+            ["Quota__Store__MaxWait"] = "00:00:05",
+            ["Quota__Store__ExchangeTimeout"] = "00:00:05",
         };
         var sidecars = new List<SidecarProcess>();
         var channels = new List<GrpcChannel>();
