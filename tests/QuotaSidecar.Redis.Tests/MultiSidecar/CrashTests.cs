@@ -20,7 +20,12 @@ public sealed class CrashTests(RedisFixture redis, ITestOutputHelper output) : I
         await using var rig = await EngineRig.CreateAsync(
             redis.Connection, $"{redis.KeyPrefix}-{Guid.NewGuid():N}", Credits, new CentralLedgerOptions { LeaseTtl = LeaseTtl, ReclaimGrace = Grace });
         var id = rig.AccountId;
-        EngineOptions Options(string name) => new() { InstanceId = $"{name}-{Guid.NewGuid():N}"[..20], SettleInterval = Settle, LeaseRenewInterval = TimeSpan.FromMilliseconds(500) };
+        // About the crash, not the wait budget: a loaded machine can take longer than 100 ms for an exchange.
+        EngineOptions Options(string name) => new()
+        {
+            InstanceId = $"{name}-{Guid.NewGuid():N}"[..20], SettleInterval = Settle, LeaseRenewInterval = TimeSpan.FromMilliseconds(500),
+            MaxStoreWait = TimeSpan.FromSeconds(5), ExchangeTimeout = TimeSpan.FromSeconds(5),
+        };
         var doomed = rig.Start(Options("doomed"));
         var survivor = rig.Start(Options("survivor"));
 

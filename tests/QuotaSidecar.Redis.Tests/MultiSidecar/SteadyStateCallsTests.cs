@@ -24,7 +24,7 @@ public sealed class SteadyStateCallsTests(RedisFixture redis, ITestOutputHelper 
     {
         await using var rig = await EngineRig.CreateAsync(redis.Connection, $"{redis.KeyPrefix}-{Guid.NewGuid():N}", 10_000_000);
         // Counts store calls, not the wait budget: on a loaded machine the first exchange can take over 100 ms.
-        var engine = rig.Start(new EngineOptions { InstanceId = $"steady-{Guid.NewGuid():N}"[..20], MaxStoreWait = TimeSpan.FromSeconds(5) });
+        var engine = rig.Start(new EngineOptions { InstanceId = $"steady-{Guid.NewGuid():N}"[..20], MaxStoreWait = TimeSpan.FromSeconds(5), ExchangeTimeout = TimeSpan.FromSeconds(5) });
         var ledger = rig.LedgerOf(engine);
         var warmUpReserves = (long)(warmUp.TotalSeconds * perSecond);
         long done = 0, errors = 0, callsAtSteady = 0;
