@@ -23,6 +23,8 @@ public sealed class EngineMetrics : IDisposable
     private readonly Histogram<double> _settleDuration;
     private readonly Counter<long> _leasesLost;
     private readonly Counter<long> _idempotencyDropped;
+    private readonly Counter<long> _storeRollbacks;
+    private readonly Counter<long> _rollbackRestored;
 
     public EngineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -41,6 +43,10 @@ public sealed class EngineMetrics : IDisposable
         _idempotencyDropped = _meter.CreateCounter<long>(
             "quota.idempotency.dropped", "{record}", "Idempotency records dropped before their retry window passed, because Quota:Idempotency:MaxRecords was reached.");
         _leasesLost = _meter.CreateCounter<long>("quota.lease.lost", "{lease}", "Leases the store reclaimed while this sidecar still held them.");
+        _storeRollbacks = _meter.CreateCounter<long>(
+            "quota.store.rollbacks", "{account}", "Accounts on which the central store was found to have gone back in time (lost writes it had acknowledged to this sidecar), and resynchronised.");
+        _rollbackRestored = _meter.CreateCounter<long>(
+            "quota.store.rollback.restored", "{credit}", "Usage the central store had acknowledged and lost in a rollback, charged again (once).");
     }
 
     /// <summary>The meter, for gauges observed from engine state.</summary>
@@ -69,6 +75,12 @@ public sealed class EngineMetrics : IDisposable
     internal void LeaseLost() => _leasesLost.Add(1);
 
     internal void IdempotencyRecordDropped() => _idempotencyDropped.Add(1);
+
+    internal void StoreRolledBack(long restored)
+    {
+        _storeRollbacks.Add(1);
+        _rollbackRestored.Add(restored);
+    }
 
     public void Dispose() => _meter.Dispose();
 

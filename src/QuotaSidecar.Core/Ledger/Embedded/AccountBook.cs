@@ -172,6 +172,47 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         return result;
     }
 
+    /// <summary>
+    /// A copy of the whole book as it is now, sharing nothing that changes: what a store restored from a backup taken
+    /// now would hold. For tests of a store that goes back in time (<see cref="EmbeddedLedger.Backup"/>).
+    /// </summary>
+    internal AccountBook Copy()
+    {
+        var copy = new AccountBook(Policy, options);
+        var grants = new Dictionary<GrantRecord, GrantRecord>(ReferenceEqualityComparer.Instance);
+        foreach (var g in _grants)
+        {
+            var c = new GrantRecord(g.Spec, g.EffectiveAt, g.CreatedAt)
+            {
+                Remaining = g.Remaining, Activated = g.Activated, Closed = g.Closed, VoidedAt = g.VoidedAt, PeriodIndex = g.PeriodIndex,
+            };
+            grants.Add(g, c);
+            copy._grants.Add(c);
+            copy._grantsById.Add(c.Id, c);
+        }
+
+        foreach (var (instance, lease) in _leases)
+        {
+            var l = new LeaseRecord { Overage = lease.Overage, ExpiresAt = lease.ExpiresAt };
+            foreach (var (grant, amount) in lease.Slices)
+            {
+                l.Slices.Add(grants[grant], amount);
+            }
+
+            copy._leases.Add(instance, l);
+        }
+
+        foreach (var (instance, record) in _lastExchange)
+        {
+            copy._lastExchange.Add(instance, record); // immutable
+        }
+
+        copy._entries.AddRange(_entries);
+        (copy._nextEntry, copy._granted, copy._consumed, copy._expired, copy._voided, copy._debt) = (_nextEntry, _granted, _consumed, _expired, _voided, _debt);
+        (copy._reclaimRequestedAt, copy._idleSinceMin) = (_reclaimRequestedAt, _idleSinceMin);
+        return copy;
+    }
+
     /// <summary>Grants, leases, instance records and ledger entries kept: what grows with use (for tests of bounds).</summary>
     internal int StoredRecords => _grants.Count + _leases.Count + _lastExchange.Count + _entries.Count;
 
