@@ -135,6 +135,9 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
                 exchange.OverageWant,
                 exchange.Held,
                 exchange.ComposedAt is { } composedAt ? UnixMilliseconds.From(composedAt) : "",
+                exchange.Acknowledged.ToString(CultureInfo.InvariantCulture),
+                exchange.AcknowledgedUsage,
+                exchange.AcknowledgedAt is { } acknowledgedAt ? UnixMilliseconds.From(acknowledgedAt) : "",
             ],
             cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Exchange(exchange.AccountId, reply);

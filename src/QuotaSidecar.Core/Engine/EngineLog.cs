@@ -21,4 +21,13 @@ internal static partial class EngineLog
 
     [LoggerMessage(6, LogLevel.Warning, "Idempotency records reached Quota:Idempotency:MaxRecords ({MaxRecords}): finished holds are now remembered for {Remembered} instead of the {Window} window; a retry older than that gets OUT_OF_RANGE (sidecar-made ids) or NOT_FOUND. Raise MaxRecords (memory) or shorten the window")]
     public static partial void IdempotencyRecordsCapped(ILogger logger, int maxRecords, TimeSpan remembered, TimeSpan window);
+
+    [LoggerMessage(7, LogLevel.Warning, "Central store went back in time for account {AccountId}: its record of this sidecar was older than exchange {Acknowledged} it had acknowledged (a restart from an AOF missing its last writes, a restore, a failover to a lagging replica). {Restored} credits of usage it had lost were charged again; the local lease went from {CreditsBefore} credits and {OverageBefore} allowance to {CreditsAfter} and {OverageAfter}, what the store records")]
+    public static partial void StoreRolledBack(ILogger logger, string accountId, long acknowledged, long restored, long creditsBefore, long overageBefore, long creditsAfter, long overageAfter);
+
+    [LoggerMessage(8, LogLevel.Warning, "Central store went back in time on more accounts: {Logged} logged in the last minute, further ones this minute are only counted (quota_store_rollbacks_total, quota_store_rollback_restored_total)")]
+    public static partial void StoreRollbacksThrottled(ILogger logger, int logged);
+
+    [LoggerMessage(9, LogLevel.Error, "Central store no longer knows account {AccountId} although it acknowledged exchange {Acknowledged} for it (usage total {AcknowledgedUsage}): it lost the account (restored from before its creation?). The sidecar treats it as unknown; usage on it cannot be billed until the account and its grants are recreated")]
+    public static partial void StoreLostAccount(ILogger logger, string accountId, long acknowledged, long acknowledgedUsage);
 }

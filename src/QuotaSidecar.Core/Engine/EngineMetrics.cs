@@ -26,6 +26,8 @@ public sealed class EngineMetrics : IDisposable
     private readonly Counter<long> _answers;
     private readonly Histogram<double> _exchangeDuration;
     private readonly Histogram<double> _storeWait;
+    private readonly Counter<long> _storeRollbacks;
+    private readonly Counter<long> _rollbackRestored;
 
     public EngineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -53,6 +55,10 @@ public sealed class EngineMetrics : IDisposable
             "quota.store.wait", "ms", "Time a Reserve or Consume waited for the store's answers (only requests the lease could not cover); at most Quota:Store:MaxWait.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 75, 100, 150, 250, 500, 1000] });
         _leasesLost = _meter.CreateCounter<long>("quota.lease.lost", "{lease}", "Leases the store reclaimed while this sidecar still held them.");
+        _storeRollbacks = _meter.CreateCounter<long>(
+            "quota.store.rollbacks", "{account}", "Accounts on which the central store was found to have gone back in time (lost writes it had acknowledged to this sidecar), and resynchronised.");
+        _rollbackRestored = _meter.CreateCounter<long>(
+            "quota.store.rollback.restored", "{credit}", "Usage the central store had acknowledged and lost in a rollback, charged again (once).");
     }
 
     /// <summary>The meter, for gauges observed from engine state.</summary>
@@ -100,6 +106,12 @@ public sealed class EngineMetrics : IDisposable
     internal void LeaseLost() => _leasesLost.Add(1);
 
     internal void IdempotencyRecordDropped() => _idempotencyDropped.Add(1);
+
+    internal void StoreRolledBack(long restored)
+    {
+        _storeRollbacks.Add(1);
+        _rollbackRestored.Add(restored);
+    }
 
     public void Dispose() => _meter.Dispose();
 

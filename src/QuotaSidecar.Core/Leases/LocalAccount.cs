@@ -60,6 +60,17 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
     /// <summary>An exchange composed but not acknowledged: resent unchanged (same sequence) until it is.</summary>
     public LeaseExchange? InFlight { get; private set; }
 
+    /// <summary>The sequence of the last exchange the store answered as applied (0: none yet, or the store forgot this
+    /// instance). Sent with every exchange, with <see cref="AcknowledgedUsage"/> and <see cref="AcknowledgedAt"/>, so
+    /// the store can tell it went back in time (docs/design.md#store-rollback).</summary>
+    public long AcknowledgedSequence { get; private set; }
+
+    /// <summary>The store's usage total for this instance as of <see cref="AcknowledgedSequence"/>.</summary>
+    public long AcknowledgedUsage { get; private set; }
+
+    /// <summary>When the exchange of <see cref="AcknowledgedSequence"/> was composed.</summary>
+    public DateTimeOffset? AcknowledgedAt { get; private set; }
+
     public long LeaseExpiresTicks { get; private set; }
 
     /// <summary>Central available credits as of the last exchange.</summary>
@@ -333,38 +344,55 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
             min = need > 0 ? need : Math.Min(want, 1);
         }
 
-        InFlight = new LeaseExchange(Id, instanceId, sequence, used, give, giveOverage, want, min, overageWant, HeldCredits, composedAt);
+        // A clock that stepped back must not make the exchange invalid: an earlier acknowledged time only makes the store
+        // slower to call a missing record a rollback.
+        var acknowledgedAt = AcknowledgedAt is { } at && at > composedAt ? composedAt : AcknowledgedAt;
+        InFlight = new LeaseExchange(
+            Id, instanceId, sequence, used, give, giveOverage, want, min, overageWant, HeldCredits, composedAt,
+            AcknowledgedSequence, AcknowledgedUsage, acknowledgedAt);
         AssertInvariants();
         return InFlight;
     }
 
     /// <summary>
     /// Applies the store's answer to the exchange in flight. Returns true when the store had reclaimed the lease
-    /// while this sidecar still held it (its free credits are gone; usage is charged centrally).
+    /// while this sidecar still held it (its free credits are gone; usage is charged centrally). After a store
+    /// rollback (<see cref="LeaseExchangeResult.StoreRolledBack"/>) the lease becomes what the store records.
     /// </summary>
     public bool ApplyExchange(LeaseExchangeResult result, long nowTicks)
     {
         AssertGateHeld();
         TakeFellShort = result.Granted < (InFlight?.MinAcceptable ?? 0);
+        var sent = InFlight;
         InFlight = null;
         LastExchangeTicks = nowTicks;
         if (!result.AccountExists)
         {
             Known = false;
+            Acknowledge(null, result);
             return false;
         }
 
         Known = true;
         Policy = result.Policy;
-        if (result.LeaseLost)
+        Acknowledge(result.InstanceExpired ? null : sent, result);
+        if (result.StoreRolledBack)
         {
-            Free = 0;
-            OverageFree = 0;
+            AdoptStoreLease(result);
+        }
+        else
+        {
+            if (result.LeaseLost)
+            {
+                Free = 0;
+                OverageFree = 0;
+            }
+
+            Free -= Math.Min(Free, result.Revoked);
+            Free += result.Granted;
+            OverageFree += result.OverageGranted;
         }
 
-        Free -= Math.Min(Free, result.Revoked);
-        Free += result.Granted;
-        OverageFree += result.OverageGranted;
         LeaseExpiresTicks = result.LeaseExpiresAt.UtcTicks;
         CentralAvailable = result.Available;
         CentralOverageHeadroom = result.OverageHeadroom;
@@ -392,6 +420,35 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
 
     /// <summary>Marks the account forgotten by the idle eviction (the caller removes it from the table).</summary>
     public void MarkEvicted() => _evicted = true;
+
+    /// <summary>Remembers what the store has applied, for the next exchange to tell; forgets it (null) when the store
+    /// says it does not know the account or no longer knows this instance.</summary>
+    private void Acknowledge(LeaseExchange? applied, LeaseExchangeResult result)
+    {
+        AcknowledgedSequence = applied?.Sequence ?? 0;
+        AcknowledgedUsage = applied is null ? 0 : result.UsedTotal;
+        AcknowledgedAt = applied?.ComposedAt;
+    }
+
+    /// <summary>
+    /// The store went back in time: the lease is what it records now (<see cref="LeaseExchangeResult.LeaseCredits"/>,
+    /// <see cref="LeaseExchangeResult.LeaseOverage"/>, after this exchange), never more. Open holds and usage committed
+    /// since the exchange was composed will be charged to it first, so what is left of it is free: never negative,
+    /// the rest of the holds unbacked (charged to central credits, else debt, like after a lost lease). Credits the
+    /// store records beyond what this sidecar thought it had (returns it lost) are adopted too, not left stranded.
+    /// </summary>
+    private void AdoptStoreLease(LeaseExchangeResult result)
+    {
+        long heldOverage = 0;
+        for (var hold = OpenHolds; hold is not null; hold = hold.Next)
+        {
+            heldOverage += hold.OverageCredits;
+        }
+
+        var credits = result.LeaseCredits - HeldCredits - Unreported;
+        Free = Math.Max(0, credits);
+        OverageFree = Math.Max(0, result.LeaseOverage - heldOverage + Math.Min(0, credits));
+    }
 
     private void AddUsage(long amount)
     {

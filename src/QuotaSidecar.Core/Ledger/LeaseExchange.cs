@@ -25,6 +25,16 @@ namespace QuotaSidecar.Core.Ledger;
 /// <see cref="CentralLedgerOptions.InstanceRecordHorizon"/> ago is refused
 /// (<see cref="LeaseExchangeResult.InstanceExpired"/>): the ledger may have applied it and forgotten the instance since.
 /// Without it such a late exchange is applied as coming from a new instance.</param>
+/// <param name="Acknowledged">The sequence of the last exchange of this account the ledger answered as applied for this
+/// instance (0: none). The ledger's record for the instance can never be older than this unless the store went back in
+/// time (a restart from an AOF missing its last writes, a restore from a backup, a failover to a lagging replica): that
+/// is how a rollback is detected (docs/design.md §4, store rollback).</param>
+/// <param name="AcknowledgedUsage">The <see cref="LeaseExchangeResult.UsedTotal"/> of that answer: the usage the ledger
+/// had recorded from this instance for the account as of <see cref="Acknowledged"/>. After a rollback the difference
+/// with what the ledger still has is the usage it lost, and it is charged again, once.</param>
+/// <param name="AcknowledgedAt">The <see cref="ComposedAt"/> of that exchange; null: not given. A ledger without a record
+/// of the instance tells a rollback from a record forgotten past the instance record horizon by it: a record cannot
+/// have been forgotten less than a horizon after this time.</param>
 public sealed record LeaseExchange(
     string AccountId,
     string InstanceId,
@@ -36,7 +46,10 @@ public sealed record LeaseExchange(
     long MinAcceptable = 0,
     long OverageWant = 0,
     long Held = 0,
-    DateTimeOffset? ComposedAt = null)
+    DateTimeOffset? ComposedAt = null,
+    long Acknowledged = 0,
+    long AcknowledgedUsage = 0,
+    DateTimeOffset? AcknowledgedAt = null)
 {
     /// <summary>Throws <see cref="QuotaException"/> (InvalidArgument) when a field is out of range.</summary>
     public void Validate()
@@ -58,6 +71,22 @@ public sealed record LeaseExchange(
         if (MinAcceptable > Want)
         {
             throw QuotaException.Invalid($"min_acceptable ({MinAcceptable}) must not exceed want ({Want})");
+        }
+
+        if (Acknowledged < 0 || Acknowledged >= Sequence)
+        {
+            throw QuotaException.Invalid($"acknowledged must be >= 0 and below sequence {Sequence} (got {Acknowledged})");
+        }
+
+        Validation.NonNegativeAmount(AcknowledgedUsage, "acknowledged_usage");
+        if (Acknowledged == 0 && (AcknowledgedUsage != 0 || AcknowledgedAt is not null))
+        {
+            throw QuotaException.Invalid("acknowledged_usage and acknowledged_at need an acknowledged sequence (acknowledged is 0)");
+        }
+
+        if (AcknowledgedAt is { } acknowledgedAt && ComposedAt is { } composedAt && acknowledgedAt > composedAt)
+        {
+            throw QuotaException.Invalid($"acknowledged_at ({acknowledgedAt:O}) must not be after composed_at ({composedAt:O}): the acknowledged exchange came first");
         }
     }
 }

@@ -37,6 +37,27 @@ public sealed record LeaseExchangeResult(
     /// </summary>
     public bool InstanceExpired { get; init; }
 
+    /// <summary>Usage the ledger has recorded from this instance for the account, after this exchange: the sum of every
+    /// <see cref="LeaseExchange.Used"/> it applied (and of <see cref="UsageRestored"/>) since its record of the instance
+    /// began. The sidecar sends it back as <see cref="LeaseExchange.AcknowledgedUsage"/>. Restarts at the exchange's own
+    /// usage when it would pass 2^53.</summary>
+    public long UsedTotal { get; init; }
+
+    /// <summary>Overage allowance on the lease after the exchange.</summary>
+    public long LeaseOverage { get; init; }
+
+    /// <summary>
+    /// The ledger had gone back in time: its record of this instance was older than <see cref="LeaseExchange.Acknowledged"/>
+    /// (or absent less than a horizon after <see cref="LeaseExchange.AcknowledgedAt"/>). The usage it lost was charged again
+    /// (<see cref="UsageRestored"/>); the lease it remembers (<see cref="LeaseCredits"/>, <see cref="LeaseOverage"/>) is the
+    /// lease: the sidecar adopts it instead of adding <see cref="Granted"/> to what it thought it had.
+    /// </summary>
+    public bool StoreRolledBack { get; init; }
+
+    /// <summary>On a rollback: the usage the ledger had acknowledged and lost, charged again by this exchange before its own
+    /// <see cref="LeaseExchange.Used"/> (a usage report of its own in the ledger entries); 0 otherwise.</summary>
+    public long UsageRestored { get; init; }
+
     /// <summary>The answer for an account that does not exist.</summary>
     public static LeaseExchangeResult UnknownAccount { get; } =
         new(false, null, 0, 0, 0, false, 0, DateTimeOffset.MinValue, 0, 0, false);

@@ -24,6 +24,8 @@ internal sealed class LeaseExchanger(
     // by the idle eviction and seen again must not start over at 1 (the store would take it for a replay).
     private long _sequence;
 
+    private readonly StoreRollbacks _rollbacks = new(metrics, logger);
+
     /// <summary>
     /// Asks the store something harmless and records whether it answered: the breaker's trial when no exchange is
     /// due, and the first contact at start (otherwise a sidecar with no accounts would not learn the store's state).
@@ -143,10 +145,20 @@ internal sealed class LeaseExchanger(
             bool reclaim;
             lock (account.Gate)
             {
+                var (acknowledged, acknowledgedUsage, free, overageFree) = (account.AcknowledgedSequence, account.AcknowledgedUsage, account.Free, account.OverageFree);
                 if (account.ApplyExchange(result, time.GetUtcNow().UtcTicks))
                 {
                     metrics.LeaseLost();
                     EngineLog.LeaseLost(logger, account.Id, account.Unreported);
+                }
+
+                if (result.StoreRolledBack)
+                {
+                    _rollbacks.Detected(account.Id, acknowledged, result.UsageRestored, free, overageFree, account.Free, account.OverageFree);
+                }
+                else if (!result.AccountExists && acknowledged > 0)
+                {
+                    _rollbacks.AccountLost(account.Id, acknowledged, acknowledgedUsage);
                 }
 
                 accounts.MarkActive(account);

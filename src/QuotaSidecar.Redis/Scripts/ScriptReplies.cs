@@ -31,6 +31,10 @@ internal static class ScriptReplies
         LowBalanceThreshold,
         Unit,
         InstanceExpired,
+        UsedTotal,
+        LeaseOverage,
+        StoreRolledBack,
+        UsageRestored,
     }
 
     /// <summary><c>REPLY.account</c> in ledger.lua.</summary>
@@ -128,6 +132,10 @@ internal static class ScriptReplies
             ReclaimRequested: Long(ExchangeField.ReclaimRequested) != 0)
         {
             InstanceExpired = Long(ExchangeField.InstanceExpired) != 0,
+            UsedTotal = Long(ExchangeField.UsedTotal),
+            LeaseOverage = Long(ExchangeField.LeaseOverage),
+            StoreRolledBack = Long(ExchangeField.StoreRolledBack) != 0,
+            UsageRestored = Long(ExchangeField.UsageRestored),
         };
     }
 

@@ -33,6 +33,8 @@ local ACTIVE, SOFT, PROMOTIONAL = 1, 2, 2
 local DAILY, MONTHLY = 1, 3
 local GRANTED, CONSUMED, EXPIRED, VOIDED, OVERAGE, RENEWED, OVERAGE_PAID = 1, 2, 3, 4, 5, 6, 7
 local DAY_MS = 86400000
+-- Validation.MaxAmount (2^53): the largest amount, and where an instance's usage total begins anew.
+local MAX_AMOUNT = 9007199254740992
 
 ---------------------------------------------------------------------------------------------------------------------
 -- Replies: every reply starts with a status (0 = unknown account, -1 = unknown grant, -2 = over the account total,
@@ -43,7 +45,8 @@ local REPLY = {
   exchange = {
     'status', 'granted', 'overage_granted', 'revoked', 'lease_lost', 'lease_credits', 'lease_expires_at', 'available',
     'overage_headroom', 'reclaim_requested', 'account_status', 'overage_mode', 'overage_limit',
-    'low_balance_threshold', 'unit', 'instance_expired',
+    'low_balance_threshold', 'unit', 'instance_expired', 'used_total', 'lease_overage', 'store_rolled_back',
+    'usage_restored',
   },
   account = {
     'status', 'account_status', 'overage_mode', 'overage_limit', 'low_balance_threshold', 'unit', 'available',
@@ -422,10 +425,12 @@ local function save()
 end
 
 -- Exchange record (AccountBook's LastExchange), per instance in the exchanges hash:
---   r2 sequence had_lease idle_since, then the first answer's fields (REPLY.exchange from granted to
---   low_balance_threshold), then its unit (the rest of the value, may hold spaces).
--- idle_since is '-' while the instance holds a lease, else when it last stopped holding one.
--- A record written before this library has no 'r2' and no idle_since.
+--   r2 sequence:used_total:lease_overage:usage_restored had_lease idle_since, then the first answer's fields
+--   (REPLY.exchange from granted to low_balance_threshold), then its unit (the rest of the value, may hold spaces).
+-- usage_restored is '-' unless the answer was to a rollback (store_rolled_back). idle_since is '-' while the instance
+-- holds a lease, else when it last stopped holding one. A record written before this library has no 'r2' and no
+-- idle_since; one written before rollbacks were detected has a bare sequence (the previous library, during a rolling
+-- upgrade, reads the first token only as its own instances' sequence and keeps other instances' tokens as they are).
 local RECORDED = {}
 for i = 2, #REPLY.exchange do
   if REPLY.exchange[i] == 'unit' then break end
@@ -436,17 +441,36 @@ local function decode_record(raw)
   local legacy = sub(raw, 1, 3) ~= 'r2 '
   local head = legacy and 2 or 3
   local f, unit = fields(legacy and raw or sub(raw, 4), head + #RECORDED)
-  local answer = { status = 1, unit = unit, instance_expired = 0 }
+  local answer = {
+    status = 1, unit = unit, instance_expired = 0, used_total = 0, lease_overage = 0, store_rolled_back = 0,
+    usage_restored = 0,
+  }
   for i, name in ipairs(RECORDED) do answer[name] = tonumber(f[head + i]) end
+  local sequence, used_total, lease_overage, restored = match(f[1], '^(%d+):(%d+):(%d+):(%S+)$')
+  local extended = sequence ~= nil
+  if extended then
+    answer.used_total = tonumber(used_total)
+    answer.lease_overage = tonumber(lease_overage)
+    answer.store_rolled_back = restored == '-' and 0 or 1
+    answer.usage_restored = opt_number(restored) or 0
+  end
   return {
-    sequence = f[1], had_lease = f[2] == '1', idle_since = (not legacy) and opt_number(f[3]) or nil, answer = answer,
+    sequence = extended and sequence or f[1], extended = extended, had_lease = f[2] == '1',
+    idle_since = (not legacy) and opt_number(f[3]) or nil, answer = answer,
   }
 end
 
 local function encode_record(r)
-  local p = { 'r2', r.sequence, r.had_lease and '1' or '0', opt_int(r.idle_since) }
-  for _, name in ipairs(RECORDED) do p[#p + 1] = int(r.answer[name]) end
-  p[#p + 1] = r.answer.unit
+  local a = r.answer
+  local token = r.sequence
+  if r.extended then
+    token = concat({
+      r.sequence, int(a.used_total), int(a.lease_overage), a.store_rolled_back == 1 and int(a.usage_restored) or '-',
+    }, ':')
+  end
+  local p = { 'r2', token, r.had_lease and '1' or '0', opt_int(r.idle_since) }
+  for _, name in ipairs(RECORDED) do p[#p + 1] = int(a[name]) end
+  p[#p + 1] = a.unit
   return concat(p, ' ')
 end
 
@@ -469,7 +493,7 @@ end
 local balance, advance, exchange, add_grant, void, list_grants
 local reclaim_expired_leases, forget_idle_instances, renew, pay_off_debt, apply_usage, return_credits
 local revoke_inactive_slices, give_back, take, lease_expiry, available, overage_headroom, reclaim_pending, snapshot
-local append
+local append, rolled_back_usage, add_to_total
 
 local function is_active(g)
   return g.activated and not g.closed and g.voided == nil
@@ -566,7 +590,8 @@ function advance()
 end
 
 -- ex: instance, sequence (decimal string), used, return_amount, return_overage, want, min_acceptable, overage_want,
--- held, composed_at (nil = not given). Returns the answer (REPLY.exchange fields by name).
+-- held, composed_at (nil = not given), acknowledged (decimal string, '0' = none), acknowledged_usage, acknowledged_at
+-- (nil = not given). Returns the answer (REPLY.exchange fields by name).
 function exchange(ex)
   advance()
   local last = load_record(ex.instance)
@@ -574,11 +599,13 @@ function exchange(ex)
     local c = decimal_compare(ex.sequence, last.sequence)
     -- A retry of the last exchange gets its first answer; an older one changes nothing.
     if c == 0 then return last.answer end
-    if c < 0 then return snapshot(ex.instance, false) end
-  elseif ex.composed_at ~= nil and ex.composed_at + INSTANCE_HORIZON <= NOW then
+    if c < 0 then return snapshot(ex.instance, false, last.answer.used_total) end
+  end
+  local restored = rolled_back_usage(ex, last)
+  if restored == nil and last == nil and ex.composed_at ~= nil and ex.composed_at + INSTANCE_HORIZON <= NOW then
     -- Composed a horizon ago by an instance the ledger does not know: it may have been applied and the instance
     -- forgotten since, so applying it now could apply it twice. Nothing is applied; the sidecar loses its lease.
-    return snapshot(ex.instance, true)
+    return snapshot(ex.instance, true, 0)
   end
 
   local lease_lost = last ~= nil and last.had_lease and leases[ex.instance] == nil
@@ -588,7 +615,12 @@ function exchange(ex)
     leases[ex.instance] = lease
   end
 
+  -- After a rollback the usage the ledger lost is charged again first, as a report of its own; the sidecar's figure
+  -- (the ledger's own, as it last answered) is then the running total.
+  apply_usage(lease, restored or 0, ex.instance)
   apply_usage(lease, ex.used, ex.instance)
+  local base = restored ~= nil and ex.acknowledged_usage or (last and last.answer.used_total or 0)
+  local used_total = add_to_total(base, ex.used)
   return_credits(lease, ex.return_amount)
   lease.overage = lease.overage - min(lease.overage, ex.return_overage)
   local revoked = revoke_inactive_slices(lease, ex.held)
@@ -607,8 +639,9 @@ function exchange(ex)
   end
 
   local credits = lease_credits(lease)
+  local overage = lease.overage
   lease.expires = lease_expiry(lease)
-  if credits == 0 and lease.overage == 0 then
+  if credits == 0 and overage == 0 then
     leases[ex.instance] = nil
   end
 
@@ -618,9 +651,14 @@ function exchange(ex)
     available = available(), overage_headroom = overage_headroom(), reclaim_requested = reclaim_pending() and 1 or 0,
     account_status = account.status, overage_mode = account.mode, overage_limit = account.overage_limit,
     low_balance_threshold = account.low_balance_threshold, unit = account.unit, instance_expired = 0,
+    used_total = used_total, lease_overage = overage, store_rolled_back = restored ~= nil and 1 or 0,
+    usage_restored = restored or 0,
   }
-  local holds = credits + lease.overage > 0
-  store_record(ex.instance, { sequence = ex.sequence, had_lease = holds, idle_since = (not holds) and NOW or nil, answer = answer })
+  local holds = credits + overage > 0
+  store_record(ex.instance, {
+    sequence = ex.sequence, extended = true, had_lease = holds, idle_since = (not holds) and NOW or nil,
+    answer = answer,
+  })
   return answer
 end
 
@@ -729,6 +767,30 @@ function forget_idle_instances()
     end
   end
   account.idle_since_min = earliest
+end
+
+-- Whether the ledger went back in time for this instance, and if so the usage it lost (nil: it did not). It did when
+-- its record is older than the exchange the sidecar last saw it apply (acknowledged), or when it has no record although
+-- that exchange was composed less than a horizon ago: a record is forgotten at the earliest a horizon after the
+-- instance's last exchange, so only a rollback explains its absence. Past that the two cannot be told apart and nothing
+-- is charged again (never twice). The loss is the sidecar's acknowledged total minus the record's (0 without a record);
+-- a total that is not larger (a record begun anew after the horizon) gives 0.
+function rolled_back_usage(ex, record)
+  if ex.acknowledged == '0' then return nil end
+  if record ~= nil then
+    if decimal_compare(record.sequence, ex.acknowledged) < 0 then
+      return max(0, ex.acknowledged_usage - record.answer.used_total)
+    end
+    return nil
+  end
+  if ex.acknowledged_at ~= nil and NOW < ex.acknowledged_at + INSTANCE_HORIZON then return ex.acknowledged_usage end
+  return nil
+end
+
+-- A usage total plus one report, begun anew at the report when it would pass 2^53 (exact in doubles).
+function add_to_total(total, used)
+  if total > MAX_AMOUNT - used then return used end
+  return total + used
 end
 
 function renew(g)
@@ -904,7 +966,7 @@ end
 
 -- The answer to an exchange that changes nothing: a stale sequence, or (instance_expired) one refused past the
 -- instance record horizon, which also tells the sidecar its lease is gone.
-function snapshot(instance, instance_expired)
+function snapshot(instance, instance_expired, used_total)
   local l = leases[instance]
   return {
     status = 1, granted = 0, overage_granted = 0, revoked = 0, lease_lost = instance_expired and 1 or 0,
@@ -912,7 +974,8 @@ function snapshot(instance, instance_expired)
     overage_headroom = overage_headroom(), reclaim_requested = reclaim_pending() and 1 or 0,
     account_status = account.status, overage_mode = account.mode, overage_limit = account.overage_limit,
     low_balance_threshold = account.low_balance_threshold, unit = account.unit,
-    instance_expired = instance_expired and 1 or 0,
+    instance_expired = instance_expired and 1 or 0, used_total = used_total, lease_overage = l and l.overage or 0,
+    store_rolled_back = 0, usage_restored = 0,
   }
 end
 
@@ -954,14 +1017,17 @@ local function opened(keys, args)
   return true
 end
 
--- args[9..18]: instance, sequence (decimal string), used, return, return_overage, want, min_acceptable,
--- overage_want, held, composed_at (ms, '' = not given). Reply: { 0 } unknown account, or REPLY.exchange.
+-- args[9..21]: instance, sequence (decimal string), used, return, return_overage, want, min_acceptable,
+-- overage_want, held, composed_at (ms, '' = not given), acknowledged (decimal string; absent = '0'),
+-- acknowledged_usage, acknowledged_at (ms, '' = not given). Reply: { 0 } unknown account, or REPLY.exchange.
 local function exchange_entry(keys, args)
   if not opened(keys, args) then return { 0 } end
   local answer = exchange({
     instance = args[9], sequence = args[10], used = tonumber(args[11]), return_amount = tonumber(args[12]),
     return_overage = tonumber(args[13]), want = tonumber(args[14]), min_acceptable = tonumber(args[15]),
     overage_want = tonumber(args[16]), held = tonumber(args[17]), composed_at = tonumber(args[18]),
+    acknowledged = args[19] or '0', acknowledged_usage = tonumber(args[20] or '0'),
+    acknowledged_at = tonumber(args[21] or ''),
   })
   save()
   return pack(REPLY.exchange, answer)

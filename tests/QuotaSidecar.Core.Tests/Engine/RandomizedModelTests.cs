@@ -62,6 +62,20 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
 
         public async Task RunAsync(int operations)
         {
+            // The store never goes back in time here: the acknowledged figures every exchange carries must never make it
+            // look as if it had (a false rollback would charge usage twice).
+            long rollbacks = 0;
+            using var listener = new System.Diagnostics.Metrics.MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter == _h.Metrics.Meter && instrument.Name == "quota.store.rollbacks")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref rollbacks, value));
+            listener.Start();
+
             // Strict accounts never commit above their holds: the strict HARD one must never see overage, the
             // SOFT one never more than its limit. The loose HARD one commits above its holds (recorded as overage).
             _accounts.Add(await NewAccountAsync("strict", OverageMode.Hard, 0, strict: true));
@@ -97,6 +111,8 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
                 Assert.Equal(0, b.OverageLeased);
                 Assert.Equal(account.Usage, b.Consumed + b.Overage);
             }
+
+            Assert.Equal(0, Interlocked.Read(ref rollbacks));
         }
 
         public string Summary() =>

@@ -555,6 +555,10 @@ public abstract class CentralLedgerContract : IAsyncLifetime
         await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 0)), "sequence");
         await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Used: -1)), "used");
         await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 5, MinAcceptable: 6)), "min_acceptable");
+        await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Acknowledged: 2)), "acknowledged");
+        await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Acknowledged: 1, AcknowledgedUsage: -1)), "acknowledged_usage");
+        await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, AcknowledgedUsage: 5)), "acknowledged_usage");
+        await AssertInvalid(() => Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, ComposedAt: Start, Acknowledged: 1, AcknowledgedAt: Start.AddSeconds(1))), "acknowledged_at");
         await AssertInvalid(() => Ledger.UpsertAccountAsync(new AccountPolicy("bad id!")), "account_id");
         await AssertInvalid(() => Ledger.UpsertAccountAsync(new AccountPolicy(id, OverageLimit: -1)), "overage_limit");
 
@@ -644,6 +648,141 @@ public abstract class CentralLedgerContract : IAsyncLifetime
 
         Assert.Equal(await StoredSizeAsync(one), await StoredSizeAsync(many));
         Assert.True(await StoredSizeAsync(one) < oneReclaimed); // pod-0's record went too
+    }
+
+    [Fact]
+    public async Task Without_a_rollback_the_acknowledged_figures_change_nothing_and_the_usage_total_runs_on()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        var t1 = Time.GetUtcNow();
+        var take = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 100, MinAcceptable: 100, ComposedAt: t1));
+        Assert.Equal(0, take.UsedTotal);
+
+        var t2 = Time.GetUtcNow();
+        var report = new LeaseExchange(id, "i1", 2, Used: 30, ComposedAt: t2, Acknowledged: 1, AcknowledgedUsage: take.UsedTotal, AcknowledgedAt: t1);
+        var first = await Ledger.ExchangeAsync(report);
+        var next = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 5, Used: 20, ComposedAt: t2, Acknowledged: 2, AcknowledgedUsage: first.UsedTotal, AcknowledgedAt: t2));
+
+        Assert.False(first.StoreRolledBack);
+        Assert.Equal(30, first.UsedTotal);
+        Assert.False(next.StoreRolledBack);
+        Assert.Equal(0, next.UsageRestored);
+        Assert.Equal(50, next.UsedTotal);
+        Assert.Equal(50, next.LeaseCredits);
+
+        // A sidecar that forgot the account (idle eviction) starts again from acknowledged 0: the ledger's total runs on.
+        var afresh = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 9, Used: 5, ComposedAt: Time.GetUtcNow()));
+        Assert.False(afresh.StoreRolledBack);
+        Assert.Equal(55, afresh.UsedTotal);
+        await AssertBalance(id, available: 900, leased: 45, consumed: 55, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task A_rollback_that_lost_usage_charges_it_again_once()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        var t1 = Time.GetUtcNow();
+        var take = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 100, MinAcceptable: 100, ComposedAt: t1));
+
+        // The store went back in time to just after sequence 1: it answered sequence 2 (30 used, total 30) and lost it,
+        // which leaves it exactly as if it had never seen sequence 2. The sidecar's next exchange says what it saw.
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var t2 = Time.GetUtcNow();
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var resync = new LeaseExchange(id, "i1", 3, Used: 20, ComposedAt: Time.GetUtcNow(), Acknowledged: 2, AcknowledgedUsage: take.UsedTotal + 30, AcknowledgedAt: t2);
+        var answer = await Ledger.ExchangeAsync(resync);
+
+        Assert.True(answer.StoreRolledBack);
+        Assert.Equal(30, answer.UsageRestored);
+        Assert.Equal(50, answer.UsedTotal);
+        Assert.Equal(50, answer.LeaseCredits);
+        await AssertBalance(id, available: 900, leased: 50, consumed: 50, granted: 1_000);
+
+        // Charged once: a retry gets the first answer; the next exchange sees no rollback.
+        Assert.Equal(answer, await Ledger.ExchangeAsync(resync));
+        var after = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 4, Used: 1, ComposedAt: Time.GetUtcNow(), Acknowledged: 3, AcknowledgedUsage: answer.UsedTotal, AcknowledgedAt: resync.ComposedAt));
+        Assert.False(after.StoreRolledBack);
+        Assert.Equal(51, after.UsedTotal);
+        await AssertBalance(id, available: 900, leased: 49, consumed: 51, granted: 1_000);
+        var usage = (await AllEntries(id)).Where(e => e.Kind == LedgerEntryKind.Consumed).Select(e => (e.Amount, e.Source)).ToList();
+        Assert.Equal(new[] { (30L, "i1"), (20L, "i1"), (1L, "i1") }, usage);
+    }
+
+    [Fact]
+    public async Task A_rollback_that_lost_a_take_or_a_return_answers_the_lease_the_ledger_remembers()
+    {
+        var id = NewAccountId();
+        await Ledger.UpsertAccountAsync(new AccountPolicy(id, OverageMode: OverageMode.Soft, OverageLimit: 100));
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        var t1 = Time.GetUtcNow();
+        var took = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 100, MinAcceptable: 100, ComposedAt: t1));
+        var other = await Ledger.ExchangeAsync(new LeaseExchange(id, "i2", 1, Want: 100, MinAcceptable: 100, OverageWant: 140, ComposedAt: t1));
+        Assert.Equal(40, other.OverageGranted);
+        Assert.Equal(40, other.LeaseOverage);
+
+        // i1 saw sequence 2 take 200 more (it believes it holds 300): lost. i1's next exchange learns the lease is 100.
+        var lostTake = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 3, Used: 10, ComposedAt: t1, Acknowledged: 2, AcknowledgedUsage: took.UsedTotal, AcknowledgedAt: t1));
+        Assert.True(lostTake.StoreRolledBack);
+        Assert.Equal(0, lostTake.UsageRestored);
+        Assert.Equal(0, lostTake.Granted);
+        Assert.Equal(90, lostTake.LeaseCredits);
+
+        // i2 saw sequence 2 return 60 credits and its allowance: lost. The ledger still leases it 100 credits and 40.
+        var lostReturn = await Ledger.ExchangeAsync(new LeaseExchange(id, "i2", 3, ComposedAt: t1, Acknowledged: 2, AcknowledgedUsage: other.UsedTotal, AcknowledgedAt: t1));
+        Assert.True(lostReturn.StoreRolledBack);
+        Assert.Equal(100, lostReturn.LeaseCredits);
+        Assert.Equal(40, lostReturn.LeaseOverage);
+        await AssertBalance(id, available: 800, leased: 190, consumed: 10, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task A_rollback_to_before_the_instances_first_exchange_charges_everything_it_acknowledged()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        Time.Advance(TimeSpan.FromHours(1));
+
+        // The ledger has no record of i1 at all, though i1 saw its sequence 4 applied (70 used in all) an hour ago:
+        // less than a horizon, so the record cannot have been forgotten.
+        var answer = await Ledger.ExchangeAsync(new LeaseExchange(
+            id, "i1", 5, Used: 5, ComposedAt: Time.GetUtcNow(), Acknowledged: 4, AcknowledgedUsage: 70, AcknowledgedAt: Time.GetUtcNow() - TimeSpan.FromHours(1)));
+
+        Assert.True(answer.StoreRolledBack);
+        Assert.Equal(70, answer.UsageRestored);
+        Assert.Equal(75, answer.UsedTotal);
+        await AssertBalance(id, available: 925, consumed: 75, granted: 1_000);
+    }
+
+    [Fact]
+    public async Task A_record_forgotten_past_the_horizon_is_not_taken_for_a_rollback()
+    {
+        var id = await NewAccountAsync();
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        var t0 = Time.GetUtcNow();
+        await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 1, Want: 100, MinAcceptable: 100, ComposedAt: t0));
+        var idle = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 2, Used: 30, Return: 70, ComposedAt: t0, Acknowledged: 1, AcknowledgedAt: t0));
+        Assert.Equal(30, idle.UsedTotal);
+
+        // Just within the horizon the record is there: no rollback.
+        Time.Advance(Options.InstanceRecordHorizon - TimeSpan.FromMilliseconds(1));
+        var t3 = Time.GetUtcNow();
+        var within = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 3, Used: 1, ComposedAt: t3, Acknowledged: 2, AcknowledgedUsage: 30, AcknowledgedAt: t0));
+        Assert.False(within.StoreRolledBack);
+        Assert.Equal(31, within.UsedTotal);
+
+        // A horizon after that the record is gone, and the sidecar's last acknowledged exchange is a horizon old: the
+        // ledger cannot tell forgetting from a rollback, so it charges nothing again (31 would be charged twice).
+        Time.Advance(Options.InstanceRecordHorizon);
+        await AssertBalance(id, available: 969, consumed: 31, granted: 1_000);
+        var late = await Ledger.ExchangeAsync(new LeaseExchange(id, "i1", 4, Used: 5, ComposedAt: Time.GetUtcNow(), Acknowledged: 3, AcknowledgedUsage: 31, AcknowledgedAt: t3));
+
+        Assert.False(late.StoreRolledBack);
+        Assert.False(late.InstanceExpired);
+        Assert.Equal(0, late.UsageRestored);
+        Assert.Equal(5, late.UsedTotal); // the ledger's total begins anew with the new record
+        await AssertBalance(id, available: 964, consumed: 36, granted: 1_000);
     }
 
     protected string NewAccountId() => $"acct-{Guid.NewGuid():N}-{Interlocked.Increment(ref _accounts)}";

@@ -106,15 +106,16 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         if (known && ex.Sequence <= last.Sequence)
         {
             // A retry of the last exchange gets its first answer; an older one changes nothing.
-            return ex.Sequence == last.Sequence ? last.Result : Snapshot(ex.InstanceId, now, instanceExpired: false);
+            return ex.Sequence == last.Sequence ? last.Result : Snapshot(ex.InstanceId, now, instanceExpired: false, last.Result.UsedTotal);
         }
 
-        if (!known && ex.ComposedAt is { } composedAt && composedAt + options.InstanceRecordHorizon <= now)
+        var restored = RolledBackUsage(ex, known ? last : null, now);
+        if (restored is null && !known && ex.ComposedAt is { } composedAt && composedAt + options.InstanceRecordHorizon <= now)
         {
             // Composed a horizon ago by an instance the ledger does not know: it may have been applied and the
             // instance forgotten since, so applying it now could apply it twice. Nothing is applied; the sidecar
             // loses its lease.
-            return Snapshot(ex.InstanceId, now, instanceExpired: true);
+            return Snapshot(ex.InstanceId, now, instanceExpired: true, usedTotal: 0);
         }
 
         var leaseLost = last is { HadLease: true } && !_leases.ContainsKey(ex.InstanceId);
@@ -124,7 +125,11 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             _leases[ex.InstanceId] = lease;
         }
 
+        // After a rollback the usage the ledger lost is charged again first, as a report of its own; the sidecar's
+        // figure (the ledger's own, as it last answered) is then the running total.
+        ApplyUsage(lease, restored ?? 0, ex.InstanceId, now);
         ApplyUsage(lease, ex.Used, ex.InstanceId, now);
+        var usedTotal = AddToTotal(restored is null ? (known ? last.Result.UsedTotal : 0) : ex.AcknowledgedUsage, ex.Used);
         ReturnCredits(lease, ex.Return, now);
         lease.Overage -= Math.Min(lease.Overage, ex.ReturnOverage);
         var revoked = RevokeInactiveSlices(lease, ex.Held, now);
@@ -146,18 +151,66 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
 
         var credits = lease.Credits;
+        var overage = lease.Overage;
         lease.ExpiresAt = LeaseExpiry(lease, now);
-        if (credits == 0 && lease.Overage == 0)
+        if (credits == 0 && overage == 0)
         {
             _leases.Remove(ex.InstanceId);
         }
 
         var result = new LeaseExchangeResult(
             true, Policy, granted, overageGranted, revoked, leaseLost, credits, lease.ExpiresAt,
-            Available(), OverageHeadroom(), ReclaimPending(now));
-        var holds = credits + lease.Overage > 0;
+            Available(), OverageHeadroom(), ReclaimPending(now))
+        {
+            UsedTotal = usedTotal,
+            LeaseOverage = overage,
+            StoreRolledBack = restored is not null,
+            UsageRestored = restored ?? 0,
+        };
+        var holds = credits + overage > 0;
         StoreRecord(ex.InstanceId, new LastExchange(ex.Sequence, result, holds, holds ? null : now));
         return result;
+    }
+
+    /// <summary>
+    /// A copy of the whole book as it is now, sharing nothing that changes: what a store restored from a backup taken
+    /// now would hold. For tests of a store that goes back in time (<see cref="EmbeddedLedger.Backup"/>).
+    /// </summary>
+    internal AccountBook Copy()
+    {
+        var copy = new AccountBook(Policy, options);
+        var grants = new Dictionary<GrantRecord, GrantRecord>(ReferenceEqualityComparer.Instance);
+        foreach (var g in _grants)
+        {
+            var c = new GrantRecord(g.Spec, g.EffectiveAt, g.CreatedAt)
+            {
+                Remaining = g.Remaining, Activated = g.Activated, Closed = g.Closed, VoidedAt = g.VoidedAt, PeriodIndex = g.PeriodIndex,
+            };
+            grants.Add(g, c);
+            copy._grants.Add(c);
+            copy._grantsById.Add(c.Id, c);
+        }
+
+        foreach (var (instance, lease) in _leases)
+        {
+            var l = new LeaseRecord { Overage = lease.Overage, ExpiresAt = lease.ExpiresAt };
+            foreach (var (grant, amount) in lease.Slices)
+            {
+                l.Slices.Add(grants[grant], amount);
+            }
+
+            copy._leases.Add(instance, l);
+        }
+
+        foreach (var (instance, record) in _lastExchange)
+        {
+            copy._lastExchange.Add(instance, record); // immutable
+        }
+
+        copy._entries.AddRange(_entries);
+        (copy._nextEntry, copy._granted, copy._consumed, copy._expired, copy._voided, copy._debt) = (_nextEntry, _granted, _consumed, _expired, _voided, _debt);
+        (copy._reclaimRequestedAt, copy._idleSinceMin) = (_reclaimRequestedAt, _idleSinceMin);
+        return copy;
     }
 
     /// <summary>Grants, leases, instance records and ledger entries kept: what grows with use (for tests of bounds).</summary>
@@ -328,6 +381,32 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
 
         _idleSinceMin = earliest;
     }
+
+    /// <summary>
+    /// Whether the ledger went back in time for this instance, and if so the usage it lost (null: it did not). It did when
+    /// its record is older than the exchange the sidecar last saw it apply (<see cref="LeaseExchange.Acknowledged"/>), or
+    /// when it has no record although that exchange was composed less than a horizon ago: a record is forgotten at the
+    /// earliest a horizon after the instance's last exchange, so only a rollback explains its absence. Past that the two
+    /// cannot be told apart and nothing is charged again (never twice). The loss is the sidecar's acknowledged total
+    /// minus the record's (0 without a record); a total that is not larger (a record begun anew after the horizon) gives 0.
+    /// </summary>
+    private long? RolledBackUsage(LeaseExchange ex, LastExchange? record, DateTimeOffset now)
+    {
+        if (ex.Acknowledged == 0)
+        {
+            return null;
+        }
+
+        if (record is { } r)
+        {
+            return r.Sequence < ex.Acknowledged ? Math.Max(0, ex.AcknowledgedUsage - r.Result.UsedTotal) : null;
+        }
+
+        return ex.AcknowledgedAt is { } at && now < at + options.InstanceRecordHorizon ? ex.AcknowledgedUsage : null;
+    }
+
+    /// <summary>A usage total plus one report, begun anew at the report when it would pass 2^53 (exact in Lua doubles).</summary>
+    private static long AddToTotal(long total, long used) => total > Validation.MaxAmount - used ? used : total + used;
 
     private void Renew(GrantRecord g, Recurrence recurrence, DateTimeOffset now)
     {
@@ -600,9 +679,9 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
     private bool ReclaimPending(DateTimeOffset now) =>
         _reclaimRequestedAt is { } at && now < at + options.ReclaimWindow;
 
-    /// <summary>The answer to an exchange that changes nothing: a stale sequence, or (instanceExpired) one refused
-    /// past the instance record horizon, which also tells the sidecar its lease is gone.</summary>
-    private LeaseExchangeResult Snapshot(string instance, DateTimeOffset now, bool instanceExpired)
+    /// <summary>The answer to an exchange that changes nothing: a stale sequence, or (instanceExpired) one refused past the
+    /// instance record horizon, which also tells the sidecar its lease is gone.</summary>
+    private LeaseExchangeResult Snapshot(string instance, DateTimeOffset now, bool instanceExpired, long usedTotal)
     {
         _leases.TryGetValue(instance, out var lease);
         return new LeaseExchangeResult(
@@ -610,6 +689,8 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             OverageHeadroom(), ReclaimPending(now))
         {
             InstanceExpired = instanceExpired,
+            UsedTotal = usedTotal,
+            LeaseOverage = lease?.Overage ?? 0,
         };
     }
 
@@ -632,7 +713,8 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
     }
 
-    /// <summary>What the book keeps per instance: the last sequence applied and its first answer, whether the instance
-    /// held a lease after it, and since when it holds none (null while it holds one).</summary>
+    /// <summary>What the book keeps per instance: the last sequence applied and its first answer (with the instance's usage
+    /// total, <see cref="LeaseExchangeResult.UsedTotal"/>), whether the instance held a lease after it, and since when it
+    /// holds none (null while it holds one).</summary>
     private readonly record struct LastExchange(long Sequence, LeaseExchangeResult Result, bool HadLease, DateTimeOffset? IdleSince);
 }
