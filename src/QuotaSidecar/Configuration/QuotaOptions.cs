@@ -1,4 +1,5 @@
 using QuotaSidecar.Core.Engine;
+using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Redis;
 
@@ -31,6 +32,7 @@ public sealed class QuotaOptions
         Idempotency = new IdempotencyOptions(EngineOptions);
         Leases = new LeaseOptions(EngineOptions, CentralLedgerOptions);
         Limits = new LimitOptions(EngineOptions);
+        Journal = new JournalOptions(UsageJournalOptions);
     }
 
     /// <summary>The Quota and QuotaAdmin gRPC endpoint.</summary>
@@ -64,6 +66,9 @@ public sealed class QuotaOptions
     /// <summary>Lease sizing and lifetime.</summary>
     public LeaseOptions Leases { get; }
 
+    /// <summary>The usage journal (<c>Quota:Journal</c>): off unless a path is set.</summary>
+    public JournalOptions Journal { get; }
+
     /// <summary>Graceful shutdown.</summary>
     public ShutdownOptions Shutdown { get; set; } = new();
 
@@ -95,6 +100,9 @@ public sealed class QuotaOptions
 
     /// <summary>The engine's options: complete after <see cref="DeriveLayerSettings"/>.</summary>
     internal EngineOptions EngineOptions { get; } = new();
+
+    /// <summary>The usage journal's options.</summary>
+    internal UsageJournalOptions UsageJournalOptions { get; } = new();
 
     /// <summary>The central ledger's options, shared by the embedded and the Redis ledger.</summary>
     internal CentralLedgerOptions CentralLedgerOptions { get; } = new();
