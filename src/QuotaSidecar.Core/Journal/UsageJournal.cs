@@ -321,6 +321,24 @@ public sealed class UsageJournal : IDisposable
         _lockFile.Dispose();
     }
 
+    /// <summary>Stops as a killed process stops (tests): nothing more is written, nothing is flushed or deleted, the
+    /// maps are dropped and the lock released (the kernel would keep the mapped pages in the page cache).</summary>
+    internal void Abandon()
+    {
+        List<JournalSegment> segments;
+        lock (_gate)
+        {
+            _disposed = true;
+            _off = true;
+            segments = [.. _segments];
+            _segments.Clear();
+        }
+
+        _flushTimer?.Dispose();
+        segments.ForEach(s => s.Dispose());
+        _lockFile.Dispose();
+    }
+
     /// <summary>Deletes segment files of earlier instances once they are replayed.</summary>
     internal static void DeleteFiles(IEnumerable<string> paths)
     {
