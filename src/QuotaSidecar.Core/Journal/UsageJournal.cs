@@ -37,6 +37,11 @@ public sealed class UsageJournal : IDisposable
     private long _nextNumber = 1;
     private bool _disposed;
 
+    // The next segment, made and pre-faulted in the background once the current one is half full, so a roll on the
+    // hot path is a pointer swap.
+    private Task<JournalSegment?>? _spare;
+    private string? _spareError;
+
     private UsageJournal(UsageJournalOptions options, string instanceId, TimeProvider time, JournalMetrics? metrics, ILogger logger, FileStream lockFile, IReadOnlyList<string> earlier)
     {
         _options = options;
@@ -132,7 +137,9 @@ public sealed class UsageJournal : IDisposable
             var journal = new UsageJournal(options, instanceId, time, metrics, logger, lockFile, earlier);
             lock (journal._gate)
             {
-                journal._segments.Add(journal.CreateSegment());
+                var first = journal.CreateSegment(journal._nextNumber++);
+                first.Prefault();
+                journal._segments.Add(first);
             }
 
             if (metrics is not null)
@@ -304,6 +311,8 @@ public sealed class UsageJournal : IDisposable
             clean = segments.TrueForAll(s => s.Pins == 0);
         }
 
+        TakeSpare()?.Delete(); // made ahead, never written to
+
         _flushTimer?.Dispose();
         foreach (var segment in segments)
         {
@@ -336,7 +345,20 @@ public sealed class UsageJournal : IDisposable
 
         _flushTimer?.Dispose();
         segments.ForEach(s => s.Dispose());
+        TakeSpare()?.Dispose(); // left on disk, as a killed process leaves it: an empty segment replays as nothing
         _lockFile.Dispose();
+    }
+
+    private JournalSegment? TakeSpare()
+    {
+        Task<JournalSegment?>? spare;
+        lock (_gate)
+        {
+            spare = _spare;
+            _spare = null;
+        }
+
+        return spare?.GetAwaiter().GetResult();
     }
 
     /// <summary>Deletes segment files of earlier instances once they are replayed.</summary>
@@ -375,6 +397,11 @@ public sealed class UsageJournal : IDisposable
         var current = _segments[^1];
         if (current.Remaining >= length)
         {
+            if (_spare is null && current.Position > current.Size / 2)
+            {
+                PrepareSpare();
+            }
+
             return current;
         }
 
@@ -385,15 +412,21 @@ public sealed class UsageJournal : IDisposable
             return null;
         }
 
-        JournalSegment next;
-        try
+        // Rarely still running (half a segment filled faster than one is made): waiting is still cheaper than
+        // making one here.
+        var next = _spare?.GetAwaiter().GetResult();
+        _spare = null;
+        if (next is null)
         {
-            next = CreateSegment();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TurnOff("io", $"a new segment could not be made in {Directory}: {e.Message}");
-            return null;
+            try
+            {
+                next = CreateSegment(_nextNumber++);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                TurnOff("io", $"a new segment could not be made in {Directory}: {_spareError ?? e.Message}");
+                return null;
+            }
         }
 
         current.Sealed = true;
@@ -402,9 +435,33 @@ public sealed class UsageJournal : IDisposable
         return next;
     }
 
-    private JournalSegment CreateSegment()
+    /// <summary>Starts making the next segment in the background, if the bound leaves room for it. Under the gate.</summary>
+    private void PrepareSpare()
     {
+        if ((_segments.Count + 1) * _options.SegmentBytes > _options.MaxBytes)
+        {
+            return;
+        }
+
         var number = _nextNumber++;
+        _spare = Task.Run(() =>
+        {
+            try
+            {
+                var segment = CreateSegment(number);
+                segment.Prefault();
+                return segment;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _spareError = e.Message;
+                return null;
+            }
+        });
+    }
+
+    private JournalSegment CreateSegment(long number)
+    {
         var path = Path.Combine(Directory, JournalFormat.SegmentFileName(InstanceId, number));
         return JournalSegment.Create(path, number, _options.SegmentBytes, _time.GetUtcNow().UtcTicks, InstanceId);
     }

@@ -155,7 +155,7 @@ public sealed class JournalTests : IAsyncLifetime
 
         Assert.True(_h.Journal!.Records > 8_000);
         Assert.InRange(_h.Journal.SegmentCount, 1, 2);
-        Assert.InRange(Directory.GetFiles(_directory, "*.seg").Length, 1, 2);
+        Assert.InRange(Directory.GetFiles(_directory, "*.seg").Length, 1, 3); // and the next one, made ahead
     }
 
     [Fact]
