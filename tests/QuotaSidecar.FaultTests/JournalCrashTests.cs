@@ -142,7 +142,10 @@ public sealed partial class JournalCrashTests(ITestOutputHelper output) : IDispo
         Assert.Empty(Directory.GetFiles(_journal, "journal-a-*.seg"));
 
         var loadB = ConsumeLoad.Start(b.Quota, account, workers: 2);
-        await Task.Delay(500);
+        // Enough records that the damage below has records after it (a flip in the last record is a torn tail).
+        Assert.True(
+            await Wait.UntilAsync(async () => (await Scrape.ReadAsync(b.Sidecar.HttpPort)).Sum("quota_journal_records_total") >= 50, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100)),
+            "the sidecar wrote fewer than 50 journal records");
         b.Sidecar.Crash();
         await b.Sidecar.WaitForExitAsync(TimeSpan.FromSeconds(10));
         await loadB.StopAsync();
