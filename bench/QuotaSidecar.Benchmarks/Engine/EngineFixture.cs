@@ -1,6 +1,7 @@
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Grants;
+using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Ledger.Embedded;
 
@@ -35,9 +36,13 @@ internal sealed class EngineFixture : IAsyncDisposable
 
     public QuotaEngine Engine { get; }
 
+    /// <summary>The engine's usage journal, if it has one.</summary>
+    public UsageJournal? Journal { get; private init; }
+
     /// <summary>Builds the engine and creates <paramref name="accounts"/> funded accounts (bench-0, bench-1, ...)
     /// plus one suspended account and one without credits, each already leased.</summary>
-    public static EngineFixture Create(int accounts)
+    /// <param name="journal">A usage journal for the engine (null: none).</param>
+    public static EngineFixture Create(int accounts, UsageJournalOptions? journal = null)
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         // Lease TTL far above anything a run needs: the clock moves only by Forget, one window at a time.
@@ -53,8 +58,9 @@ internal sealed class EngineFixture : IAsyncDisposable
             MaxLease = 10_000_000,
             ReclaimWait = TimeSpan.Zero,
         };
-        var engine = new QuotaEngine(ledger, options, clock);
-        var fixture = new EngineFixture(clock, ledger, engine);
+        var usageJournal = journal is null ? null : UsageJournal.Open(journal, options.InstanceId, clock);
+        var engine = new QuotaEngine(ledger, options, clock, journal: usageJournal);
+        var fixture = new EngineFixture(clock, ledger, engine) { Journal = usageJournal };
         for (var i = 0; i < accounts; i++)
         {
             fixture.Fund(AccountId(i), 1_000_000_000_000_000);
@@ -81,7 +87,11 @@ internal sealed class EngineFixture : IAsyncDisposable
         Engine.SettleOnceAsync().GetAwaiter().GetResult();
     }
 
-    public ValueTask DisposeAsync() => Engine.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        Journal?.Dispose();
+    }
 
     private void Fund(string accountId, long credits, AccountStatus status = AccountStatus.Active)
     {

@@ -34,6 +34,12 @@ Named templates that add QuotaSidecar to any pod template. Each takes the chart'
 {{- if $c.grpc.unixSocket.enabled }}
 {{- $_ := set $data "Quota__Grpc__UnixSocket" (include "quota-sidecar.socketPath" .) }}
 {{- end }}
+{{- if and $c.journal.enabled (eq (include "quota-sidecar.store" .) "Redis") }}
+{{- $_ := set $data "Quota__Journal__Path" ($c.journal.directory | toString) }}
+{{- $_ := set $data "Quota__Journal__Fsync" ($c.journal.fsync | toString) }}
+{{- $_ := set $data "Quota__Journal__FsyncInterval" ($c.journal.fsyncInterval | toString) }}
+{{- $_ := set $data "Quota__Journal__MaxBytes" ($c.journal.maxBytes | int64 | toString) }}
+{{- end }}
 {{- if $c.redis.keyPrefix }}
 {{- $_ := set $data "Quota__Redis__KeyPrefix" ($c.redis.keyPrefix | toString) }}
 {{- end }}
@@ -162,6 +168,10 @@ pod-wide grace period.
     {{- end }}
     - name: quota-sidecar-tmp
       mountPath: /tmp
+    {{- if and .Values.config.journal.enabled (eq (include "quota-sidecar.store" .) "Redis") }}
+    - name: quota-journal
+      mountPath: {{ .Values.config.journal.directory }}
+    {{- end }}
     {{- if and (eq (include "quota-sidecar.store" .) "Redis") .Values.externalRedis.tls.secretName }}
     - name: quota-redis-tls
       mountPath: /etc/quota/redis-tls
@@ -183,6 +193,16 @@ pod-wide grace period.
 - name: quota-sidecar-tmp
   emptyDir:
     sizeLimit: {{ .Values.sidecar.tmpVolumeSizeLimit }}
+{{- if and .Values.config.journal.enabled (eq (include "quota-sidecar.store" .) "Redis") }}
+# The usage journal: survives a restart of the sidecar container (the kubelet restarts it in the same pod), not the
+# pod's deletion.
+- name: quota-journal
+  emptyDir:
+    {{- with .Values.config.journal.medium }}
+    medium: {{ . }}
+    {{- end }}
+    sizeLimit: {{ .Values.config.journal.sizeLimit }}
+{{- end }}
 {{- if and (eq (include "quota-sidecar.store" .) "Redis") .Values.externalRedis.tls.secretName }}
 - name: quota-redis-tls
   secret:

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Holds;
+using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Leases;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Settlement;
@@ -30,11 +31,18 @@ public sealed class QuotaEngine : IAsyncDisposable
     private readonly long _defaultTtlTicks;
     private readonly long _maxTtlTicks;
 
-    public QuotaEngine(ICentralLedger ledger, EngineOptions options, TimeProvider? time = null, EngineMetrics? metrics = null, ILogger<QuotaEngine>? logger = null)
+    /// <param name="journal">The usage journal, or null for none (docs/design.md §4b); its instance id must be
+    /// <paramref name="options"/>' <see cref="EngineOptions.InstanceId"/>.</param>
+    public QuotaEngine(ICentralLedger ledger, EngineOptions options, TimeProvider? time = null, EngineMetrics? metrics = null, ILogger<QuotaEngine>? logger = null, UsageJournal? journal = null)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (journal is not null && journal.InstanceId != options.InstanceId)
+        {
+            throw new ArgumentException($"the journal belongs to instance {journal.InstanceId}, the engine is {options.InstanceId}", nameof(journal));
+        }
+
         _options = options;
         _time = time ?? TimeProvider.System;
         _metrics = metrics ?? new EngineMetrics();
@@ -42,7 +50,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         _holds = new HoldTable(
             options.InstanceId, options.IdempotencyWindow.Ticks, options.MaxIdempotencyRecords, options.SidecarIdRecords,
             new IdempotencyMetrics(_metrics, log, options.IdempotencyWindow, options.MaxIdempotencyRecords));
-        _accounts = new AccountTable(_holds);
+        _accounts = new AccountTable(_holds, journal);
         _sizing = new LeaseSizing(options);
         _breaker = new StoreBreaker(_time, options.SettleInterval, Settler.MaxBackoff, 2 * options.ExchangeTimeout, log);
         _exchanger = new LeaseExchanger(_accounts, ledger, options, _sizing, _breaker, _time, _metrics, log);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Holds;
+using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Ledger;
 
 namespace QuotaSidecar.Core.Leases;
@@ -10,9 +11,10 @@ namespace QuotaSidecar.Core.Leases;
 /// policy. It owns that state: every change goes through one of the operations below, named for what it does
 /// (take for a hold, commit, return, compose an exchange, apply its result), each called with <see cref="Gate"/>
 /// held (never across an await) and each ending with <see cref="AssertInvariants"/>. <see cref="Exchanging"/> makes
-/// the store exchanges of this account one at a time; the hot path never touches it.
+/// the store exchanges of this account one at a time; the hot path never touches it. With a usage journal, usage,
+/// composed exchanges and applied answers are recorded as they happen (<see cref="UsageJournal"/>).
 /// </summary>
-internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
+internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, UsageJournal? journal = null)
 {
     private const double RateSmoothing = 0.3;
 
@@ -102,6 +104,16 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
     public Hold? OpenHolds { get; private set; }
 
     public int OpenHoldCount { get; private set; }
+
+    /// <summary>The journal segment of the oldest usage not yet in an exchange (-1: none). <see cref="UsageJournal"/>'s, under both locks.</summary>
+    public long JournalUsagePin = -1;
+
+    /// <summary>The journal segment of the oldest record the exchange in flight needs (-1: none). <see cref="UsageJournal"/>'s.</summary>
+    public long JournalExchangePin = -1;
+
+    /// <summary>The sequence of the last exchange composed (journaled with each usage record, so a replay knows which
+    /// usage no exchange carried). <see cref="UsageJournal"/>'s.</summary>
+    public long JournalSequence;
 
     /// <summary>Usage since the last rate sample, for the EWMA.</summary>
     private long _usedSinceSample;
@@ -350,6 +362,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
         InFlight = new LeaseExchange(
             Id, instanceId, sequence, used, give, giveOverage, want, min, overageWant, HeldCredits, composedAt,
             AcknowledgedSequence, AcknowledgedUsage, acknowledgedAt);
+        journal?.Exchange(this, InFlight);
         AssertInvariants();
         return InFlight;
     }
@@ -363,6 +376,11 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
     {
         AssertGateHeld();
         TakeFellShort = result.Granted < (InFlight?.MinAcceptable ?? 0);
+        if (journal is not null && InFlight is not null)
+        {
+            journal.Ack(this, InFlight.Sequence);
+        }
+
         var sent = InFlight;
         InFlight = null;
         LastExchangeTicks = nowTicks;
@@ -452,6 +470,8 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds)
 
     private void AddUsage(long amount)
     {
+        // Recorded before the answer leaves: a crash from here on cannot lose it (docs/design.md#journal-before-answer).
+        journal?.Usage(this, amount);
         Unreported += amount;
         _usedSinceSample += amount;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using QuotaSidecar.Core.Engine;
+using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Redis;
 
@@ -33,6 +34,7 @@ public sealed class QuotaOptions
         Leases = new LeaseOptions(EngineOptions, CentralLedgerOptions);
         Limits = new LimitOptions(EngineOptions);
         StoreWaits = new StoreWaitOptions(EngineOptions);
+        Journal = new JournalOptions(UsageJournalOptions);
     }
 
     /// <summary>The Quota and QuotaAdmin gRPC endpoint.</summary>
@@ -72,6 +74,9 @@ public sealed class QuotaOptions
     /// <summary>Lease sizing and lifetime.</summary>
     public LeaseOptions Leases { get; }
 
+    /// <summary>The usage journal (<c>Quota:Journal</c>): off unless a path is set.</summary>
+    public JournalOptions Journal { get; }
+
     /// <summary>Graceful shutdown.</summary>
     public ShutdownOptions Shutdown { get; set; } = new();
 
@@ -103,6 +108,9 @@ public sealed class QuotaOptions
 
     /// <summary>The engine's options: complete after <see cref="DeriveLayerSettings"/>.</summary>
     internal EngineOptions EngineOptions { get; } = new();
+
+    /// <summary>The usage journal's options.</summary>
+    internal UsageJournalOptions UsageJournalOptions { get; } = new();
 
     /// <summary>The central ledger's options, shared by the embedded and the Redis ledger.</summary>
     internal CentralLedgerOptions CentralLedgerOptions { get; } = new();

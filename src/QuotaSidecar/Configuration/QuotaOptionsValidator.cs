@@ -181,6 +181,7 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             }
         }
 
+        ValidateJournal(errors, options.Journal);
         for (var i = 0; i < options.Seed.Accounts.Count; i++)
         {
             var seed = options.Seed.Accounts[i];
@@ -196,6 +197,29 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateJournal(List<string> errors, JournalOptions journal)
+    {
+        if (journal.Path is { Length: > 0 } path && !Path.IsPathRooted(path))
+        {
+            errors.Add($"Quota:Journal:Path must be an absolute directory path (got '{path}'); leave it unset for no journal");
+        }
+
+        if (!Enum.IsDefined(journal.Fsync))
+        {
+            errors.Add($"Quota:Journal:Fsync must be Never, Interval or Always (got '{journal.Fsync}')");
+        }
+
+        Range(errors, "Quota:Journal:FsyncInterval", journal.FsyncInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
+        if (journal.SegmentBytes is < 64 << 10 or > 1L << 30 || journal.SegmentBytes % 4096 != 0)
+        {
+            errors.Add($"Quota:Journal:SegmentBytes must be 65536-1073741824 and a multiple of 4096 (got {journal.SegmentBytes})");
+        }
+        else if (journal.MaxBytes < 2 * journal.SegmentBytes)
+        {
+            errors.Add($"Quota:Journal:MaxBytes must be at least two segments, {2 * journal.SegmentBytes} bytes (got {journal.MaxBytes})");
+        }
     }
 
     private static void Range(List<string> errors, string name, TimeSpan value, TimeSpan min, TimeSpan max)

@@ -21,4 +21,10 @@ internal static partial class HostLog
 
     [LoggerMessage(105, LogLevel.Warning, "Admin API disabled: set Quota__Admin__Token to enable it")]
     public static partial void AdminDisabled(ILogger logger);
+
+    [LoggerMessage(106, LogLevel.Warning, "Quota:Journal:Path ({Path}) is ignored with the embedded store: its balances die with the process, so there is nothing to report usage to after a crash")]
+    public static partial void JournalIgnored(ILogger logger, string path);
+
+    [LoggerMessage(107, LogLevel.Warning, "Journal replay could not reach the store ({Reason}); retrying in {Delay}. The sidecar stays not ready until it is done")]
+    public static partial void ReplayRetry(ILogger logger, string reason, TimeSpan delay);
 }

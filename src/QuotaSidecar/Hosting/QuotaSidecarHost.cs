@@ -43,14 +43,18 @@ public static class QuotaSidecarHost
         services.AddSingleton<HostMetrics>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<QuotaOptions>>().Value.CentralLedgerOptions);
         services.AddSingleton<ICentralLedger>(CreateLedger);
+        services.AddSingleton<JournalHandle>();
         services.AddSingleton(sp => new QuotaEngine(
             sp.GetRequiredService<ICentralLedger>(),
             sp.GetRequiredService<IOptions<QuotaOptions>>().Value.EngineOptions,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<EngineMetrics>(),
-            sp.GetRequiredService<ILogger<QuotaEngine>>()));
+            sp.GetRequiredService<ILogger<QuotaEngine>>(),
+            sp.GetRequiredService<JournalHandle>().Journal));
         services.AddSingleton<Seeder>();
         services.AddHostedService(sp => sp.GetRequiredService<Seeder>());
+        services.AddSingleton<JournalReplayService>();
+        services.AddHostedService(sp => sp.GetRequiredService<JournalReplayService>());
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();
