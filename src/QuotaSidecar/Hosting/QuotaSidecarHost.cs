@@ -83,6 +83,17 @@ public static class QuotaSidecarHost
         return builder;
     }
 
+    /// <summary>"Healthy", or the status and why (e.g. "Degraded: store: central store unreachable (breaker open);
+    /// serving from leases"): an operator reading /readyz learns the store breaker's state without the logs.</summary>
+    private static Task WriteReadiness(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var text = report.Status == HealthStatus.Healthy
+            ? "Healthy"
+            : $"{report.Status}: " + string.Join("; ", report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}"));
+        return context.Response.WriteAsync(text);
+    }
+
     /// <summary>Maps the gRPC services, reflection, health and metrics endpoints.</summary>
     public static WebApplication MapQuotaSidecar(this WebApplication app)
     {
@@ -95,7 +106,7 @@ public static class QuotaSidecarHost
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteReadiness });
         app.Lifetime.ApplicationStarted.Register(() => Announce(app));
         return app;
     }
