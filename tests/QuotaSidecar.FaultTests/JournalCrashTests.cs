@@ -180,7 +180,9 @@ public sealed partial class JournalCrashTests(ITestOutputHelper output) : IDispo
         for (var i = 0; i + 1 < lines.Length; i += 2)
         {
             var fields = lines[i + 1].Split(' ');
-            applied[lines[i]] = long.Parse(fields[0] == "r2" ? fields[1] : fields[0], CultureInfo.InvariantCulture);
+            // The sequence token is "seq" or "seq:used_total:lease_overage:restored" (store-rollback figures).
+            var token = fields[0] == "r2" ? fields[1] : fields[0];
+            applied[lines[i]] = long.Parse(token.Split(':')[0], CultureInfo.InvariantCulture);
         }
 
         return applied;

@@ -25,6 +25,10 @@ public sealed class CrashTests(RedisFixture redis, ITestOutputHelper output) : I
         {
             InstanceId = $"{name}-{Guid.NewGuid():N}"[..20], SettleInterval = Settle, LeaseRenewInterval = TimeSpan.FromMilliseconds(500),
             MaxStoreWait = TimeSpan.FromSeconds(5), ExchangeTimeout = TimeSpan.FromSeconds(5),
+
+            // Leases sized by the refill horizon: with the 20 s outage horizon this balance would be in precision
+            // mode, holding no lease for the crash to strand.
+            OutageHorizon = TimeSpan.Zero,
         };
         var doomed = rig.Start(Options("doomed"));
         var survivor = rig.Start(Options("survivor"));
