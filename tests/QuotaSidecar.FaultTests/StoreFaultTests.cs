@@ -32,9 +32,9 @@ public sealed class StoreFaultTests(ITestOutputHelper output)
         // Consumes/s per sidecar): not one of its calls may be denied. Newcomers have no lease: their denials
         // (STORE_UNAVAILABLE) are the right answer.
         var steadyDenials = report.Steady.Where(s => s.Status == global::Grpc.Core.StatusCode.OK && !s.Granted).ToList();
-        Assert.True(steadyDenials.Count == 0, $"{steadyDenials.Count} denials of the steady account: {string.Join(", ", steadyDenials.Classes().Select(c => $"{c.Class} {c.Calls}"))}");
-        Assert.True(report.SidecarsThatOpened == 3, $"the breaker opened on {report.SidecarsThatOpened} of 3 sidecars while Redis was dead");
-        report.AssertMustShow();
+        report.AssertMustShow(
+            StoreFaultReport.Check(steadyDenials.Count == 0, $"{steadyDenials.Count} denials of the steady account: {string.Join(", ", steadyDenials.Classes().Select(c => $"{c.Class} {c.Calls}"))}"),
+            report.BreakerOpenedEverywhere());
     }
 
     [Fact]
@@ -61,8 +61,7 @@ public sealed class StoreFaultTests(ITestOutputHelper output)
             },
         }.RunAsync(output);
 
-        Assert.True(report.SidecarsThatOpened == 3, $"the breaker opened on {report.SidecarsThatOpened} of 3 sidecars while Redis was paused");
-        report.AssertMustShow();
+        report.AssertMustShow(report.BreakerOpenedEverywhere());
     }
 
     [Fact]
@@ -90,8 +89,7 @@ public sealed class StoreFaultTests(ITestOutputHelper output)
         }.RunAsync(output);
 
         output.WriteLine($"connections the black hole swallowed (reconnect attempts): {proxy.SwallowedConnections}");
-        Assert.True(report.SidecarsThatOpened == 3, $"the breaker opened on {report.SidecarsThatOpened} of 3 sidecars while Redis was blackholed");
-        report.AssertMustShow();
+        report.AssertMustShow(report.BreakerOpenedEverywhere());
     }
 
     [Fact]

@@ -115,10 +115,19 @@ public sealed class StoreFaultReport(
         return failures;
     }
 
-    /// <summary>Asserts <see cref="Failures"/> is empty, naming every breach at once.</summary>
-    public void AssertMustShow()
+    /// <summary>A scenario's own target: null when met, else what was missed.</summary>
+    public static string? Check(bool met, string missed) => met ? null : missed;
+
+    /// <summary>The breaker was seen open on every sidecar during the fault (or the recovery after it): a fault of
+    /// seconds was noticed, whatever it took.</summary>
+    public string? BreakerOpenedEverywhere() =>
+        Check(SidecarsThatOpened == before.Before.Length, $"the breaker opened on {SidecarsThatOpened} of {before.Before.Length} sidecars during the fault");
+
+    /// <summary>Asserts <see cref="Failures"/> and the scenario's own <paramref name="targets"/> (see <see cref="Check"/>)
+    /// are all met, naming every breach at once.</summary>
+    public void AssertMustShow(params string?[] targets)
     {
-        var failures = Failures();
+        var failures = Failures().Concat(targets.OfType<string>()).ToList();
         Assert.True(failures.Count == 0, "issue 14 targets missed:\n" + string.Join('\n', failures));
     }
 
