@@ -47,18 +47,7 @@ public sealed class StoreFaultTests(ITestOutputHelper output)
             Fault = "redis-server SIGSTOP 30 s (leases live 5 s), then SIGCONT",
             Store = redis.Endpoint,
             Settings = ShortLeases,
-            Inject = async () =>
-            {
-                redis.Pause();
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(30));
-                }
-                finally
-                {
-                    redis.Resume();
-                }
-            },
+            Inject = During(TimeSpan.FromSeconds(30), redis.Pause, redis.Resume),
         }.RunAsync(output);
 
         report.AssertMustShow(report.BreakerOpenedEverywhere());
@@ -74,18 +63,7 @@ public sealed class StoreFaultTests(ITestOutputHelper output)
             Fault = "Redis behind a proxy turned black hole for 10 s (new connections accepted and never answered, open ones stalled), then healed; leases live 5 s, fail-open allowance 1,000",
             Store = proxy.Endpoint,
             Settings = new Dictionary<string, string>(ShortLeases) { ["Quota__FailOpenAllowance"] = "1000" },
-            Inject = async () =>
-            {
-                proxy.Blackhole = true;
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(10));
-                }
-                finally
-                {
-                    proxy.Blackhole = false;
-                }
-            },
+            Inject = During(TimeSpan.FromSeconds(10), () => proxy.Blackhole = true, () => proxy.Blackhole = false),
         }.RunAsync(output);
 
         output.WriteLine($"connections the black hole swallowed (reconnect attempts): {proxy.SwallowedConnections}");
@@ -101,22 +79,25 @@ public sealed class StoreFaultTests(ITestOutputHelper output)
         {
             Fault = "Redis 500 ms slower for 5 s (a proxy adding 250 ms per chunk each way: +500 ms per round trip)",
             Store = proxy.Endpoint,
-            Inject = async () =>
-            {
-                proxy.Delay = TimeSpan.FromMilliseconds(250);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(5));
-                }
-                finally
-                {
-                    proxy.Delay = TimeSpan.Zero;
-                }
-            },
+            Inject = During(TimeSpan.FromSeconds(5), () => proxy.Delay = TimeSpan.FromMilliseconds(250), () => proxy.Delay = TimeSpan.Zero),
         }.RunAsync(output);
 
         report.AssertMustShow();
     }
+
+    /// <summary>A fault switched on for <paramref name="duration"/>, then off (off too if the wait is interrupted).</summary>
+    private static Func<Task> During(TimeSpan duration, Action on, Action off) => async () =>
+    {
+        on();
+        try
+        {
+            await Task.Delay(duration);
+        }
+        finally
+        {
+            off();
+        }
+    };
 
     /// <summary>Leases that lapse a few seconds into the fault (5 s TTL, renewed every 1.7 s), so the fault outlasts
     /// every lease and calls must be answered without one.</summary>

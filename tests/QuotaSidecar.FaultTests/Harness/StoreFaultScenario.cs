@@ -94,15 +94,23 @@ public sealed class StoreFaultScenario
 
         var exits = await SidecarProcess.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(30));
         var auditor = await fleet.StartAsync("auditor");
+        // Leases a paused or cut-off store could not renew are reclaimed by the next call touching the account once
+        // their TTL and the reclaim grace have passed; these reads are such calls. One deadline for all accounts.
         var balances = new Dictionary<string, Balance>();
-        foreach (var account in SteadyAccounts.Concat(newcomers))
-        {
-            // Leases a paused or cut-off store could not renew are reclaimed by the next call touching the account
-            // once their TTL and the reclaim grace have passed; this read is such a call.
-            Balance balance = null!;
-            await Wait.UntilAsync(async () => (balance = await Fleet.BalanceAsync(auditor.Admin, account)).Leased == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
-            balances[account] = balance;
-        }
+        IReadOnlyList<string> unsettled = [.. SteadyAccounts.Concat(newcomers)];
+        await Wait.UntilAsync(
+            async () =>
+            {
+                foreach (var (account, balance) in await ReadBalancesAsync(auditor.Admin, unsettled))
+                {
+                    balances[account] = balance;
+                }
+
+                unsettled = [.. unsettled.Where(a => balances[a].Leased != 0)];
+                return unsettled.Count == 0;
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(500));
 
         var report = new StoreFaultReport(this, samples, before, fault, recovery, watch, recoveredAfter, balances, exits);
         report.Print(output);
@@ -115,15 +123,26 @@ public sealed class StoreFaultScenario
         return latest.Count == sidecars && latest.All(s => s.Available == 1 && (double.IsNaN(s.Breaker) || s.Breaker == 0));
     }
 
-    private static async Task CreateAccountsAsync(QuotaAdmin.QuotaAdminClient admin, IReadOnlyList<(string Id, long Credits)> accounts)
+    private static Task<(string Account, Balance Balance)[]> ReadBalancesAsync(QuotaAdmin.QuotaAdminClient admin, IReadOnlyList<string> accounts) =>
+        SixteenAtOnceAsync(accounts, async a => (a, await Fleet.BalanceAsync(admin, a)));
+
+    private static Task<bool[]> CreateAccountsAsync(QuotaAdmin.QuotaAdminClient admin, IReadOnlyList<(string Id, long Credits)> accounts) =>
+        SixteenAtOnceAsync(accounts, async a =>
+        {
+            await Fleet.CreateAccountAsync(admin, a.Id, a.Credits);
+            return true;
+        });
+
+    /// <summary>Admin calls for hundreds of accounts, 16 in flight at a time.</summary>
+    private static async Task<TResult[]> SixteenAtOnceAsync<T, TResult>(IEnumerable<T> items, Func<T, Task<TResult>> call)
     {
         using var parallel = new SemaphoreSlim(16);
-        await Task.WhenAll(accounts.Select(async a =>
+        return await Task.WhenAll(items.Select(async item =>
         {
             await parallel.WaitAsync();
             try
             {
-                await Fleet.CreateAccountAsync(admin, a.Id, a.Credits);
+                return await call(item);
             }
             finally
             {
