@@ -10,7 +10,7 @@ public readonly record struct Sample(long StartedAt, double Micros, StatusCode S
 
 /// <summary>
 /// Closed-loop Consume load from the test: <c>workers</c> concurrent callers, each calling again as soon as its last
-/// call returned (or, paced, at its next tick), until stopped. Every call has a deadline; every outcome is kept for
+/// call returned (or, paced, at its next tick: never more than one call in flight per caller), until stopped. Every call has a deadline; every outcome is kept for
 /// latency and accounting.
 /// </summary>
 public sealed class ConsumeLoad
@@ -33,8 +33,9 @@ public sealed class ConsumeLoad
 
     public long Amount { get; }
 
-    public static ConsumeLoad Start(Quota.QuotaClient client, string account, int workers = 4, long amount = 1, TimeSpan? callTimeout = null) =>
-        new(client, [account], workers, amount, callTimeout ?? TimeSpan.FromSeconds(10), TimeSpan.Zero);
+    /// <param name="callsPerSecond">Each caller's pace (a steady offered rate); null: as fast as answers come.</param>
+    public static ConsumeLoad Start(Quota.QuotaClient client, string account, int workers = 4, long amount = 1, TimeSpan? callTimeout = null, double? callsPerSecond = null) =>
+        new(client, [account], workers, amount, callTimeout ?? TimeSpan.FromSeconds(10), callsPerSecond is { } rate ? TimeSpan.FromSeconds(1 / rate) : TimeSpan.Zero);
 
     /// <summary>One caller that Consumes 1 from the next of <paramref name="accounts"/> (round robin) every
     /// <paramref name="every"/>: on a sidecar that has not served them yet, each call is an account's first, which
@@ -82,7 +83,9 @@ public sealed class ConsumeLoad
             samples.Add(new Sample(started, Stopwatch.GetElapsedTime(started).TotalMicroseconds, status, granted, reason, account));
             if (pace > TimeSpan.Zero)
             {
-                next += (long)(pace.TotalSeconds * Stopwatch.Frequency);
+                // The next tick; a caller more than 100 ms behind (a slow answer) skips the missed ticks instead of
+                // bursting them, so the offered rate stays steady.
+                next = Math.Max(next + (long)(pace.TotalSeconds * Stopwatch.Frequency), Stopwatch.GetTimestamp() - (Stopwatch.Frequency / 10));
                 var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
                 if (wait > TimeSpan.Zero)
                 {

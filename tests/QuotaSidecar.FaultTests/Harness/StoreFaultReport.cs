@@ -138,12 +138,12 @@ public sealed class StoreFaultReport(
         var last = Scrape.Merge(recovery.After);
         output.WriteLine($"fault: {scenario.Fault}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"setup: 3 sidecars; steady account(s) {string.Join(", ", scenario.SteadyAccounts)} ({StoreFaultScenario.SteadyCredits:N0} credits) x {scenario.CallersPerSteadyAccount} closed-loop callers per sidecar; newcomers: 1 call / {scenario.NewcomerEvery.TotalMilliseconds} ms per sidecar over {scenario.Newcomers} accounts; client deadline {StoreFaultScenario.ClientDeadline.TotalSeconds} s; MaxWait {StoreFaultScenario.MaxWait.TotalMilliseconds} ms; settings {string.Join(" ", scenario.Settings.Select(s => $"{s.Key}={s.Value}"))}"));
+            $"setup: 3 sidecars; steady account(s) {string.Join(", ", scenario.SteadyAccounts)} ({StoreFaultScenario.SteadyCredits:N0} credits) x {scenario.CallersPerSteadyAccount} closed-loop callers per sidecar at {scenario.SteadyCallsPerSecond} calls/s each; newcomers: 1 call / {scenario.NewcomerEvery.TotalMilliseconds} ms per sidecar over {scenario.Newcomers} accounts; client deadline {StoreFaultScenario.ClientDeadline.TotalSeconds} s; MaxWait {StoreFaultScenario.MaxWait.TotalMilliseconds} ms; settings {string.Join(" ", scenario.Settings.Select(s => $"{s.Key}={s.Value}"))}"));
         foreach (var w in new[] { before, fault, recovery })
         {
             var steady = Steady.Between(w.From, w.To).ToList();
             var newcomers = Newcomers.Between(w.From, w.To).ToList();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{w.Name,-8} {w.Seconds,5:F1} s  steady    {steady.Describe()}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{w.Name,-8} {w.Seconds,5:F1} s  steady    {steady.Describe()}; {steady.Count / w.Seconds / before.Before.Length,5:F0} calls/s per sidecar"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"",-8} {"",5}    newcomers {newcomers.Describe()}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-8} {"",5}    server hot path: p99 ≤ {w.HotPathQuantile(0.99)} µs, slowest in {Bucket(Scrape.HighestBucket(Scrape.Merge(w.Before), Scrape.Merge(w.After), HotPath))} µs; answers by source: {AnswersBySource(Scrape.Merge(w.Before), Scrape.Merge(w.After))}"));

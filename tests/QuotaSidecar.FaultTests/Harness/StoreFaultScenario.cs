@@ -41,6 +41,10 @@ public sealed class StoreFaultScenario
     /// <summary>Closed-loop callers per steady account on each sidecar.</summary>
     public int CallersPerSteadyAccount { get; init; } = 2;
 
+    /// <summary>Each steady caller's pace: a steady rate (500 Consumes/s per account per sidecar by default) that a
+    /// lease sized for the outage horizon can carry, and that does not rise when the store's death frees the CPU.</summary>
+    public double SteadyCallsPerSecond { get; init; } = 250;
+
     /// <summary>Accounts the paced callers go through, one call per <see cref="NewcomerEvery"/> per sidecar.</summary>
     public int Newcomers { get; init; } = 300;
 
@@ -70,7 +74,7 @@ public sealed class StoreFaultScenario
         var loads = new List<ConsumeLoad>();
         foreach (var node in nodes)
         {
-            loads.AddRange(SteadyAccounts.Select(a => ConsumeLoad.Start(node.Quota, a, CallersPerSteadyAccount, callTimeout: ClientDeadline)));
+            loads.AddRange(SteadyAccounts.Select(a => ConsumeLoad.Start(node.Quota, a, CallersPerSteadyAccount, callTimeout: ClientDeadline, callsPerSecond: SteadyCallsPerSecond)));
         }
 
         await Task.Delay(TimeSpan.FromSeconds(2)); // leases taken and sized to the rate, JIT warm
