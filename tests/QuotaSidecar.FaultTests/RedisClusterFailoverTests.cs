@@ -19,8 +19,10 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
             primaries: 3, replicasPerPrimary: 1, nodeTimeout: TimeSpan.FromSeconds(1), "--appendonly", "yes", "--appendfsync", "everysec");
         var accounts = await OneAccountPerPrimaryAsync(cluster);
         var slot = await cluster.SlotOfAsync(accounts[0]);
+        Assert.Equal(slot, RedisCluster.SlotOf(accounts[0])); // the local hash, used below for the newcomers, is the cluster's
         var victim = await cluster.PrimaryOfSlotAsync(slot);
         var replicas = await cluster.ReplicasOfAsync(victim);
+        var victimSlots = (await cluster.TopologyAsync()).Single(n => n.Port == victim.Port);
         output.WriteLine("cluster before the kill:\n" + string.Join('\n', await cluster.TopologyAsync()));
 
         RedisServer? promoted = null;
@@ -43,6 +45,10 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"failover: slot {slot} served by {promoted?.Endpoint} {failoverAfter.TotalMilliseconds:F0} ms after the kill (replicas of the victim: {string.Join(", ", replicas.Select(r => r.Endpoint))})"));
         output.WriteLine("cluster after:\n" + string.Join('\n', await cluster.TopologyAsync()));
+        var onVictim = report.Newcomers.Where(s => victimSlots.Serves(RedisCluster.SlotOf(s.Account))).ToList();
+        var elsewhere = report.Newcomers.Where(s => !victimSlots.Serves(RedisCluster.SlotOf(s.Account))).ToList();
+        output.WriteLine($"newcomers during the fault, on the killed primary's slots: {onVictim.Between(report.Fault.From, report.Fault.To).ToList().Describe()}");
+        output.WriteLine($"newcomers during the fault, on the other primaries:      {elsewhere.Between(report.Fault.From, report.Fault.To).ToList().Describe()}");
         report.AssertMustShow(
             StoreFaultReport.Check(replicas.Any(r => r.Port == promoted?.Port), $"slot {slot} went to {promoted?.Endpoint}, not to a replica of the killed primary"));
     }

@@ -52,15 +52,16 @@ public sealed class StoreStateWatch
             ? Stopwatch.GetElapsedTime(since, first.At)
             : null;
 
-    /// <summary>The breaker states shown in [from, to), per sidecar, in the order first seen ("-" where there is no
-    /// breaker metric), with the time each sidecar first showed the breaker open and the store unavailable.</summary>
+    /// <summary>The breaker states shown in [from, to), per sidecar, each change in order ("-" where there is no
+    /// breaker metric; a state shorter than a read's interval may be missed), with the time each sidecar first showed the breaker open and the store unavailable.</summary>
     public string Describe(long from, long to, int sidecars)
     {
         var lines = new List<string>();
         for (var i = 0; i < sidecars; i++)
         {
             var mine = States.Where(s => s.Sidecar == i && s.At >= from && s.At < to).OrderBy(s => s.At).ToList();
-            var breaker = mine.Select(s => double.IsNaN(s.Breaker) ? "-" : s.Breaker.ToString(CultureInfo.InvariantCulture)).Distinct();
+            var shown = mine.Select(s => double.IsNaN(s.Breaker) ? "-" : s.Breaker.ToString(CultureInfo.InvariantCulture)).ToList();
+            var breaker = shown.Where((state, n) => n == 0 || state != shown[n - 1]); // each change, in order
             var open = mine.FirstOrDefault(s => s.Breaker == Open);
             var down = mine.FirstOrDefault(s => s.Available == 0);
             lines.Add(string.Create(CultureInfo.InvariantCulture,

@@ -72,7 +72,35 @@ public sealed class RedisCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>The hash slot of <paramref name="key"/> (its hash tag's, if it has one).</summary>
+    /// <summary>The hash slot of <paramref name="key"/>: CRC16 (XMODEM) of its hash tag (the text between the first
+    /// <c>{</c> and the next <c>}</c>, if not empty) or of the whole key, mod 16384, as Redis Cluster computes it.</summary>
+    public static int SlotOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var open = key.IndexOf('{', StringComparison.Ordinal);
+        if (open >= 0)
+        {
+            var close = key.IndexOf('}', open + 1);
+            if (close > open + 1)
+            {
+                key = key[(open + 1)..close];
+            }
+        }
+
+        ushort crc = 0;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(key))
+        {
+            crc ^= (ushort)(b << 8);
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 0x8000) != 0 ? (ushort)((crc << 1) ^ 0x1021) : (ushort)(crc << 1);
+            }
+        }
+
+        return crc % 16384;
+    }
+
+    /// <summary>The hash slot of <paramref name="key"/> as the cluster computes it (<c>CLUSTER KEYSLOT</c>).</summary>
     public async Task<int> SlotOfAsync(string key) =>
         int.Parse(await Live().CliAsync("cluster", "keyslot", key), CultureInfo.InvariantCulture);
 
