@@ -43,7 +43,7 @@ public sealed class LatencySpikeTests(ITestOutputHelper output)
 
         var clientRatio = samples.Between(during.From, during.To).Percentile(99) / samples.Between(before.From, before.To).Percentile(99);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p99 during/before: client {clientRatio:F2}x, server {during.HotPathQuantile(0.99) / before.HotPathQuantile(0.99):F2}x"));
-        output.WriteLine($"granted to clients {granted}; central: {Fleet.Describe(balance)}");
+        output.WriteLine($"granted to clients {granted}; central: {Fleet.Describe(balance)}; not granted: {samples.DescribeNotGranted(samples.Min(s => s.StartedAt))}");
         output.WriteLine("metric names: " + string.Join(' ', during.After[0].Names.Where(n => n.Contains("settle", StringComparison.Ordinal) || n.Contains("duration", StringComparison.Ordinal) || n.Contains("redis", StringComparison.Ordinal))));
 
         Assert.All(exits, e => Assert.False(double.IsNaN(e), "a sidecar did not exit after SIGTERM"));

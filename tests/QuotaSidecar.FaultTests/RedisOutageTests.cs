@@ -73,7 +73,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p99 during/before: client {clientRatio:F2}x, server {serverRatio:F2}x; sidecars reporting store_available=0 mid-fault: {storeDown}/3"));
-        output.WriteLine($"settle failures during the fault: {during.Delta("quota_settle_failures_total")}; calls not granted: {failed}");
+        output.WriteLine($"settle failures during the fault: {during.Delta("quota_settle_failures_total")}; calls not granted: {failed} {samples.DescribeNotGranted(samples.Min(s => s.StartedAt))}");
         output.WriteLine($"granted to clients {granted}; central: {Fleet.Describe(balance)}; SIGTERM exits (s): {string.Join(", ", exits.Select(e => e.ToString("F2", CultureInfo.InvariantCulture)))}");
 
         Assert.All(exits, e => Assert.False(double.IsNaN(e), "a sidecar did not exit after SIGTERM"));

@@ -45,6 +45,12 @@ public static class Samples
         string.Create(CultureInfo.InvariantCulture,
             $"calls {samples.Count,7}: {string.Join(", ", samples.Classes().Select(c => $"{c.Class} {c.Calls}"))}; client p50 {samples.Percentile(50) / 1000,7:F1} ms  p99 {samples.Percentile(99) / 1000,7:F1} ms  max {samples.Select(s => s.Micros).DefaultIfEmpty(double.NaN).Max() / 1000,7:F1} ms");
 
+    /// <summary>The calls not granted, each as its class, when it started (ms after <paramref name="origin"/>, a
+    /// Stopwatch timestamp) and how long it took: what a failure message needs to say.</summary>
+    public static string DescribeNotGranted(this IEnumerable<Sample> samples, long origin) =>
+        string.Join(", ", samples.Where(s => !s.Granted).Take(20).Select(s => string.Create(CultureInfo.InvariantCulture,
+            $"{s.Class()} at {System.Diagnostics.Stopwatch.GetElapsedTime(origin, s.StartedAt).TotalMilliseconds:F0} ms (took {s.Micros / 1000:F1} ms)")));
+
     // StatusCode.DeadlineExceeded -> DEADLINE_EXCEEDED, DenyReason.StoreUnavailable -> STORE_UNAVAILABLE (the wire names).
     private static string Upper(string name) =>
         string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : char.ToUpperInvariant(c).ToString()));
