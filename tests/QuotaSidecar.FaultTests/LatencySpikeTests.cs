@@ -17,7 +17,6 @@ public sealed class LatencySpikeTests(ITestOutputHelper output)
         var nodes = new[] { await fleet.StartAsync("a"), await fleet.StartAsync("b"), await fleet.StartAsync("c") };
         const string account = "spike";
         await Fleet.CreateAccountAsync(nodes[0].Admin, account, 1_000_000_000);
-        await Task.WhenAll(nodes.Select(n => Fleet.WarmAsync(n.Quota, account)));
         var sidecars = nodes.Select(n => n.Sidecar).ToArray();
         var loads = nodes.Select(n => ConsumeLoad.Start(n.Quota, account, workers: 2)).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(1.5));

@@ -59,16 +59,6 @@ public sealed class Fleet : IAsyncDisposable
         await admin.GrantCreditsAsync(new GrantCreditsRequest { AccountId = account, GrantId = "g-" + account, Amount = credits }, Admin);
     }
 
-    /// <summary>
-    /// Loads <paramref name="account"/> on a sidecar before load starts: GetBalance waits for the account's first
-    /// exchange whatever it takes, while a Consume waits at most <c>Quota:Store:MaxWait</c>. A freshly started sidecar's
-    /// first exchange (connection, JIT, the Redis function library loaded on first use) can take longer than that on a
-    /// busy machine, and the Consume is then rightly DENIED with STORE_UNAVAILABLE: a cold start, not the fault a
-    /// scenario injects.
-    /// </summary>
-    public static async Task WarmAsync(Quota.QuotaClient quota, string account) =>
-        await quota.GetBalanceAsync(new GetBalanceRequest { AccountId = account }, deadline: DateTime.UtcNow.AddSeconds(15));
-
     public static async Task<Balance> BalanceAsync(QuotaAdmin.QuotaAdminClient admin, string account) =>
         (await admin.GetAccountAsync(new GetAccountRequest { AccountId = account }, Admin)).Balance;
 

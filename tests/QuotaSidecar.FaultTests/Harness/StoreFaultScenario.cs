@@ -71,7 +71,6 @@ public sealed class StoreFaultScenario
         var newcomers = NewcomerIds(Newcomers);
         await CreateAccountsAsync(nodes[0].Admin, [.. SteadyAccounts.Select(a => (a, SteadyCredits)), .. newcomers.Select(a => (a, NewcomerCredits))]);
 
-        await Task.WhenAll(nodes.SelectMany(n => SteadyAccounts.Select(a => Fleet.WarmAsync(n.Quota, a))));
         var loads = new List<ConsumeLoad>();
         foreach (var node in nodes)
         {
