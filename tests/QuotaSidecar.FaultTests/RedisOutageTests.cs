@@ -62,7 +62,9 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         var auditor = await fleet.StartAsync("auditor");
         var balance = await Fleet.BalanceAsync(auditor.Admin, account);
         var granted = samples.GrantedCredits(1);
-        var failed = samples.Count(s => !s.Granted);
+        // The fault's windows: before them, a freshly started sidecar's first refill may outlast the wait budget on a
+        // busy machine and be DENIED STORE_UNAVAILABLE (a cold start, not the outage); those are printed, not counted.
+        var failed = samples.Between(before.From, after.To).Count(s => !s.Granted);
 
         var clientRatio = samples.Between(during.From, during.To).Percentile(99) / samples.Between(before.From, before.To).Percentile(99);
         var serverRatio = during.HotPathQuantile(0.99) / before.HotPathQuantile(0.99);
@@ -73,7 +75,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p99 during/before: client {clientRatio:F2}x, server {serverRatio:F2}x; sidecars reporting store_available=0 mid-fault: {storeDown}/3"));
-        output.WriteLine($"settle failures during the fault: {during.Delta("quota_settle_failures_total")}; calls not granted: {failed}");
+        output.WriteLine($"settle failures during the fault: {during.Delta("quota_settle_failures_total")}; calls not granted: {failed}; at start-up: {samples.Where(s => s.StartedAt < before.From).DescribeNotGranted(samples.Min(s => s.StartedAt))}");
         output.WriteLine($"granted to clients {granted}; central: {Fleet.Describe(balance)}; SIGTERM exits (s): {string.Join(", ", exits.Select(e => e.ToString("F2", CultureInfo.InvariantCulture)))}");
 
         Assert.All(exits, e => Assert.False(double.IsNaN(e), "a sidecar did not exit after SIGTERM"));

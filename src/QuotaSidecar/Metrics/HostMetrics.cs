@@ -21,7 +21,10 @@ internal sealed class HostMetrics
             "quota.hot_path.duration",
             "us",
             "Server-side handler time of Reserve, Commit, Release and Consume, in microseconds.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 20, 30, 50, 100, 250, 500, 1_000, 5_000, 25_000, 100_000] });
+            // Microseconds for the hot path; the bounds past 100 ms say how long an answer that waited on the store
+            // took (the wait budget Quota:Store:MaxWait is 100 ms by default; 150 ms is that budget + 50 ms of
+            // scheduling), up to seconds for one that hung.
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 20, 30, 50, 100, 250, 500, 1_000, 5_000, 25_000, 50_000, 100_000, 125_000, 150_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000] });
         _shed = engineMetrics.Meter.CreateCounter<long>(
             "quota.requests.shed", "{request}", "gRPC calls rejected with RESOURCE_EXHAUSTED by the in-flight cap or the per-connection rate limit.");
     }

@@ -75,6 +75,47 @@ public sealed partial class Scrape
         return double.PositiveInfinity;
     }
 
+    /// <summary>Observations between two scrapes in each bucket (not cumulative), by upper bound; empty buckets too.</summary>
+    public static IReadOnlyList<(double UpperBound, double Count)> BucketCounts(Scrape before, Scrape after, string histogram, string labelFilter = "")
+    {
+        var b = before.Buckets(histogram, labelFilter);
+        var result = new List<(double, double)>();
+        var below = 0.0;
+        foreach (var (bound, cumulative) in after.Buckets(histogram, labelFilter))
+        {
+            var upTo = cumulative - b.GetValueOrDefault(bound);
+            result.Add((bound, upTo - below));
+            below = upTo;
+        }
+
+        return result;
+    }
+
+    /// <summary>The bounds of the highest bucket that got an observation between two scrapes: the slowest observation
+    /// lies in (Lower, Upper]. (NaN, NaN) when there was none; Upper is +Inf when it passed the last bound.</summary>
+    public static (double Lower, double Upper) HighestBucket(Scrape before, Scrape after, string histogram, string labelFilter = "")
+    {
+        var counts = BucketCounts(before, after, histogram, labelFilter);
+        for (var i = counts.Count - 1; i >= 0; i--)
+        {
+            if (counts[i].Count > 0)
+            {
+                return (i == 0 ? 0 : counts[i - 1].UpperBound, counts[i].UpperBound);
+            }
+        }
+
+        return (double.NaN, double.NaN);
+    }
+
+    /// <summary>A histogram's observations between two scrapes as one line: <c>≤bound:count</c> for every non-empty bucket.</summary>
+    public static string DescribeBuckets(Scrape before, Scrape after, string histogram, string labelFilter = "")
+    {
+        var counts = BucketCounts(before, after, histogram, labelFilter).Where(c => c.Count > 0).ToList();
+        return counts.Count == 0
+            ? (after.Has(histogram + "_bucket") ? "no observations" : "no such metric")
+            : string.Join("  ", counts.Select(c => string.Create(CultureInfo.InvariantCulture, $"≤{c.UpperBound}:{c.Count}")));
+    }
+
     /// <summary>Observations between two scrapes.</summary>
     public static double Count(Scrape before, Scrape after, string histogram, string labelFilter = "") =>
         after.Buckets(histogram, labelFilter).LastOrDefault().Value - before.Buckets(histogram, labelFilter).LastOrDefault().Value;

@@ -7,7 +7,8 @@ namespace QuotaSidecar.Testing.Network;
 /// <summary>
 /// A TCP forwarder on 127.0.0.1 that adds latency: every chunk read from either side is written to the other side
 /// <see cref="Delay"/> after it arrived, in order. Servers pointed at it see a "remote" Redis on the same machine; the
-/// delay can be switched at run time, for a network latency spike without touching the server.
+/// delay can be switched at run time, for a network latency spike without touching the server, and so can
+/// <see cref="Blackhole"/>, for a network that swallows everything.
 /// </summary>
 public sealed class DelayProxy : IAsyncDisposable
 {
@@ -17,6 +18,10 @@ public sealed class DelayProxy : IAsyncDisposable
     private readonly List<Task> _connections = [];
     private readonly Task _accept;
     private readonly DelayLine _line = new("redis-delay-proxy");
+    private readonly Lock _blackholeGate = new();
+    private readonly List<(Socket To, byte[]? Data)> _stalled = [];
+    private bool _blackhole;
+    private int _swallowed;
     private long _delayTicks;
 
     private DelayProxy(IPEndPoint target, TimeSpan delay)
@@ -35,6 +40,45 @@ public sealed class DelayProxy : IAsyncDisposable
         get => TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks));
         set => Interlocked.Exchange(ref _delayTicks, value.Ticks);
     }
+
+    /// <summary>
+    /// While true the proxy is a black hole, as a network that drops every packet looks to the client once its
+    /// connection is up: a new connection is accepted and read, never forwarded nor answered (it stays so until its
+    /// client closes it, even after the switch goes off), and the chunks of existing connections, both ways, are held:
+    /// nothing delivered, nothing lost. Switched off, the held chunks go on in order (as TCP retransmits after a
+    /// partition heals), then the delay applies again.
+    /// </summary>
+    public bool Blackhole
+    {
+        get
+        {
+            lock (_blackholeGate)
+            {
+                return _blackhole;
+            }
+        }
+
+        set
+        {
+            lock (_blackholeGate)
+            {
+                _blackhole = value;
+                if (!value)
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    foreach (var (to, data) in _stalled)
+                    {
+                        _line.Enqueue(now, to, data);
+                    }
+
+                    _stalled.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>Connections accepted while <see cref="Blackhole"/> was on (each one a client's attempt to reconnect).</summary>
+    public int SwallowedConnections => Volatile.Read(ref _swallowed);
 
     public int Port { get; }
 
@@ -79,7 +123,7 @@ public sealed class DelayProxy : IAsyncDisposable
                 return;
             }
 
-            var connection = ServeAsync(client);
+            var connection = Blackhole ? SwallowAsync(client) : ServeAsync(client);
             lock (_connections)
             {
                 _connections.RemoveAll(t => t.IsCompleted);
@@ -109,8 +153,40 @@ public sealed class DelayProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>A connection accepted in <see cref="Blackhole"/> mode: read and dropped until its client closes it.</summary>
+    private async Task SwallowAsync(Socket client)
+    {
+        Interlocked.Increment(ref _swallowed);
+        using var _ = client;
+        var buffer = new byte[4096];
+        try
+        {
+            while (await client.ReceiveAsync(buffer, SocketFlags.None, _stop.Token) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Sends a chunk (null: the end of the stream) at its due time, or holds it while <see cref="Blackhole"/> is on.</summary>
+    private void Forward(Socket to, byte[]? data)
+    {
+        lock (_blackholeGate)
+        {
+            if (_blackhole)
+            {
+                _stalled.Add((to, data));
+                return;
+            }
+
+            _line.Enqueue(Due(), to, data);
+        }
+    }
+
     /// <summary>Reads chunks from <paramref name="from"/> on a dedicated thread and hands each to the delay line, due
-    /// <see cref="Delay"/> after it arrived. Completes at end of stream, on an error, or when the proxy stops.</summary>
+    /// <see cref="Delay"/> after it arrived (held while <see cref="Blackhole"/> is on). Completes at end of stream, on an error, or when the proxy stops.</summary>
     private Task Pump(Socket from, Socket to)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -140,7 +216,7 @@ public sealed class DelayProxy : IAsyncDisposable
                         break;
                     }
 
-                    _line.Enqueue(Due(), to, buffer.AsSpan(0, n).ToArray());
+                    Forward(to, buffer.AsSpan(0, n).ToArray());
                 }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -148,7 +224,7 @@ public sealed class DelayProxy : IAsyncDisposable
             }
             finally
             {
-                _line.Enqueue(Due(), to, null);
+                Forward(to, null);
                 done.TrySetResult();
             }
         })

@@ -38,6 +38,24 @@ public sealed class MetricsTests : IClassFixture<SidecarFactory>
     }
 
     [Fact]
+    public async Task The_hot_path_histogram_times_calls_that_fail_too()
+    {
+        using var http = _sidecar.CreateClient();
+        var before = await ReserveTimingsAsync(http);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var e = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() =>
+                _sidecar.Quota.ReserveAsync(new ReserveRequest { AccountId = "seeded", Amount = 0 }, Calls.Deadline).ResponseAsync);
+            Assert.Equal(global::Grpc.Core.StatusCode.InvalidArgument, e.StatusCode);
+        }
+
+        // A call that ends in an error (or is cut off by its deadline) spent handler time too: the slowest calls, the
+        // ones a stalled store cancels, must not vanish from the histogram.
+        Assert.True(await ReserveTimingsAsync(http) >= before + 3, "failed Reserve calls were not timed");
+    }
+
+    [Fact]
     public async Task Metrics_show_settle_passes_with_their_duration()
     {
         await _sidecar.Quota.ConsumeAsync(new ConsumeRequest { AccountId = "seeded", Amount = 1 }, Calls.Deadline);
@@ -53,5 +71,13 @@ public sealed class MetricsTests : IClassFixture<SidecarFactory>
 
         Assert.Matches(@"quota_settle_duration_milliseconds_count\{[^}]*\} [1-9]", text);
         Assert.Matches(@"quota_settle_exchanges_total\{[^}]*\} [1-9]", text);
+    }
+
+    /// <summary>Reserve calls the hot-path histogram has timed so far (0 before the first).</summary>
+    private static async Task<long> ReserveTimingsAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).WaitAsync(TimeSpan.FromSeconds(15));
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"quota_hot_path_duration_microseconds_count\{[^}]*method=""Reserve""[^}]*\} (\d+)");
+        return m.Success ? long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 }
