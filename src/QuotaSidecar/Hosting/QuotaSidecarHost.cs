@@ -100,7 +100,8 @@ public static class QuotaSidecarHost
         return app;
     }
 
-    private static QuotaOptions ReadBeforeValidation(IConfiguration configuration)
+    /// <summary>The <c>Quota</c> section as written, before validation (an unconvertible value gives the defaults).</summary>
+    internal static QuotaOptions ReadBeforeValidation(IConfiguration configuration)
     {
         try
         {
@@ -119,12 +120,24 @@ public static class QuotaSidecarHost
         return o.Store switch
         {
             StoreKind.Embedded => new EmbeddedLedger(sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>()),
-            StoreKind.Redis => RedisLedger.Connect(
-                o.RedisLedgerOptions,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            StoreKind.Redis => ConnectRedis(sp, o),
             _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not supported"),
         };
+    }
+
+    private static RedisLedger ConnectRedis(IServiceProvider sp, QuotaOptions o)
+    {
+        try
+        {
+            return RedisLedger.Connect(o.RedisLedgerOptions, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            var files = new[] { ("TlsCaFile", o.Redis.TlsCaFile), ("TlsCertFile", o.Redis.TlsCertFile), ("TlsKeyFile", o.Redis.TlsKeyFile) }
+                .Where(f => !string.IsNullOrEmpty(f.Item2)).Select(f => $"Quota:Redis:{f.Item1} '{f.Item2}'");
+            throw new StartupException(
+                $"{string.Join(", ", files)} could not be loaded ({e.Message.TrimEnd('.')}): each must be a readable PEM file, the key matching the certificate", e);
+        }
     }
 
     private static void Listen(QuotaOptions o, KestrelServerOptions kestrel)
