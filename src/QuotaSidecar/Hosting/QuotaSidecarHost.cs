@@ -75,7 +75,9 @@ public static class QuotaSidecarHost
             .AddCheck("process", () => HealthCheckResult.Healthy(), ["live"])
             .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(EngineMetrics.MeterName, "QuotaSidecar.Redis")
+            // System.Runtime: the runtime's own meter (working set, GC heap, CPU), read only when scraped; the
+            // dashboard's memory panels and the memory alert use it where cAdvisor is absent.
+            .AddMeter(EngineMetrics.MeterName, "QuotaSidecar.Redis", "System.Runtime")
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
         builder.WebHost.ConfigureKestrel(kestrel => Listen(startup, kestrel));
