@@ -59,6 +59,7 @@ public static class QuotaSidecarHost
 
         services.AddSingleton<AdminAuthorization>();
         services.AddSingleton<AccountAllowList>();
+        services.AddSingleton<ShadowMode>();
         services.AddRequestLimits(startup.Limits);
         services.AddGrpc(o =>
         {
