@@ -31,6 +31,7 @@ public sealed partial class MetricNamesTests
         ["quota_settle_failures_total"] = "quota.settle.failures",
         ["quota_lease_lost_total"] = "quota.lease.lost",
         ["quota_requests_shed_total"] = "quota.requests.shed",
+        ["quota_shadow_denials_total"] = "quota.shadow.denials",
         ["quota_store_rollbacks_total"] = "quota.store.rollbacks",
         ["quota_store_rollback_restored_total"] = "quota.store.rollback.restored",
         ["quota_idempotency_dropped_total"] = "quota.idempotency.dropped",
