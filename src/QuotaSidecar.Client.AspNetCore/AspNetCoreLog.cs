@@ -12,4 +12,7 @@ internal static partial class AspNetCoreLog
 
     [LoggerMessage(3, LogLevel.Warning, "Committing quota hold {ReservationId} after {Operation} failed; it is released when it expires")]
     public static partial void CommitFailed(ILogger logger, string reservationId, string operation, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Debug, "Quota would have denied {Operation} for account '{Account}' ({Cost} credits): {Reason}; let through in shadow mode, nothing charged")]
+    public static partial void ShadowDenied(ILogger logger, string operation, string account, long cost, string reason);
 }

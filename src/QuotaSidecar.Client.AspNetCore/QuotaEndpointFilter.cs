@@ -49,6 +49,13 @@ internal sealed class QuotaEndpointFilter : IEndpointFilter
                 return Refuse(http, gate, gate.Options.DeniedStatusCode, reason, $"quota denied: {reason} (account '{account}', cost {cost})");
             }
 
+            if (hold.ShadowDenied)
+            {
+                var reason = QuotaGate.Reason(hold.ShadowReason);
+                AspNetCoreLog.ShadowDenied(logger, operation, account, cost, reason);
+                http.Response.Headers[QuotaGate.ShadowHeader] = reason;
+            }
+
             http.Features.Set<IQuotaHoldFeature>(new QuotaHoldFeature(hold));
             var result = await next(context); // throws: disposing the hold releases it
             var status = (result as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;

@@ -9,6 +9,10 @@ internal sealed class QuotaGate(QuotaAuthorizationOptions options)
     public const string MissingAccount = "missing_account";
     public const string SidecarUnavailable = "sidecar_unavailable";
 
+    /// <summary>The response header (a trailer on gRPC) of a call let through in shadow mode: the reason the sidecar
+    /// would have denied it. The same name the sidecar's Envoy APIs use.</summary>
+    public const string ShadowHeader = "x-quota-shadow-denied";
+
     public QuotaAuthorizationOptions Options { get; } = options;
 
     /// <summary>Where the account comes from, for messages.</summary>

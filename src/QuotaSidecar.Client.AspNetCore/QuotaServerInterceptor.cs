@@ -88,6 +88,13 @@ public sealed class QuotaServerInterceptor : Interceptor
                 throw Refuse(context, StatusCode.ResourceExhausted, reason, $"quota denied: {reason} (account '{account}', cost {cost})");
             }
 
+            if (hold.ShadowDenied)
+            {
+                var reason = QuotaGate.Reason(hold.ShadowReason);
+                AspNetCoreLog.ShadowDenied(_logger, context.Method, account, cost, reason);
+                context.ResponseTrailers.Add(QuotaGate.ShadowHeader, reason);
+            }
+
             http.Features.Set<IQuotaHoldFeature>(new QuotaHoldFeature(hold));
             var response = await handler(); // throws: disposing the hold releases it
             if (context.Status.StatusCode == StatusCode.OK && hold.State == QuotaHoldState.Open)

@@ -69,7 +69,8 @@ public sealed class QuotaClient : IQuotaClient
             r.ExpiresAt?.ToDateTimeOffset(),
             r.BalanceHint,
             r.LowBalance,
-            r.Overage);
+            r.Overage,
+            r.ShadowDenied ? (QuotaDenyReason)r.ShadowReason : null);
     }
 
     /// <inheritdoc/>
@@ -83,7 +84,11 @@ public sealed class QuotaClient : IQuotaClient
         };
         AddLabels(request.Labels, options?.Labels);
         var r = await CallAsync("Consume", idempotent: request.RequestId.Length > 0, o => _grpc.ConsumeAsync(request, o), cancellationToken).ConfigureAwait(false);
-        return new QuotaConsumeResult(r.Decision == Decision.Granted, (QuotaDenyReason)r.DenyReason, r.BalanceHint, r.LowBalance, r.Overage);
+        return new QuotaConsumeResult(r.Decision == Decision.Granted, (QuotaDenyReason)r.DenyReason, r.BalanceHint, r.LowBalance, r.Overage)
+        {
+            ShadowDenied = r.ShadowDenied,
+            ShadowReason = (QuotaDenyReason)r.ShadowReason,
+        };
     }
 
     /// <inheritdoc/>

@@ -6,4 +6,12 @@ namespace QuotaSidecar.Client;
 /// <param name="BalanceHint">The sidecar's estimate of the credits still spendable (may lag the central balance).</param>
 /// <param name="LowBalance">The balance is at or below the account's low-balance threshold.</param>
 /// <param name="Overage">Part of the charge came from the account's overage allowance.</param>
-public sealed record QuotaConsumeResult(bool Granted, QuotaDenyReason DenyReason, long BalanceHint, bool LowBalance, bool Overage);
+public sealed record QuotaConsumeResult(bool Granted, QuotaDenyReason DenyReason, long BalanceHint, bool LowBalance, bool Overage)
+{
+    /// <summary>Shadow mode: the sidecar would have denied this Consume for <see cref="ShadowReason"/> and granted it
+    /// instead; nothing was charged.</summary>
+    public bool ShadowDenied { get; init; }
+
+    /// <summary>Why the sidecar would have denied it, when <see cref="ShadowDenied"/>.</summary>
+    public QuotaDenyReason ShadowReason { get; init; }
+}

@@ -4,7 +4,8 @@ namespace QuotaSidecar.Client;
 /// Credits held for a piece of work, from <see cref="IQuotaClient.ReserveAsync"/>. When <see cref="Granted"/>, settle it
 /// exactly once with <see cref="CommitAsync"/> (the actual usage) or <see cref="ReleaseAsync"/>; disposing an open
 /// hold releases it, so <c>await using</c> gives the credits back on every path that does not commit. A denied hold
-/// has nothing to settle and disposing it does nothing.
+/// has nothing to settle and disposing it does nothing; nor has a hold granted in shadow mode (<see cref="ShadowDenied"/>),
+/// whose commit and release do nothing.
 /// </summary>
 public sealed class QuotaHold : IAsyncDisposable
 {
@@ -18,7 +19,7 @@ public sealed class QuotaHold : IAsyncDisposable
 
     internal QuotaHold(
         QuotaClient client, bool granted, QuotaDenyReason denyReason, string reservationId, long amount,
-        DateTimeOffset? expiresAt, long balanceHint, bool lowBalance, bool overage)
+        DateTimeOffset? expiresAt, long balanceHint, bool lowBalance, bool overage, QuotaDenyReason? shadowReason = null)
     {
         _client = client;
         Granted = granted;
@@ -29,9 +30,18 @@ public sealed class QuotaHold : IAsyncDisposable
         BalanceHint = balanceHint;
         LowBalance = lowBalance;
         Overage = overage;
-        _state = (int)(granted ? QuotaHoldState.Open : QuotaHoldState.Denied);
-        _phase = granted ? Open : Settled;
+        ShadowReason = shadowReason ?? QuotaDenyReason.None;
+        ShadowDenied = granted && shadowReason is not null;
+        _state = (int)(ShadowDenied ? QuotaHoldState.Shadow : granted ? QuotaHoldState.Open : QuotaHoldState.Denied);
+        _phase = granted && !ShadowDenied ? Open : Settled;
     }
+
+    /// <summary>Shadow mode: the sidecar would have denied this hold for <see cref="ShadowReason"/> and granted it
+    /// instead. Nothing is held: <see cref="CommitAsync"/> and <see cref="ReleaseAsync"/> do nothing.</summary>
+    public bool ShadowDenied { get; }
+
+    /// <summary>Why the sidecar would have denied the hold, when <see cref="ShadowDenied"/>.</summary>
+    public QuotaDenyReason ShadowReason { get; }
 
     /// <summary>The credits are held; false: denied, see <see cref="DenyReason"/>.</summary>
     public bool Granted { get; }
@@ -67,6 +77,11 @@ public sealed class QuotaHold : IAsyncDisposable
     /// </summary>
     public async Task<QuotaCommitResult> CommitAsync(long actual, CancellationToken cancellationToken = default)
     {
+        if (ShadowDenied)
+        {
+            return new QuotaCommitResult(0, 0, 0, BalanceHint); // shadow mode: nothing held, nothing charged
+        }
+
         Begin("commit");
         try
         {
@@ -85,6 +100,11 @@ public sealed class QuotaHold : IAsyncDisposable
     /// the hold is denied or already settled.</summary>
     public async Task<long> ReleaseAsync(CancellationToken cancellationToken = default)
     {
+        if (ShadowDenied)
+        {
+            return 0;
+        }
+
         Begin("release");
         try
         {

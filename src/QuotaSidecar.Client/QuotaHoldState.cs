@@ -14,4 +14,8 @@ public enum QuotaHoldState
 
     /// <summary>Released: everything went back.</summary>
     Released,
+
+    /// <summary>Granted in shadow mode: the sidecar would have denied it (<see cref="QuotaHold.ShadowReason"/>) and holds
+    /// nothing; committing or releasing it does nothing and charges nothing.</summary>
+    Shadow,
 }

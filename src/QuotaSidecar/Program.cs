@@ -1,10 +1,7 @@
 using QuotaSidecar.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddQuotaSidecar();
-var app = builder.Build();
-app.MapQuotaSidecar();
-app.Run();
+// A failure to start is a few lines on stderr naming the setting, and exit code 1 (StartupFailure).
+return await StartupFailure.RunAsync(args, Console.Error);
 
 /// <summary>The entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -85,6 +85,19 @@ public sealed class QuotaEndpointFilterTests
         Assert.Equal("missing_account", response.Headers.GetValues("x-quota-denied-reason").Single());
     }
 
+    [Fact]
+    public async Task A_shadow_denied_request_goes_through_with_the_reason_in_a_header_and_charges_nothing()
+    {
+        var account = await _app.Sidecar.NewAccountAsync(1, shadow: true);
+
+        using var response = await SendAsync(HttpMethod.Get, "/cheap", account);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("cheap", await response.Content.ReadAsStringAsync());
+        Assert.Equal("insufficient_credits", response.Headers.GetValues("x-quota-shadow-denied").Single());
+        Assert.Equal(1, (await _app.Sidecar.BalanceAsync(account)).Spendable);
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? account)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -116,6 +116,23 @@ public sealed class QuotaServerInterceptorTests
         Assert.Equal(0, balance.Held);
     }
 
+    [Fact]
+    public async Task A_shadow_denied_call_goes_through_with_the_reason_in_a_trailer_and_charges_nothing()
+    {
+        var account = await _app.Sidecar.NewAccountAsync(3, shadow: true);
+        var headers = new Metadata { { "x-quota-account", account } };
+
+        using var call = _app.Channel!.CreateCallInvoker().AsyncUnaryCall(
+            TestReportsBase.RenderMethod, null, new CallOptions(headers, DateTime.UtcNow.AddSeconds(15)), new StringValue { Value = "x" });
+        var response = await call;
+
+        Assert.Equal("rendered x", response.Value);
+        Assert.Equal("insufficient_credits", call.GetTrailers().GetValue("x-quota-shadow-denied"));
+        var balance = await _app.Sidecar.BalanceAsync(account);
+        Assert.Equal(3, balance.Spendable);
+        Assert.Equal(0, balance.Held);
+    }
+
     private async Task<StringValue> CallAsync(Method<StringValue, StringValue> method, string? account)
     {
         var headers = new Metadata();

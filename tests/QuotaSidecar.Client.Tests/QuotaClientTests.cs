@@ -38,6 +38,34 @@ public sealed class QuotaClientTests : IClassFixture<SidecarRun>, IDisposable
         Assert.Equal(0, balance.Held);
     }
 
+    [Fact]
+    public async Task A_shadow_denied_hold_and_consume_are_granted_flagged_and_charge_nothing()
+    {
+        var quota = Client("tcp");
+        var account = await _sidecar.NewAccountAsync(10, shadow: true);
+
+        QuotaCommitResult commit;
+        await using (var hold = await quota.ReserveAsync(account, 50))
+        {
+            Assert.True(hold.Granted);
+            Assert.True(hold.ShadowDenied);
+            Assert.Equal(QuotaDenyReason.InsufficientCredits, hold.ShadowReason);
+            Assert.Equal(QuotaHoldState.Shadow, hold.State);
+            Assert.Equal(0, hold.Amount);
+            commit = await hold.CommitAsync(50); // nothing to commit: no call, no charge
+        }
+
+        var consume = await quota.ConsumeAsync(account, 500);
+
+        Assert.Equal(0, commit.Committed);
+        Assert.True(consume.Granted);
+        Assert.True(consume.ShadowDenied);
+        Assert.Equal(QuotaDenyReason.InsufficientCredits, consume.ShadowReason);
+        var balance = await quota.GetBalanceAsync(account);
+        Assert.Equal(10, balance.Spendable);
+        Assert.Equal(0, balance.Held);
+    }
+
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task Disposing_a_hold_that_was_not_committed_releases_it(string transport)

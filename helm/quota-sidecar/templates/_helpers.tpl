@@ -134,7 +134,19 @@ app.kubernetes.io/component: example
 {{- if contains "password=" (lower .Values.externalRedis.connectionString) }}
 {{- fail "externalRedis.connectionString must not carry the password: put it in the Secret (secret.redisPassword or secret.existingSecret)" }}
 {{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled .Values.metrics.podMonitor.enabled }}
+{{- fail "enable metrics.serviceMonitor or metrics.podMonitor, not both: every pod would be scraped twice" }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.service.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled=true needs metrics.service.enabled=true: the ServiceMonitor scrapes through that Service" }}
 {{- end }}
+{{- end }}
+
+{{/*
+A file of files/ (alert rules, dashboard) with its cAdvisor matcher container="quota-sidecar" turned
+to this release's sidecar.containerName. Argument: (list $ fileText).
+*/}}
+{{- define "quota-sidecar.forContainer" -}}
+{{- $name := (index . 0).Values.sidecar.containerName }}
+{{- index . 1 | replace "container=\"quota-sidecar\"" (printf "container=\"%s\"" $name) | replace "container=\\\"quota-sidecar\\\"" (printf "container=\\\"%s\\\"" $name) }}
 {{- end }}

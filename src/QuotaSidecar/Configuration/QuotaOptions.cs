@@ -100,6 +100,15 @@ public sealed class QuotaOptions
     /// any. A compromised app can then spend only the accounts it is meant to.</summary>
     public List<string> AllowedAccounts { get; set; } = [];
 
+    /// <summary>Shadow mode for every account: a would-be denial is counted, logged and answered GRANTED with
+    /// <c>shadow_denied</c> and its reason, charging nothing (docs/design.md#shadow).</summary>
+    /// <value>The default value is false (denials are enforced).</value>
+    public bool Shadow { get; set; }
+
+    /// <summary>Accounts in shadow mode (an entry ending in <c>*</c> is a prefix), when <see cref="Shadow"/> is off.</summary>
+    /// <value>The default value is empty (none).</value>
+    public List<string> ShadowAccounts { get; set; } = [];
+
     /// <summary>Protection against overload and abuse.</summary>
     public LimitOptions Limits { get; }
 

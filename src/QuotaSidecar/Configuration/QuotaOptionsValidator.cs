@@ -181,6 +181,18 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             }
         }
 
+        foreach (var shadow in options.ShadowAccounts)
+        {
+            try
+            {
+                Validation.AccountId(shadow.EndsWith('*') ? shadow[..^1] + "x" : shadow, "Quota:ShadowAccounts");
+            }
+            catch (QuotaException e)
+            {
+                errors.Add($"{e.Message} (entry '{shadow}'; a trailing * makes it a prefix)");
+            }
+        }
+
         ValidateJournal(errors, options.Journal);
         for (var i = 0; i < options.Seed.Accounts.Count; i++)
         {

@@ -17,7 +17,7 @@ namespace QuotaSidecar.Envoy;
 /// A request is charged all or nothing: when any descriptor is denied, nothing is charged and the answer is
 /// OVER_LIMIT. Descriptors without an account entry are not ours and answer OK.
 /// </summary>
-internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOptions> options, AccountAllowList allowed, ILogger<EnvoyRateLimitService> logger)
+internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOptions> options, AccountAllowList allowed, ShadowMode shadow, ILogger<EnvoyRateLimitService> logger)
     : RateLimitService.RateLimitServiceBase
 {
     private readonly EnvoyOptions _options = options.Value;
@@ -49,7 +49,7 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
             var r = pending.IsCompletedSuccessfully ? pending.Result : await pending;
             balance = r.BalanceHint;
             response.Statuses[i].LimitRemaining = Remaining(r.BalanceHint);
-            if (r.Decision != Decision.Granted)
+            if (r.Decision != Decision.Granted && !Shadowed(response, charges[i], r.DenyReason))
             {
                 denied = (i, r.DenyReason);
             }
@@ -70,6 +70,19 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
         }
 
         return OverLimit(request, response, denied.Index, charges[denied.Index], DenialReasons.Of(denied.Reason));
+    }
+
+    /// <summary>Shadow mode: the denial of <paramref name="charge"/> is not enforced (nothing is charged to that account);
+    /// the response tells the caller what enforcement would have said.</summary>
+    private bool Shadowed(RateLimitResponse response, (string? Account, long Cost) charge, DenyReason reason)
+    {
+        if (!shadow.Overrides(charge.Account!, reason, charge.Cost, "rate limit"))
+        {
+            return false;
+        }
+
+        response.ResponseHeadersToAdd.Add(new HeaderValue { Key = ShadowMode.Header, Value = DenialReasons.Of(reason) });
+        return true;
     }
 
     private RateLimitResponse OverLimit(RateLimitRequest request, RateLimitResponse response, int index, (string? Account, long Cost) charge, string reason)
@@ -100,7 +113,7 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
             {
                 holds[i] = r.ReservationId;
             }
-            else
+            else if (!Shadowed(response, charges[i], r.DenyReason))
             {
                 denied = (i, r.DenyReason);
             }

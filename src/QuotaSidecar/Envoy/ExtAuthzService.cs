@@ -16,7 +16,7 @@ namespace QuotaSidecar.Envoy;
 /// charged up front (a Consume of its cost) to the account it names. Everything a request can get wrong is answered
 /// with a denial, not a gRPC error, so an ext_authz filter with <c>failure_mode_allow</c> cannot let it through.
 /// </summary>
-internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, AccountAllowList allowed, ILogger<ExtAuthzService> logger) : Authorization.AuthorizationBase
+internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, AccountAllowList allowed, ShadowMode shadow, ILogger<ExtAuthzService> logger) : Authorization.AuthorizationBase
 {
     private static readonly Google.Rpc.Status Ok = new() { Code = (int)RpcCode.Ok };
 
@@ -60,6 +60,14 @@ internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, Acco
         }
 
         var reason = DenialReasons.Of(result.DenyReason);
+        if (shadow.Overrides(account, result.DenyReason, cost, "ext_authz Check"))
+        {
+            // Shadow mode: let it through, charging nothing, and tell the upstream what enforcement would have said.
+            var allowed = Allow(account, result);
+            allowed.OkResponse.Headers.Add(Overwrite(ShadowMode.Header, reason));
+            return allowed;
+        }
+
         var (status, code) = result.DenyReason switch
         {
             DenyReason.UnknownAccount or DenyReason.AccountSuspended => (HttpCode.Forbidden, RpcCode.PermissionDenied),

@@ -11,7 +11,7 @@ namespace QuotaSidecar.Grpc;
 /// The hot path served to the application next to the sidecar: thin mapping between the protobuf messages and the
 /// engine, timing each handler for the server-side latency histogram.
 /// </summary>
-internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, AccountAllowList allowed) : Quota.QuotaBase
+internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, AccountAllowList allowed, ShadowMode shadow) : Quota.QuotaBase
 {
     public override async Task<ReserveResponse> Reserve(ReserveRequest request, ServerCallContext context)
     {
@@ -35,6 +35,16 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
             if (r.Decision == CoreDecision.Granted)
             {
                 response.ExpiresAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(r.ExpiresAt);
+            }
+            else if (shadow.Overrides(request.AccountId, r.DenyReason, request.Amount, "Reserve"))
+            {
+                // Nothing is held: no reservation to commit or release.
+                response.Decision = Api.V1.Decision.Granted;
+                response.DenyReason = Api.V1.DenyReason.Unspecified;
+                response.ShadowDenied = true;
+                response.ShadowReason = (Api.V1.DenyReason)r.DenyReason;
+                response.ReservationId = "";
+                response.Amount = 0;
             }
 
             return response;
@@ -73,7 +83,7 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
             RequestValidation.Labels(request.Labels, "labels");
             var pending = engine.ConsumeAsync(request.AccountId, request.Amount, request.RequestId, context.CancellationToken);
             var r = pending.IsCompletedSuccessfully ? pending.Result : await pending;
-            return new ConsumeResponse
+            var response = new ConsumeResponse
             {
                 Decision = Map(r.Decision),
                 DenyReason = (Api.V1.DenyReason)r.DenyReason,
@@ -81,6 +91,15 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
                 LowBalance = r.LowBalance,
                 Overage = r.Overage,
             };
+            if (r.Decision != CoreDecision.Granted && shadow.Overrides(request.AccountId, r.DenyReason, request.Amount, "Consume"))
+            {
+                response.Decision = Api.V1.Decision.Granted;
+                response.DenyReason = Api.V1.DenyReason.Unspecified;
+                response.ShadowDenied = true;
+                response.ShadowReason = (Api.V1.DenyReason)r.DenyReason;
+            }
+
+            return response;
         }
         finally
         {

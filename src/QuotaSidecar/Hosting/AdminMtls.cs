@@ -17,8 +17,8 @@ internal static class AdminMtls
             return; // reported by the options validator
         }
 
-        var certificate = X509Certificate2.CreateFromPemFile(o.Admin.CertificatePath!, o.Admin.KeyPath);
-        var clientCa = X509CertificateLoader.LoadCertificateFromFile(o.Admin.ClientCaPath!);
+        var certificate = Load("Quota:Admin:CertificatePath and Quota:Admin:KeyPath", () => X509Certificate2.CreateFromPemFile(o.Admin.CertificatePath!, o.Admin.KeyPath));
+        var clientCa = Load("Quota:Admin:ClientCaPath", () => X509CertificateLoader.LoadCertificateFromFile(o.Admin.ClientCaPath!));
         kestrel.Listen(address, o.Admin.MtlsPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
@@ -29,6 +29,18 @@ internal static class AdminMtls
                 https.ClientCertificateValidation = (client, _, _) => IssuedBy(client, clientCa);
             });
         });
+    }
+
+    private static X509Certificate2 Load(string settings, Func<X509Certificate2> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"{settings} could not be loaded ({e.Message.TrimEnd('.')}): use readable PEM files, the key matching the certificate", e);
+        }
     }
 
     /// <summary>True when <paramref name="client"/> chains to <paramref name="ca"/> (and only to it).</summary>

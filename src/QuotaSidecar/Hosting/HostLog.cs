@@ -27,4 +27,7 @@ internal static partial class HostLog
 
     [LoggerMessage(107, LogLevel.Warning, "Journal replay could not reach the store ({Reason}); retrying in {Delay}. The sidecar stays not ready until it is done")]
     public static partial void ReplayRetry(ILogger logger, string reason, TimeSpan delay);
+
+    [LoggerMessage(108, LogLevel.Information, "Shadow mode: {Api} of {Amount} credits for account {AccountId} would have been denied ({Reason}); answered GRANTED, nothing charged ({Unlogged} more shadow denials since the last such line)")]
+    public static partial void ShadowDenied(ILogger logger, string api, string accountId, long amount, string reason, long unlogged);
 }

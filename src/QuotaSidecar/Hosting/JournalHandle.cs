@@ -35,7 +35,7 @@ internal sealed class JournalHandle : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new InvalidOperationException($"Quota:Journal:Path '{settings.Directory}' cannot be used: {e.Message}. Fix the volume or its permissions, or unset Quota:Journal:Path to run without a journal", e);
+            throw new StartupException($"Quota:Journal:Path '{settings.Directory}' cannot be used: {e.Message.TrimEnd('.')}. Fix the volume or its permissions, or unset Quota:Journal:Path to run without a journal", e);
         }
     }
 

@@ -59,6 +59,7 @@ public static class QuotaSidecarHost
 
         services.AddSingleton<AdminAuthorization>();
         services.AddSingleton<AccountAllowList>();
+        services.AddSingleton<ShadowMode>();
         services.AddRequestLimits(startup.Limits);
         services.AddGrpc(o =>
         {
@@ -75,7 +76,9 @@ public static class QuotaSidecarHost
             .AddCheck("process", () => HealthCheckResult.Healthy(), ["live"])
             .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(EngineMetrics.MeterName, "QuotaSidecar.Redis")
+            // System.Runtime: the runtime's own meter (working set, GC heap, CPU), read only when scraped; the
+            // dashboard's memory panels and the memory alert use it where cAdvisor is absent.
+            .AddMeter(EngineMetrics.MeterName, "QuotaSidecar.Redis", "System.Runtime")
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
         builder.WebHost.ConfigureKestrel(kestrel => Listen(startup, kestrel));
@@ -111,7 +114,8 @@ public static class QuotaSidecarHost
         return app;
     }
 
-    private static QuotaOptions ReadBeforeValidation(IConfiguration configuration)
+    /// <summary>The <c>Quota</c> section as written, before validation (an unconvertible value gives the defaults).</summary>
+    internal static QuotaOptions ReadBeforeValidation(IConfiguration configuration)
     {
         try
         {
@@ -130,12 +134,24 @@ public static class QuotaSidecarHost
         return o.Store switch
         {
             StoreKind.Embedded => new EmbeddedLedger(sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>()),
-            StoreKind.Redis => RedisLedger.Connect(
-                o.RedisLedgerOptions,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            StoreKind.Redis => ConnectRedis(sp, o),
             _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not supported"),
         };
+    }
+
+    private static RedisLedger ConnectRedis(IServiceProvider sp, QuotaOptions o)
+    {
+        try
+        {
+            return RedisLedger.Connect(o.RedisLedgerOptions, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            var files = new[] { ("TlsCaFile", o.Redis.TlsCaFile), ("TlsCertFile", o.Redis.TlsCertFile), ("TlsKeyFile", o.Redis.TlsKeyFile) }
+                .Where(f => !string.IsNullOrEmpty(f.Item2)).Select(f => $"Quota:Redis:{f.Item1} '{f.Item2}'");
+            throw new StartupException(
+                $"{string.Join(", ", files)} could not be loaded ({e.Message.TrimEnd('.')}): each must be a readable PEM file, the key matching the certificate", e);
+        }
     }
 
     private static void Listen(QuotaOptions o, KestrelServerOptions kestrel)

@@ -4,7 +4,7 @@ using QuotaSidecar.Core.Engine;
 
 namespace QuotaSidecar.Metrics;
 
-/// <summary>The host's own instruments: server-side hot-path handler latency in microseconds and shed requests.</summary>
+/// <summary>The host's own instruments: server-side hot-path handler latency in microseconds, shed requests, shadow denials.</summary>
 internal sealed class HostMetrics
 {
     public static readonly KeyValuePair<string, object?> Reserve = new("method", "Reserve");
@@ -14,6 +14,7 @@ internal sealed class HostMetrics
 
     private readonly Histogram<double> _hotPath;
     private readonly Counter<long> _shed;
+    private readonly Counter<long> _shadowDenials;
 
     public HostMetrics(EngineMetrics engineMetrics)
     {
@@ -27,9 +28,15 @@ internal sealed class HostMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 20, 30, 50, 100, 250, 500, 1_000, 5_000, 25_000, 50_000, 100_000, 125_000, 150_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000] });
         _shed = engineMetrics.Meter.CreateCounter<long>(
             "quota.requests.shed", "{request}", "gRPC calls rejected with RESOURCE_EXHAUSTED by the in-flight cap or the per-connection rate limit.");
+        _shadowDenials = engineMetrics.Meter.CreateCounter<long>(
+            "quota.shadow.denials", "{decision}", "Denials answered GRANTED in shadow mode (Quota:Shadow, Quota:ShadowAccounts), by the reason they would have had; nothing was charged.");
     }
 
     public void Shed() => _shed.Add(1);
+
+    /// <summary>A denial answered GRANTED in shadow mode.</summary>
+    public void ShadowDenied(DenyReason reason) =>
+        _shadowDenials.Add(1, new KeyValuePair<string, object?>("reason", Envoy.DenialReasons.Of(reason)));
 
     public void HotPath(KeyValuePair<string, object?> method, long startedTimestamp) =>
         _hotPath.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalMicroseconds, method);

@@ -13,6 +13,9 @@ public sealed class SidecarRun : IAsyncLifetime
 {
     public const string AdminToken = "client-tests-admin-token-0123";
 
+    /// <summary>Accounts whose id starts with this are in shadow mode (Quota:ShadowAccounts).</summary>
+    public const string ShadowPrefix = "shadow-";
+
     private SidecarProcess? _process;
     private GrpcChannel? _admin;
 
@@ -32,14 +35,21 @@ public sealed class SidecarRun : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _process = await SidecarProcess.StartAsync(new Dictionary<string, string> { ["Quota__Admin__Token"] = AdminToken }, unixSocket: true);
+        _process = await SidecarProcess.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["Quota__Admin__Token"] = AdminToken,
+                ["Quota__ShadowAccounts__0"] = ShadowPrefix + "*", // only NewAccountAsync(credits, shadow: true) accounts
+            },
+            unixSocket: true);
         _admin = GrpcChannel.ForAddress(TcpAddress);
     }
 
-    /// <summary>A new HARD account with <paramref name="credits"/> credits.</summary>
-    public async Task<string> NewAccountAsync(long credits)
+    /// <summary>A new HARD account with <paramref name="credits"/> credits; <paramref name="shadow"/>: in shadow mode
+    /// (its denials are answered GRANTED with shadow_denied).</summary>
+    public async Task<string> NewAccountAsync(long credits, bool shadow = false)
     {
-        var id = $"acct-{Guid.NewGuid():N}";
+        var id = $"{(shadow ? ShadowPrefix : "acct-")}{Guid.NewGuid():N}";
         var admin = new QuotaAdmin.QuotaAdminClient(_admin!);
         await admin.UpsertAccountAsync(new UpsertAccountRequest { AccountId = id, OverageMode = OverageMode.Hard }, Admin());
         await admin.GrantCreditsAsync(new GrantCreditsRequest { AccountId = id, GrantId = "g1", Amount = credits }, Admin());

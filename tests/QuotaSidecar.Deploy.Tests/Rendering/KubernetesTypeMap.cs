@@ -6,7 +6,7 @@ namespace QuotaSidecar.Deploy.Tests.Rendering;
 
 /// <summary>
 /// apiVersion/kind to model type, as KubernetesYaml expects it: every built-in kind of the client,
-/// plus the Prometheus Operator's ServiceMonitor, which the chart renders and the client lacks.
+/// plus the Prometheus Operator's ServiceMonitor, PodMonitor and PrometheusRule, which the chart renders and the client lacks.
 /// </summary>
 internal static class KubernetesTypeMap
 {
@@ -30,6 +30,8 @@ internal static class KubernetesTypeMap
         }
 
         map[$"{ServiceMonitor.ApiVersionValue}/{ServiceMonitor.KindValue}"] = typeof(ServiceMonitor);
+        map[$"{PodMonitor.ApiVersionValue}/{PodMonitor.KindValue}"] = typeof(PodMonitor);
+        map[$"{PrometheusRule.ApiVersionValue}/{PrometheusRule.KindValue}"] = typeof(PrometheusRule);
         return map;
     }
 }

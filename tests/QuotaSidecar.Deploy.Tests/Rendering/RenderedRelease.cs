@@ -48,7 +48,13 @@ internal sealed class RenderedRelease
                  || d.Spec.Template.Spec.Containers.Any(c => c.Name == sidecarName),
             $"Deployment with a container named {sidecarName}");
 
-    public V1ConfigMap ConfigMap => Single<V1ConfigMap>(_ => true, "ConfigMap");
+    /// <summary>The sidecar's settings ConfigMap (not the dashboard's).</summary>
+    public V1ConfigMap ConfigMap => Single<V1ConfigMap>(c => !IsDashboard(c), "ConfigMap of settings");
+
+    /// <summary>The Grafana dashboard ConfigMap (metrics.dashboard.enabled).</summary>
+    public V1ConfigMap Dashboard => Single<V1ConfigMap>(IsDashboard, "dashboard ConfigMap");
+
+    private static bool IsDashboard(V1ConfigMap map) => map.Data?.ContainsKey("quota-sidecar.json") == true;
 
     private static RenderedRelease Render(string valueSet)
     {

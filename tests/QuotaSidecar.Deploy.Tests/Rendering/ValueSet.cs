@@ -9,10 +9,14 @@ internal sealed class ValueSet
     /// <summary>helm/quota-sidecar/ci/full-values.yaml: every feature on.</summary>
     public const string Full = "full";
 
+    /// <summary>helm/quota-sidecar/ci/podmonitor-values.yaml: PodMonitor, alerts and dashboard, another container name.</summary>
+    public const string PodMonitor = "podmonitor";
+
     private static readonly Dictionary<string, string[]> Arguments = new(StringComparer.Ordinal)
     {
         [Example] = ["--set", "example.enabled=true"],
         [Full] = ["-f", "helm/quota-sidecar/ci/full-values.yaml"],
+        [PodMonitor] = ["-f", "helm/quota-sidecar/ci/podmonitor-values.yaml"],
     };
 
     public static IReadOnlyList<string> ArgumentsOf(string name) =>

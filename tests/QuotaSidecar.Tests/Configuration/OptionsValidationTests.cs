@@ -26,6 +26,7 @@ public sealed class OptionsValidationTests
     [InlineData("Quota:Idempotency:MaxRecords", "10", "Quota:Idempotency:MaxRecords must be between 1000")]
     [InlineData("Quota:Idempotency:SidecarIdRecords", "100", "Quota:Idempotency:SidecarIdRecords must be between 4096")]
     [InlineData("Quota:Ledger:InstanceRecordHorizon", "00:00:10", "Quota:Ledger:InstanceRecordHorizon must be between")]
+    [InlineData("Quota:ShadowAccounts:0", "bad id*", "Quota:ShadowAccounts")]
     public void Bad_settings_are_rejected_with_a_clear_message(string key, string value, string message)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
