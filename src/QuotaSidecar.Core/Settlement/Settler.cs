@@ -199,6 +199,12 @@ public sealed class Settler
                     // Past the breaker: this is the last chance to report. It may join an exchange already running (with
                     // another intent): settled only once nothing is left.
                     var outcome = await _exchanger.ExchangeAsync(account, new ExchangeIntent(ReturnAll: true), pastBreaker: true).WaitAsync(cancellationToken);
+                    if (outcome is ExchangeOutcome.Done && !Settled(account))
+                    {
+                        // That was an exchange already running (another intent): now ours, at once.
+                        outcome = await _exchanger.ExchangeAsync(account, new ExchangeIntent(ReturnAll: true), pastBreaker: true).WaitAsync(cancellationToken);
+                    }
+
                     if (outcome is ExchangeOutcome.UnknownAccount || (outcome is ExchangeOutcome.Done && Settled(account)))
                     {
                         settled++;

@@ -89,7 +89,13 @@ internal sealed class EngineHarness : IAsyncDisposable
     }
 
     /// <summary>Reports everything and returns every lease, as at shutdown.</summary>
-    public Task DrainAsync() => Engine.ShutdownAsync(CancellationToken.None);
+    /// <summary>The shutdown drain, bounded in real time: its retries wait on the fake clock, so a drain that cannot
+    /// finish must end (and the test's balance checks fail) rather than hang.</summary>
+    public async Task DrainAsync()
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Engine.ShutdownAsync(bound.Token);
+    }
 
     public async ValueTask DisposeAsync()
     {

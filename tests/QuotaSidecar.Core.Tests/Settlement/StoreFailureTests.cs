@@ -123,7 +123,15 @@ public sealed class StoreFailureTests(ITestOutputHelper output)
         h.Store.Stalled = true;
         var pass = h.Engine.SettleOnceAsync();
         await Until(() => h.Store.StalledExchanges == 1);
-        h.Time.Advance(h.Options.ExchangeTimeout);
+
+        // The pass runs on the thread pool: its timeout may be set just after the stall is seen, so advance until
+        // the pass has given up (each step is a whole exchange timeout).
+        for (var i = 0; i < 100 && !pass.IsCompleted; i++)
+        {
+            h.Time.Advance(h.Options.ExchangeTimeout);
+            await Task.WhenAny(pass, Task.Delay(20));
+        }
+
         await pass.WaitAsync(Patience);
         Assert.Equal(BreakerState.Open, h.Engine.StoreBreakerState);
         Assert.False(h.Engine.StoreAvailable);
