@@ -62,5 +62,10 @@ if [ "$status" -eq 0 ]; then
   bash bench/smoke.sh || status=$?
 fi
 
+# CI shows only the tail of this output: name the failing tests (and the first lines of why) last.
+if [ "$failed" -gt 0 ]; then
+  echo "--- failing tests (full output in artifacts/test.log) ---"
+  awk '/^[[:space:]]+Failed [A-Za-z_.]+/ {n=12} n>0 {print; n--}' artifacts/test.log | cut -c1-300
+fi
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"
