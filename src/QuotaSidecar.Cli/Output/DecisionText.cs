@@ -10,9 +10,18 @@ internal static class DecisionText
     {
         var text = EnumVocabulary<Decision>.Instance.Display(decision).ToUpperInvariant();
         return decision == Decision.Denied && reason != DenyReason.Unspecified
-            ? $"{text} ({EnumVocabulary<DenyReason>.Instance.Display(reason).ToUpperInvariant()})"
+            ? $"{text} ({Reason(reason)})"
             : text;
     }
+
+    /// <summary>As <see cref="Format(Decision, DenyReason)"/>; a shadow-mode grant says what enforcement would have
+    /// answered: <c>GRANTED (SHADOW: would deny INSUFFICIENT_CREDITS)</c>. Its exit code stays that of a grant.</summary>
+    public static string Format(Decision decision, DenyReason reason, bool shadowDenied, DenyReason shadowReason) =>
+        shadowDenied && decision == Decision.Granted
+            ? $"{Format(decision, reason)} (SHADOW: would deny {Reason(shadowReason)})"
+            : Format(decision, reason);
+
+    private static string Reason(DenyReason reason) => EnumVocabulary<DenyReason>.Instance.Display(reason).ToUpperInvariant();
 
     /// <summary>
     /// A denial is an answer, not an error, but scripts must be able to tell it from success. Only GRANTED is success:

@@ -60,12 +60,15 @@ internal sealed class FakeQuotaService(CallRecorder recorder) : Quota.QuotaBase
         recorder.Record(request, context);
         RejectZero(request.Amount);
         var denied = request.AccountId.StartsWith("broke", StringComparison.Ordinal);
+        var shadow = request.AccountId.StartsWith("shadow", StringComparison.Ordinal);
         return Task.FromResult(new ConsumeResponse
         {
             Decision = denied ? Decision.Denied : Decision.Granted,
             DenyReason = denied ? DenyReason.InsufficientCredits : DenyReason.Unspecified,
             BalanceHint = denied ? 3 : 1000 - request.Amount,
             LowBalance = denied,
+            ShadowDenied = shadow,
+            ShadowReason = shadow ? DenyReason.InsufficientCredits : DenyReason.Unspecified,
         });
     }
 

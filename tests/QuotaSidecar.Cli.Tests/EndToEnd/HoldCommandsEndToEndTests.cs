@@ -100,6 +100,15 @@ public sealed class HoldCommandsEndToEndTests(FakeSidecar sidecar)
     }
 
     [Fact]
+    public async Task A_shadow_mode_grant_says_what_enforcement_would_have_answered_and_exits_0()
+    {
+        var result = await Quotactl.RunAsync("consume", "shadow-acct", "25", "--target", sidecar.TcpTarget);
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        Assert.Equal("GRANTED (SHADOW: would deny INSUFFICIENT_CREDITS)", result.Lines[0]);
+    }
+
+    [Fact]
     public async Task Server_error_prints_one_line_on_stderr_and_exits_1()
     {
         var result = await Quotactl.RunAsync("reserve", "acct-zero", "0", "--target", sidecar.TcpTarget);

@@ -40,7 +40,7 @@ internal sealed class ConsumeCommand : RpcCommand
         var response = await run.Connection.Quota.ConsumeAsync(request, run.Connection.HotPathCall(cancellationToken));
         run.Print(response, writer =>
         {
-            writer.WriteLine(DecisionText.Format(response.Decision, response.DenyReason));
+            writer.WriteLine(DecisionText.Format(response.Decision, response.DenyReason, response.ShadowDenied, response.ShadowReason));
             new KeyValueBlock()
                 .Add("balance hint", ValueText.Number(response.BalanceHint))
                 .Add("low balance", ValueText.Flag(response.LowBalance))

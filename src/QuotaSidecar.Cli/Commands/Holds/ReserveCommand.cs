@@ -49,7 +49,7 @@ internal sealed class ReserveCommand : RpcCommand
 
     private static void Write(TextWriter writer, ReserveResponse response)
     {
-        writer.WriteLine(DecisionText.Format(response.Decision, response.DenyReason));
+        writer.WriteLine(DecisionText.Format(response.Decision, response.DenyReason, response.ShadowDenied, response.ShadowReason));
         var block = new KeyValueBlock();
         if (response.ReservationId.Length > 0)
         {
