@@ -96,9 +96,10 @@ internal sealed partial class SettingsReload : IHostedService, IDisposable
             quota = candidate.GetSection(QuotaOptions.Section).Get<QuotaOptions>() ?? new QuotaOptions();
             envoy = candidate.GetSection(EnvoyOptions.Section).Get<EnvoyOptions>() ?? new EnvoyOptions();
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
             // A value that does not convert: "Failed to convert configuration value at 'Quota:Shadow' to type ...".
+            // Caught here, on the poll's timer thread, it rejects the file instead of ending the process.
             return Reject([e.Message + (e.InnerException is { } inner ? $" ({inner.Message})" : "")]);
         }
 
