@@ -20,7 +20,6 @@ internal sealed class SettingsFileProvider : ConfigurationProvider, IDisposable
     /// <summary>The setting that names the file.</summary>
     public const string FileSetting = "Quota:SettingsFile";
 
-    private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly Lock _polling = new();
     private Func<IDictionary<string, string?>?, string?, bool>? _decide;
@@ -30,12 +29,16 @@ internal sealed class SettingsFileProvider : ConfigurationProvider, IDisposable
     public SettingsFileProvider(string path, TimeSpan interval, TimeProvider time)
     {
         FilePath = Path.GetFullPath(path);
-        _interval = interval;
+        Interval = interval;
         _time = time;
     }
 
     /// <summary>The file's absolute path, as logged.</summary>
     public string FilePath { get; }
+
+    /// <summary>How often the file is read (Quota:SettingsPollInterval as the other sources set it: the file is read
+    /// with it, so it cannot set it itself).</summary>
+    public TimeSpan Interval { get; }
 
     /// <summary>The settings now in force from the file (key → value).</summary>
     public IReadOnlyDictionary<string, string?> Current => new Dictionary<string, string?>(Data, StringComparer.OrdinalIgnoreCase);
@@ -58,7 +61,7 @@ internal sealed class SettingsFileProvider : ConfigurationProvider, IDisposable
     public void Watch(Func<IDictionary<string, string?>?, string?, bool> decide)
     {
         _decide = decide;
-        _timer = _time.CreateTimer(_ => Poll(), null, _interval, _interval);
+        _timer = _time.CreateTimer(_ => Poll(), null, Interval, Interval);
     }
 
     /// <summary>One poll: reads the file and proposes it if its text changed since the last poll.</summary>

@@ -21,7 +21,6 @@ internal sealed partial class SettingsReload : IHostedService, IDisposable
     private readonly ILogger<SettingsReload> _logger;
     private readonly IConfigurationRoot? _root;
     private readonly SettingsFileProvider? _file;
-    private readonly TimeSpan _interval;
 
     /// <summary>The effective value of each setting the file has set at some point: at start, then after each applied
     /// reload. A key not here has its running (start) value.</summary>
@@ -34,7 +33,6 @@ internal sealed partial class SettingsReload : IHostedService, IDisposable
         ArgumentNullException.ThrowIfNull(quota);
         ArgumentNullException.ThrowIfNull(envoy);
         _current = new LiveSettings(quota.Value, envoy.Value);
-        _interval = quota.Value.SettingsPollInterval;
         _metrics = metrics;
         _logger = logger;
         _root = configuration as IConfigurationRoot;
@@ -62,7 +60,7 @@ internal sealed partial class SettingsReload : IHostedService, IDisposable
     {
         if (_file is not null)
         {
-            SettingsLog.Watching(_logger, _file.FilePath, _interval);
+            SettingsLog.Watching(_logger, _file.FilePath, _file.Interval);
             _file.Watch(Decide);
         }
 
