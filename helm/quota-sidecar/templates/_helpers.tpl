@@ -51,6 +51,15 @@ app.kubernetes.io/component: example
 {{- include "quota-sidecar.fullname" . }}
 {{- end }}
 
+{{/* The ConfigMap of live settings (liveSettings), mounted as a directory so that the kubelet's updates reach it. */}}
+{{- define "quota-sidecar.liveSettingsName" -}}
+{{- printf "%s-live" (include "quota-sidecar.fullname" . | trunc 58 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "quota-sidecar.liveSettingsDirectory" -}}
+/etc/quota/live
+{{- end }}
+
 {{- define "quota-sidecar.secretName" -}}
 {{- default (include "quota-sidecar.fullname" .) .Values.secret.existingSecret }}
 {{- end }}

@@ -40,6 +40,10 @@ Named templates that add QuotaSidecar to any pod template. Each takes the chart'
 {{- $_ := set $data "Quota__Journal__FsyncInterval" ($c.journal.fsyncInterval | toString) }}
 {{- $_ := set $data "Quota__Journal__MaxBytes" ($c.journal.maxBytes | int64 | toString) }}
 {{- end }}
+{{- if .Values.liveSettings }}
+{{- $_ := set $data "Quota__SettingsFile" (printf "%s/settings.json" (include "quota-sidecar.liveSettingsDirectory" .)) }}
+{{- $_ := set $data "Quota__SettingsPollInterval" ($c.settingsPollInterval | toString) }}
+{{- end }}
 {{- if $c.redis.keyPrefix }}
 {{- $_ := set $data "Quota__Redis__KeyPrefix" ($c.redis.keyPrefix | toString) }}
 {{- end }}
@@ -54,7 +58,7 @@ Named templates that add QuotaSidecar to any pod template. Each takes the chart'
 quota-sidecar/instance: {{ include "quota-sidecar.fullname" . }}
 {{- end }}
 
-{{/* Pod annotations: a configuration change rolls the pods. */}}
+{{/* Pod annotations: a configuration change rolls the pods. The live settings are left out: they apply without. */}}
 {{- define "quota-sidecar.podAnnotations" -}}
 checksum/quota-sidecar-config: {{ include "quota-sidecar.configData" . | sha256sum }}
 {{- end }}
@@ -177,6 +181,13 @@ pod-wide grace period.
       mountPath: /etc/quota/redis-tls
       readOnly: true
     {{- end }}
+    {{- if .Values.liveSettings }}
+    # A directory, not a subPath: the kubelet updates a ConfigMap by swapping the directory's ..data link, which a
+    # subPath mount never sees.
+    - name: quota-live-settings
+      mountPath: {{ include "quota-sidecar.liveSettingsDirectory" . }}
+      readOnly: true
+    {{- end }}
     {{- with $s.extraVolumeMounts }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -208,6 +219,11 @@ pod-wide grace period.
   secret:
     secretName: {{ .Values.externalRedis.tls.secretName }}
     defaultMode: 0444 # world-readable inside the pod only: the sidecar runs as a non-root user without fsGroup
+{{- end }}
+{{- if .Values.liveSettings }}
+- name: quota-live-settings
+  configMap:
+    name: {{ include "quota-sidecar.liveSettingsName" . }}
 {{- end }}
 {{- end }}
 

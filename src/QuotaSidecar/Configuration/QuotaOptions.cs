@@ -109,6 +109,17 @@ public sealed class QuotaOptions
     /// <value>The default value is empty (none).</value>
     public List<string> ShadowAccounts { get; set; } = [];
 
+    /// <summary>A JSON file of the same shape as appsettings.json, layered over every other source and polled for changes:
+    /// the live settings in it (log levels, Quota:AllowedAccounts, Quota:Shadow, Quota:ShadowAccounts, Quota:Envoy
+    /// except Enabled) apply without a restart, any other change is logged as needing one (docs/deploy.md#live-settings).
+    /// Must exist at start when set.</summary>
+    /// <value>The default value is unset (no live settings file).</value>
+    public string? SettingsFile { get; set; }
+
+    /// <summary>How often <see cref="SettingsFile"/> is read for changes (100 ms to 10 minutes).</summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan SettingsPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Protection against overload and abuse.</summary>
     public LimitOptions Limits { get; }
 

@@ -193,6 +193,7 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             }
         }
 
+        Range(errors, "Quota:SettingsPollInterval", options.SettingsPollInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         ValidateJournal(errors, options.Journal);
         for (var i = 0; i < options.Seed.Accounts.Count; i++)
         {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using QuotaSidecar.Api.Envoy.Auth.V3;
 using QuotaSidecar.Core;
 
@@ -7,7 +6,8 @@ namespace QuotaSidecar.Envoy;
 /// <summary>
 /// Which account an ext_authz check charges and how much, from <see cref="EnvoyOptions"/>: the account from a header
 /// or the caller's principal; the cost from the route's context extension, else the cost header (if enabled), else
-/// the longest matching path prefix, else the default.
+/// the longest matching path prefix, else the default. Immutable: part of the <see cref="Configuration.LiveSettings"/>
+/// snapshot, rebuilt when the settings file is reloaded.
 /// </summary>
 internal sealed class CheckRules
 {
@@ -16,10 +16,10 @@ internal sealed class CheckRules
     private readonly Dictionary<string, string> _principals;
     private readonly EnvoyPathCost[] _paths;
 
-    public CheckRules(IOptions<EnvoyOptions> options)
+    public CheckRules(EnvoyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Options = options.Value;
+        Options = options;
         _accountHeader = Options.AccountHeader.ToLowerInvariant(); // Envoy sends header keys lower-cased
         _costHeader = string.IsNullOrEmpty(Options.CostHeader) ? null : Options.CostHeader.ToLowerInvariant();
         _principals = new Dictionary<string, string>(StringComparer.Ordinal);

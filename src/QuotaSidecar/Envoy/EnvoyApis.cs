@@ -5,13 +5,12 @@ namespace QuotaSidecar.Envoy;
 /// <summary>Envoy's ext_authz and rate limit APIs on the sidecar's gRPC endpoint (docs/authorization.md).</summary>
 public static class EnvoyApis
 {
-    /// <summary>Registers the <c>Quota:Envoy</c> options (validated at start) and the rules the Envoy APIs apply.</summary>
+    /// <summary>Registers the <c>Quota:Envoy</c> options (validated at start) (the rules the Envoy APIs apply are part of the live settings).</summary>
     public static WebApplicationBuilder AddEnvoyApis(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<EnvoyOptions>().BindConfiguration(EnvoyOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<EnvoyOptions>, EnvoyOptionsValidator>();
-        builder.Services.AddSingleton<CheckRules>();
         return builder;
     }
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 using QuotaSidecar.Api.Envoy.Config.Core.V3;
 using QuotaSidecar.Api.Envoy.RateLimit.V3;
+using QuotaSidecar.Configuration;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Grpc;
@@ -17,14 +17,13 @@ namespace QuotaSidecar.Envoy;
 /// A request is charged all or nothing: when any descriptor is denied, nothing is charged and the answer is
 /// OVER_LIMIT. Descriptors without an account entry are not ours and answer OK.
 /// </summary>
-internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOptions> options, AccountAllowList allowed, ShadowMode shadow, ILogger<EnvoyRateLimitService> logger)
+internal sealed class EnvoyRateLimitService(QuotaEngine engine, SettingsReload settings, AccountAllowList allowed, ShadowMode shadow, ILogger<EnvoyRateLimitService> logger)
     : RateLimitService.RateLimitServiceBase
 {
-    private readonly EnvoyOptions _options = options.Value;
-
     public override async Task<RateLimitResponse> ShouldRateLimit(RateLimitRequest request, ServerCallContext context)
     {
-        var charges = Charges(request);
+        var options = settings.Current.Envoy.Options; // once per request: a reload applies to the next one
+        var charges = Charges(request, options);
         var response = new RateLimitResponse { OverallCode = Code.Ok };
         for (var i = 0; i < charges.Length; i++)
         {
@@ -38,7 +37,7 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
         if (refused >= 0)
         {
             // An account this sidecar may not spend: nothing is charged, and the request is over the limit.
-            return OverLimit(request, response, refused, charges[refused], DenialReasons.AccountNotAllowed);
+            return OverLimit(options, request, response, refused, charges[refused], DenialReasons.AccountNotAllowed);
         }
 
         if (charged == 1)
@@ -61,7 +60,7 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
 
         if (denied.Index < 0)
         {
-            if (balance is { } b && _options.BalanceHeader is { Length: > 0 } balanceHeader)
+            if (balance is { } b && options.BalanceHeader is { Length: > 0 } balanceHeader)
             {
                 response.ResponseHeadersToAdd.Add(new HeaderValue { Key = balanceHeader, Value = Math.Max(0, b).ToString(CultureInfo.InvariantCulture) });
             }
@@ -69,7 +68,7 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
             return response;
         }
 
-        return OverLimit(request, response, denied.Index, charges[denied.Index], DenialReasons.Of(denied.Reason));
+        return OverLimit(options, request, response, denied.Index, charges[denied.Index], DenialReasons.Of(denied.Reason));
     }
 
     /// <summary>Shadow mode: the denial of <paramref name="charge"/> is not enforced (nothing is charged to that account);
@@ -85,12 +84,12 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
         return true;
     }
 
-    private RateLimitResponse OverLimit(RateLimitRequest request, RateLimitResponse response, int index, (string? Account, long Cost) charge, string reason)
+    private RateLimitResponse OverLimit(EnvoyOptions options, RateLimitRequest request, RateLimitResponse response, int index, (string? Account, long Cost) charge, string reason)
     {
         EnvoyLog.OverLimit(logger, request.Domain, reason, charge.Account!, charge.Cost);
         response.OverallCode = Code.OverLimit;
         response.Statuses[index].Code = Code.OverLimit;
-        response.ResponseHeadersToAdd.Add(new HeaderValue { Key = _options.ReasonHeader, Value = reason });
+        response.ResponseHeadersToAdd.Add(new HeaderValue { Key = options.ReasonHeader, Value = reason });
         response.RawBody = Google.Protobuf.ByteString.CopyFromUtf8($"quota denied: {reason} (account '{charge.Account}', cost {charge.Cost})\n");
         return response;
     }
@@ -137,7 +136,7 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
         return denied;
     }
 
-    private (string? Account, long Cost)[] Charges(RateLimitRequest request)
+    private static (string? Account, long Cost)[] Charges(RateLimitRequest request, EnvoyOptions options)
     {
         if (string.IsNullOrEmpty(request.Domain))
         {
@@ -149,8 +148,8 @@ internal sealed class EnvoyRateLimitService(QuotaEngine engine, IOptions<EnvoyOp
             throw Invalid("descriptors must have at least one descriptor");
         }
 
-        var accountKey = _options.RateLimit.AccountKey;
-        var costKey = _options.RateLimit.CostKey;
+        var accountKey = options.RateLimit.AccountKey;
+        var costKey = options.RateLimit.CostKey;
         var charges = new (string? Account, long Cost)[request.Descriptors.Count];
         var any = false;
         for (var i = 0; i < charges.Length; i++)

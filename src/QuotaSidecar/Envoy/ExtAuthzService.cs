@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using QuotaSidecar.Api.Envoy.Auth.V3;
 using QuotaSidecar.Api.Envoy.Config.Core.V3;
+using QuotaSidecar.Configuration;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Grpc;
@@ -16,12 +17,13 @@ namespace QuotaSidecar.Envoy;
 /// charged up front (a Consume of its cost) to the account it names. Everything a request can get wrong is answered
 /// with a denial, not a gRPC error, so an ext_authz filter with <c>failure_mode_allow</c> cannot let it through.
 /// </summary>
-internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, AccountAllowList allowed, ShadowMode shadow, ILogger<ExtAuthzService> logger) : Authorization.AuthorizationBase
+internal sealed class ExtAuthzService(QuotaEngine engine, SettingsReload settings, AccountAllowList allowed, ShadowMode shadow, ILogger<ExtAuthzService> logger) : Authorization.AuthorizationBase
 {
     private static readonly Google.Rpc.Status Ok = new() { Code = (int)RpcCode.Ok };
 
     public override async Task<CheckResponse> Check(CheckRequest request, ServerCallContext context)
     {
+        var rules = settings.Current.Envoy; // once per request: a reload applies to the next one, never half-way
         var attributes = request.Attributes;
         var http = attributes?.Request?.Http ?? throw new RpcException(new Status(
             StatusCode.InvalidArgument,
@@ -30,7 +32,7 @@ internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, Acco
         var account = rules.Account(attributes, http);
         if (account is null)
         {
-            return Refuse(http, "", 0, HttpCode.Forbidden, RpcCode.PermissionDenied, DenialReasons.MissingAccount, $"{rules.AccountField} is required: it names the account to charge");
+            return Refuse(rules, http, "", 0, HttpCode.Forbidden, RpcCode.PermissionDenied, DenialReasons.MissingAccount, $"{rules.AccountField} is required: it names the account to charge");
         }
 
         try
@@ -39,31 +41,31 @@ internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, Acco
         }
         catch (QuotaException e)
         {
-            return Refuse(http, "", 0, HttpCode.BadRequest, RpcCode.InvalidArgument, DenialReasons.InvalidAccount, e.Message);
+            return Refuse(rules, http, "", 0, HttpCode.BadRequest, RpcCode.InvalidArgument, DenialReasons.InvalidAccount, e.Message);
         }
 
         if (!allowed.Allows(account))
         {
-            return Refuse(http, account, 0, HttpCode.Forbidden, RpcCode.PermissionDenied, DenialReasons.AccountNotAllowed, $"account '{account}' is not allowed on this sidecar (Quota:AllowedAccounts)");
+            return Refuse(rules, http, account, 0, HttpCode.Forbidden, RpcCode.PermissionDenied, DenialReasons.AccountNotAllowed, $"account '{account}' is not allowed on this sidecar (Quota:AllowedAccounts)");
         }
 
         if (!rules.TryCost(attributes, http, out var cost, out var costError))
         {
-            return Refuse(http, account, 0, HttpCode.BadRequest, RpcCode.InvalidArgument, DenialReasons.InvalidCost, costError!);
+            return Refuse(rules, http, account, 0, HttpCode.BadRequest, RpcCode.InvalidArgument, DenialReasons.InvalidCost, costError!);
         }
 
         var pending = engine.ConsumeAsync(account, cost, null, context.CancellationToken);
         var result = pending.IsCompletedSuccessfully ? pending.Result : await pending;
         if (result.Decision == Decision.Granted)
         {
-            return Allow(account, result);
+            return Allow(rules, account, result);
         }
 
         var reason = DenialReasons.Of(result.DenyReason);
         if (shadow.Overrides(account, result.DenyReason, cost, "ext_authz Check"))
         {
             // Shadow mode: let it through, charging nothing, and tell the upstream what enforcement would have said.
-            var allowed = Allow(account, result);
+            var allowed = Allow(rules, account, result);
             allowed.OkResponse.Headers.Add(Overwrite(ShadowMode.Header, reason));
             return allowed;
         }
@@ -74,7 +76,7 @@ internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, Acco
             DenyReason.StoreUnavailable => ((HttpCode)rules.Options.DeniedStatus, RpcCode.Unavailable),
             _ => ((HttpCode)rules.Options.DeniedStatus, RpcCode.ResourceExhausted),
         };
-        var denied = Refuse(http, account, cost, status, code, reason, $"quota denied: {reason} (account '{account}', cost {cost})");
+        var denied = Refuse(rules, http, account, cost, status, code, reason, $"quota denied: {reason} (account '{account}', cost {cost})");
         if (rules.Options.BalanceHeader is { Length: > 0 } balanceHeader)
         {
             denied.DeniedResponse.Headers.Add(Overwrite(balanceHeader, Math.Max(0, result.BalanceHint).ToString(CultureInfo.InvariantCulture)));
@@ -83,7 +85,7 @@ internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, Acco
         return denied;
     }
 
-    private CheckResponse Allow(string account, ConsumeResult result)
+    private static CheckResponse Allow(CheckRules rules, string account, ConsumeResult result)
     {
         var ok = new OkHttpResponse();
 
@@ -103,6 +105,7 @@ internal sealed class ExtAuthzService(QuotaEngine engine, CheckRules rules, Acco
     }
 
     private CheckResponse Refuse(
+        CheckRules rules,
         AttributeContext.Types.HttpRequest http, string account, long cost, HttpCode status, RpcCode code, string reason, string message)
     {
         EnvoyLog.CheckDenied(logger, http.Method, http.Path, reason, account, cost);

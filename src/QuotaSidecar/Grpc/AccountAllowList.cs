@@ -1,52 +1,28 @@
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 using QuotaSidecar.Configuration;
 
 namespace QuotaSidecar.Grpc;
 
-/// <summary>The accounts this sidecar's Quota API may spend (Quota:AllowedAccounts); everything when unset.</summary>
-internal sealed class AccountAllowList
+/// <summary>The accounts this sidecar's Quota API may spend (Quota:AllowedAccounts); everything when unset. Live: each
+/// call reads the current <see cref="LiveSettings"/> once, so a reload of the settings file applies to the next call.</summary>
+internal sealed class AccountAllowList(SettingsReload settings)
 {
-    private readonly HashSet<string> _exact = new(StringComparer.Ordinal);
-    private readonly string[] _prefixes;
+    public bool IsOpen => settings.Current.AllowedAccounts.IsEmpty;
 
-    public AccountAllowList(IOptions<QuotaOptions> options)
-    {
-        var prefixes = new List<string>();
-        foreach (var entry in options.Value.AllowedAccounts)
-        {
-            if (entry.EndsWith('*'))
-            {
-                prefixes.Add(entry[..^1]);
-            }
-            else
-            {
-                _exact.Add(entry);
-            }
-        }
-
-        _prefixes = [.. prefixes];
-        IsOpen = _exact.Count == 0 && _prefixes.Length == 0;
-    }
-
-    public bool IsOpen { get; }
-
+    /// <summary>Throws PERMISSION_DENIED naming the setting when <paramref name="accountId"/> is not allowed.</summary>
     public void Check(string accountId)
     {
-        if (IsOpen || _exact.Contains(accountId))
+        if (!Allows(accountId))
         {
-            return;
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"account '{Truncate(accountId)}' is not allowed on this sidecar (see Quota:AllowedAccounts)"));
         }
+    }
 
-        foreach (var prefix in _prefixes)
-        {
-            if (accountId.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return;
-            }
-        }
-
-        throw new RpcException(new Status(StatusCode.PermissionDenied, $"account '{Truncate(accountId)}' is not allowed on this sidecar (see Quota:AllowedAccounts)"));
+    /// <summary>Whether <paramref name="accountId"/> may be spent here (the Envoy APIs answer a denial, not an error).</summary>
+    public bool Allows(string accountId)
+    {
+        var list = settings.Current.AllowedAccounts;
+        return list.IsEmpty || list.Matches(accountId);
     }
 
     private static string Truncate(string s) => s.Length <= 128 ? s : s[..128] + "…";

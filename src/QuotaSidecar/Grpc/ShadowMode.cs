@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Options;
 using QuotaSidecar.Configuration;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Envoy;
@@ -12,7 +11,8 @@ namespace QuotaSidecar.Grpc;
 /// Shadow mode (Quota:Shadow for every account, Quota:ShadowAccounts for some; docs/design.md#shadow): the engine
 /// decides as always, and a denial of a shadowed account is answered GRANTED with the reason it would have had,
 /// charging nothing. Each is counted by reason (<c>quota_shadow_denials_total</c>) and logged, at most one line a
-/// second with the number left out, so a team can see what enforcement would refuse before switching it on.
+/// second with the number left out, so a team can see what enforcement would refuse before switching it on. Live:
+/// the accounts come from the current <see cref="LiveSettings"/>, replaced when the settings file is reloaded.
 /// </summary>
 internal sealed class ShadowMode
 {
@@ -20,45 +20,28 @@ internal sealed class ShadowMode
     public const string Header = "x-quota-shadow-denied";
 
     private static readonly long LogEvery = Stopwatch.Frequency; // one line a second at most
-    private readonly bool _all;
-    private readonly HashSet<string> _exact = new(StringComparer.Ordinal);
-    private readonly string[] _prefixes;
+    private readonly SettingsReload _settings;
     private readonly HostMetrics _metrics;
     private readonly ILogger<ShadowMode> _logger;
     private long _nextLog;
     private long _unlogged;
 
-    public ShadowMode(IOptions<QuotaOptions> options, HostMetrics metrics, ILogger<ShadowMode> logger)
+    public ShadowMode(SettingsReload settings, HostMetrics metrics, ILogger<ShadowMode> logger)
     {
-        var o = options.Value;
-        _all = o.Shadow;
-        var prefixes = new List<string>();
-        foreach (var entry in o.ShadowAccounts)
-        {
-            if (entry.EndsWith('*'))
-            {
-                prefixes.Add(entry[..^1]);
-            }
-            else
-            {
-                _exact.Add(entry);
-            }
-        }
-
-        _prefixes = [.. prefixes];
-        IsOff = !_all && _exact.Count == 0 && _prefixes.Length == 0;
+        _settings = settings;
         _metrics = metrics;
         _logger = logger;
     }
 
-    /// <summary>No account is in shadow mode: the one check on the hot path.</summary>
-    public bool IsOff { get; }
+    /// <summary>No account is in shadow mode: the one check on the hot path (one read of the live settings).</summary>
+    public bool IsOff => _settings.Current.ShadowOff;
 
     /// <summary>True when <paramref name="accountId"/>'s denial for <paramref name="reason"/> is to be answered GRANTED;
     /// then it has been counted and (rate-limited) logged. <paramref name="api"/> names the API for the log.</summary>
     public bool Overrides(string accountId, DenyReason reason, long amount, string api)
     {
-        if (IsOff || !Applies(accountId))
+        var live = _settings.Current; // once: a reload between two reads must not mix two settings
+        if (live.ShadowOff || !live.IsShadowed(accountId))
         {
             return false;
         }
@@ -76,23 +59,5 @@ internal sealed class ShadowMode
         }
 
         return true;
-    }
-
-    private bool Applies(string accountId)
-    {
-        if (_all || _exact.Contains(accountId))
-        {
-            return true;
-        }
-
-        foreach (var prefix in _prefixes)
-        {
-            if (accountId.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

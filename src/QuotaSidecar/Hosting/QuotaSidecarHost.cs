@@ -26,6 +26,7 @@ public static class QuotaSidecarHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        AddSettingsFile(builder.Configuration);
         // Bound once into the layers' own options (see QuotaOptions), validated at start with messages naming the
         // setting, then completed with the instance id and the derived timings.
         services.AddOptionsWithValidateOnStart<QuotaOptions, QuotaOptionsValidator>()
@@ -58,6 +59,9 @@ public static class QuotaSidecarHost
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();
+        services.AddSingleton<SettingsMetrics>();
+        services.AddSingleton<SettingsReload>();
+        services.AddHostedService(sp => sp.GetRequiredService<SettingsReload>());
         services.AddSingleton<AccountAllowList>();
         services.AddSingleton<ShadowMode>();
         services.AddRequestLimits(startup.Limits);
@@ -126,6 +130,25 @@ public static class QuotaSidecarHost
             // A value that does not convert (Port=abc): the options binding reports it when the host starts.
             return new QuotaOptions();
         }
+    }
+
+    /// <summary>The live settings file (Quota:SettingsFile), last so that it overrides every other source; it must exist
+    /// and be JSON now (a <see cref="StartupException"/> otherwise). An invalid poll interval is replaced by the default
+    /// here, and reported by the validator.</summary>
+    private static void AddSettingsFile(ConfigurationManager configuration)
+    {
+        if (configuration[SettingsFileProvider.FileSetting] is not { Length: > 0 } file)
+        {
+            return;
+        }
+
+        var interval = ReadBeforeValidation(configuration).SettingsPollInterval;
+        if (interval < TimeSpan.FromMilliseconds(100) || interval > TimeSpan.FromMinutes(10))
+        {
+            interval = new QuotaOptions().SettingsPollInterval;
+        }
+
+        ((IConfigurationBuilder)configuration).Add(new SettingsFileSource(file, interval, TimeProvider.System));
     }
 
     private static ICentralLedger CreateLedger(IServiceProvider sp)

@@ -48,13 +48,18 @@ internal sealed class RenderedRelease
                  || d.Spec.Template.Spec.Containers.Any(c => c.Name == sidecarName),
             $"Deployment with a container named {sidecarName}");
 
-    /// <summary>The sidecar's settings ConfigMap (not the dashboard's).</summary>
-    public V1ConfigMap ConfigMap => Single<V1ConfigMap>(c => !IsDashboard(c), "ConfigMap of settings");
+    /// <summary>The sidecar's settings ConfigMap (not the dashboard's, nor the live settings').</summary>
+    public V1ConfigMap ConfigMap => Single<V1ConfigMap>(c => !IsDashboard(c) && !IsLiveSettings(c), "ConfigMap of settings");
+
+    /// <summary>The live settings ConfigMap (liveSettings).</summary>
+    public V1ConfigMap LiveSettings => Single<V1ConfigMap>(IsLiveSettings, "live settings ConfigMap");
 
     /// <summary>The Grafana dashboard ConfigMap (metrics.dashboard.enabled).</summary>
     public V1ConfigMap Dashboard => Single<V1ConfigMap>(IsDashboard, "dashboard ConfigMap");
 
     private static bool IsDashboard(V1ConfigMap map) => map.Data?.ContainsKey("quota-sidecar.json") == true;
+
+    private static bool IsLiveSettings(V1ConfigMap map) => map.Data?.ContainsKey("settings.json") == true;
 
     private static RenderedRelease Render(string valueSet)
     {

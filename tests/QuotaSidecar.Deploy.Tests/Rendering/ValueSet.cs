@@ -12,10 +12,14 @@ internal sealed class ValueSet
     /// <summary>helm/quota-sidecar/ci/podmonitor-values.yaml: PodMonitor, alerts and dashboard, another container name.</summary>
     public const string PodMonitor = "podmonitor";
 
+    /// <summary><see cref="Full"/> with one live setting changed (shadow mode on for every account).</summary>
+    public const string FullShadowed = "full-shadowed";
+
     private static readonly Dictionary<string, string[]> Arguments = new(StringComparer.Ordinal)
     {
         [Example] = ["--set", "example.enabled=true"],
         [Full] = ["-f", "helm/quota-sidecar/ci/full-values.yaml"],
+        [FullShadowed] = ["-f", "helm/quota-sidecar/ci/full-values.yaml", "--set", "liveSettings.Quota.Shadow=true"],
         [PodMonitor] = ["-f", "helm/quota-sidecar/ci/podmonitor-values.yaml"],
     };
 

@@ -121,6 +121,32 @@ public sealed class StartupFailureTests
         }
     }
 
+    [Fact]
+    public async Task A_live_settings_file_that_does_not_exist_names_the_setting()
+    {
+        var run = await StartAsync(new() { ["Quota__SettingsFile"] = Path.Combine(Path.GetTempPath(), $"quota-missing-{Guid.NewGuid():N}.json") });
+
+        AssertCleanFailure(run, "Quota:SettingsFile", "does not exist", "Quota__SettingsFile");
+    }
+
+    [Fact]
+    public async Task A_live_settings_file_that_is_not_json_names_the_setting()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"quota-settings-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, "{ \"Quota\": ");
+        try
+        {
+            var run = await StartAsync(new() { ["Quota__SettingsFile"] = file });
+
+            AssertCleanFailure(run, "Quota:SettingsFile", "is not valid JSON");
+            Assert.Single(run.Run.Stderr.Trim().Split('\n'));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static void AssertCleanFailure(TimedRun run, params string[] expected)
     {
         var r = run.Run;
