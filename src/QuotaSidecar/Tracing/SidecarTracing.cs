@@ -4,6 +4,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Settlement;
+using QuotaSidecar.Hosting;
 using QuotaSidecar.Redis;
 
 namespace QuotaSidecar.Tracing;
@@ -38,7 +39,7 @@ internal static class SidecarTracing
             return state;
         }
 
-        var background = configuration.GetValue<bool>(BackgroundSetting);
+        var background = Background(configuration);
         builder.Services.AddOpenTelemetry().WithTracing(tracing =>
         {
             tracing.ConfigureResource(r =>
@@ -90,7 +91,21 @@ internal static class SidecarTracing
         var sampler = configuration["OTEL_TRACES_SAMPLER"] is { Length: > 0 } s
             ? s + (configuration["OTEL_TRACES_SAMPLER_ARG"] is { Length: > 0 } arg ? $" ({arg})" : "")
             : "parentbased_always_on";
-        TracingLog.On(logger, state.Endpoint, protocol, sampler, configuration.GetValue<bool>(BackgroundSetting) ? "traced" : "not traced");
+        TracingLog.On(logger, state.Endpoint, protocol, sampler, Background(configuration) ? "traced" : "not traced");
+    }
+
+    /// <summary><see cref="BackgroundSetting"/>: unset or empty is false; anything but true or false stops the start.</summary>
+    internal static bool Background(IConfiguration configuration)
+    {
+        var text = configuration[BackgroundSetting]?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var value)
+            ? value
+            : throw new StartupException($"{BackgroundSetting} must be true or false (got '{text}')");
     }
 
     /// <summary>The gRPC calls of the APIs; not /metrics, /healthz, /readyz, gRPC health probes or reflection.</summary>

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using QuotaSidecar.Tests.Infrastructure;
+using QuotaSidecar.Tracing;
 
 namespace QuotaSidecar.Tests.Tracing;
 
@@ -23,5 +25,23 @@ public sealed class TracingHostTests
         var provider = factory.Services.GetService<TracerProvider>();
 
         Assert.Equal(built, provider is not null);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("false", false)]
+    [InlineData("true", true)]
+    public void The_background_exchange_source_is_listened_to_only_when_asked(string? background, bool listened)
+    {
+        using var factory = new SidecarFactory()
+            .With("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+            .With(SidecarTracing.BackgroundSetting, background);
+
+        Assert.NotNull(factory.Services.GetService<TracerProvider>());
+        using var request = new ActivitySource(QuotaSidecar.Core.Settlement.ExchangeTracing.SourceName);
+        using var backgroundSource = new ActivitySource(QuotaSidecar.Core.Settlement.ExchangeTracing.BackgroundSourceName);
+        Assert.True(request.HasListeners());
+        Assert.Equal(listened, backgroundSource.HasListeners());
     }
 }
