@@ -83,7 +83,7 @@ public static class QuotaSidecarHost
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
         // Tracing: off (nothing registered) unless an OTLP endpoint is configured (Tracing/TracingSwitch).
-        builder.AddQuotaTracing();
+        builder.AddQuotaTracing(startup.Tracing);
 
         builder.WebHost.ConfigureKestrel(kestrel => Listen(startup, kestrel));
         builder.AddEnvoyApis();

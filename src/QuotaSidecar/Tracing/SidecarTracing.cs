@@ -1,10 +1,11 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using QuotaSidecar.Configuration;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Settlement;
-using QuotaSidecar.Hosting;
 using QuotaSidecar.Redis;
 
 namespace QuotaSidecar.Tracing;
@@ -18,9 +19,7 @@ namespace QuotaSidecar.Tracing;
 /// </summary>
 internal static class SidecarTracing
 {
-    /// <summary>Trace the background's exchanges too (settle pass, refills, shutdown drain): root spans, each a trace,
-    /// kept or dropped by the sampler's root rule. Off by default: with <c>parentbased_always_on</c> every settle of
-    /// every active account would be a trace.</summary>
+    /// <summary>The setting of <see cref="TracingOptions.BackgroundExchanges"/>.</summary>
     public const string BackgroundSetting = "Quota:Tracing:BackgroundExchanges";
 
     /// <summary>How long a Redis command's span may wait for its exchange's span to end before it is exported
@@ -28,7 +27,9 @@ internal static class SidecarTracing
     private static readonly TimeSpan RedisFlushInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Registers tracing when it is on; does nothing (no tracer provider, no listener) when it is off.</summary>
-    public static TracingSwitch AddQuotaTracing(this WebApplicationBuilder builder)
+    /// <param name="builder">The host being built.</param>
+    /// <param name="options">The sidecar's tracing choices as written (read before validation, like the listeners).</param>
+    public static TracingSwitch AddQuotaTracing(this WebApplicationBuilder builder, TracingOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
@@ -39,7 +40,7 @@ internal static class SidecarTracing
             return state;
         }
 
-        var background = Background(configuration);
+        var background = options.BackgroundExchanges;
         builder.Services.AddOpenTelemetry().WithTracing(tracing =>
         {
             tracing.ConfigureResource(r =>
@@ -91,21 +92,8 @@ internal static class SidecarTracing
         var sampler = configuration["OTEL_TRACES_SAMPLER"] is { Length: > 0 } s
             ? s + (configuration["OTEL_TRACES_SAMPLER_ARG"] is { Length: > 0 } arg ? $" ({arg})" : "")
             : "parentbased_always_on";
-        TracingLog.On(logger, state.Endpoint, protocol, sampler, Background(configuration) ? "traced" : "not traced");
-    }
-
-    /// <summary><see cref="BackgroundSetting"/>: unset or empty is false; anything but true or false stops the start.</summary>
-    internal static bool Background(IConfiguration configuration)
-    {
-        var text = configuration[BackgroundSetting]?.Trim();
-        if (string.IsNullOrEmpty(text))
-        {
-            return false;
-        }
-
-        return bool.TryParse(text, out var value)
-            ? value
-            : throw new StartupException($"{BackgroundSetting} must be true or false (got '{text}')");
+        var background = services.GetRequiredService<IOptions<QuotaOptions>>().Value.Tracing.BackgroundExchanges;
+        TracingLog.On(logger, state.Endpoint, protocol, sampler, background ? "traced" : "not traced");
     }
 
     /// <summary>The gRPC calls of the APIs; not /metrics, /healthz, /readyz, gRPC health probes or reflection.</summary>

@@ -58,17 +58,4 @@ public sealed class TracingSwitchTests
         Assert.Equal("x-tenant=a", options.Headers);
         Assert.Equal(2500, options.TimeoutMilliseconds);
     }
-
-    [Fact]
-    public void A_background_setting_that_is_not_a_boolean_names_the_setting()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [SidecarTracing.BackgroundSetting] = "yes",
-        }).Build();
-
-        var e = Assert.Throws<QuotaSidecar.Hosting.StartupException>(() => SidecarTracing.Background(configuration));
-
-        Assert.Contains("Quota:Tracing:BackgroundExchanges must be true or false (got 'yes')", e.Message, StringComparison.Ordinal);
-    }
 }
