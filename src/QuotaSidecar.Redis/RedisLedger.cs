@@ -82,6 +82,10 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
     /// <inheritdoc />
     public event Action? ConnectionRestored;
 
+    /// <summary>The connection, for instrumentation only (the host attaches the OpenTelemetry Redis instrumentation's
+    /// profiler to it when tracing is on); commands go through the ledger's methods.</summary>
+    public IConnectionMultiplexer Connection => _redis;
+
     /// <summary>Round trips to Redis so far (each FCALL, and each FUNCTION LOAD after a server lacked the library).</summary>
     public long CallCount => Interlocked.Read(ref _callCount);
 

@@ -47,6 +47,20 @@ Named templates that add QuotaSidecar to any pod template. Each takes the chart'
 {{- if $c.redis.keyPrefix }}
 {{- $_ := set $data "Quota__Redis__KeyPrefix" ($c.redis.keyPrefix | toString) }}
 {{- end }}
+{{- with $c.tracing }}
+{{- if .otlpEndpoint }}
+{{- $_ := set $data "OTEL_EXPORTER_OTLP_ENDPOINT" (.otlpEndpoint | toString) }}
+{{- $_ := set $data "OTEL_EXPORTER_OTLP_PROTOCOL" (.protocol | toString) }}
+{{- $_ := set $data "OTEL_SERVICE_NAME" (default "quota-sidecar" .serviceName | toString) }}
+{{- $_ := set $data "OTEL_TRACES_SAMPLER" (.sampler | toString) }}
+{{- if .samplerArg }}
+{{- $_ := set $data "OTEL_TRACES_SAMPLER_ARG" (.samplerArg | toString) }}
+{{- end }}
+{{- if .backgroundExchanges }}
+{{- $_ := set $data "Quota__Tracing__BackgroundExchanges" "true" }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- range $key, $value := $c.extra }}
 {{- $_ := set $data $key ($value | toString) }}
 {{- end }}

@@ -84,9 +84,11 @@ internal sealed class LeaseExchanger(
     private async Task RunAsync(LocalAccount account, ExchangeIntent intent, bool pastBreaker, TaskCompletionSource<ExchangeOutcome> done)
     {
         var outcome = ExchangeOutcome.StoreUnavailable;
+        // Started here, before the first await: Activity.Current is still the caller's (a waiting request's span).
+        var span = ExchangeTracing.Start(account.Id, intent);
         try
         {
-            outcome = await RoundsAsync(account, intent, pastBreaker);
+            outcome = await RoundsAsync(account, intent, pastBreaker, span);
         }
         catch (Exception e)
         {
@@ -100,10 +102,11 @@ internal sealed class LeaseExchanger(
             }
         }
 
+        ExchangeTracing.Finish(span, outcome);
         done.SetResult(outcome);
     }
 
-    private async Task<ExchangeOutcome> RoundsAsync(LocalAccount account, ExchangeIntent intent, bool pastBreaker)
+    private async Task<ExchangeOutcome> RoundsAsync(LocalAccount account, ExchangeIntent intent, bool pastBreaker, Activity? span)
     {
         for (var round = 0; round < 3; round++)
         {
@@ -125,6 +128,7 @@ internal sealed class LeaseExchanger(
                 exchange = account.InFlight ?? account.ComposeExchange(intent, sizing, options.InstanceId, Interlocked.Increment(ref _sequence), time.GetUtcNow());
             }
 
+            ExchangeTracing.Round(span, exchange.Sequence, resend, round);
             var started = Stopwatch.GetTimestamp();
             LeaseExchangeResult result;
             try

@@ -80,6 +80,9 @@ public sealed class QuotaOptions
     /// <summary>Graceful shutdown.</summary>
     public ShutdownOptions Shutdown { get; set; } = new();
 
+    /// <summary>Tracing choices beyond the <c>OTEL_*</c> variables (<c>Quota:Tracing</c>).</summary>
+    public TracingOptions Tracing { get; set; } = new();
+
     /// <summary>This sidecar's name (e.g. the pod name); a random suffix is added per process start.</summary>
     /// <value>The default value is the machine name.</value>
     public string InstanceName { get; set; } = Environment.MachineName;

@@ -15,6 +15,7 @@ using QuotaSidecar.Grpc;
 using QuotaSidecar.Health;
 using QuotaSidecar.Metrics;
 using QuotaSidecar.Redis;
+using QuotaSidecar.Tracing;
 
 namespace QuotaSidecar.Hosting;
 
@@ -85,6 +86,9 @@ public static class QuotaSidecarHost
             .AddMeter(EngineMetrics.MeterName, "QuotaSidecar.Redis", "System.Runtime")
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape is current
 
+        // Tracing: off (nothing registered) unless an OTLP endpoint is configured (Tracing/TracingSwitch).
+        builder.AddQuotaTracing(startup.Tracing);
+
         builder.WebHost.ConfigureKestrel(kestrel => Listen(startup, kestrel));
         builder.AddEnvoyApis();
         return builder;
@@ -114,7 +118,11 @@ public static class QuotaSidecarHost
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteReadiness });
-        app.Lifetime.ApplicationStarted.Register(() => Announce(app));
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            Announce(app);
+            SidecarTracing.LogTracing(app.Services);
+        });
         return app;
     }
 
