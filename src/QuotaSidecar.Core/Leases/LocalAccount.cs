@@ -3,6 +3,7 @@ using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Holds;
 using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Leases;
 
@@ -14,9 +15,13 @@ namespace QuotaSidecar.Core.Leases;
 /// the store exchanges of this account one at a time; the hot path never touches it. With a usage journal, usage,
 /// composed exchanges and applied answers are recorded as they happen (<see cref="UsageJournal"/>).
 /// </summary>
-internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, UsageJournal? journal = null)
+internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, UsageJournal? journal = null, int maxLabelSets = 1_000)
 {
     private const double RateSmoothing = 0.3;
+
+    /// <summary>Unreported usage per label set (docs/design.md#usage-labels); made at the first labelled usage, so an
+    /// account used without labels never has one. At most <c>maxLabelSets</c> sets; further ones go to the overflow set.</summary>
+    private Dictionary<string, long>? _labelUsage;
 
     public string Id { get; } = id;
 
@@ -170,7 +175,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
     }
 
     /// <summary>Spends <paramref name="amount"/> of the lease's credits at once (a Consume), if it covers them.</summary>
-    public bool TryConsume(long amount, long nowTicks)
+    public bool TryConsume(long amount, long nowTicks, string? labelSet = null)
     {
         AssertGateHeld();
         if (!LeaseUsable(nowTicks) || Free < amount)
@@ -179,7 +184,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         }
 
         Free -= amount;
-        AddUsage(amount);
+        AddUsage(amount, labelSet);
         LastUseTicks = nowTicks;
         AssertInvariants();
         return true;
@@ -190,8 +195,9 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
     /// overage part, then its fail-open part; anything above the hold draws the lease, then the overage allowance,
     /// and the rest is unbacked (charged centrally at the next exchange: to central credits if any are left as last
     /// seen, the rest as debt). What the hold does not use goes back to the lease. Sets the hold's final figures.
+    /// The usage is attributed to <paramref name="labelSet"/> (canonical; null: unlabelled).
     /// </summary>
-    public void Commit(Hold hold, long amount, long nowTicks)
+    public void Commit(Hold hold, long amount, long nowTicks, string? labelSet = null)
     {
         AssertGateHeld();
         Debug.Assert(hold.State == HoldState.Open, "only an open hold is committed");
@@ -205,7 +211,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         OverageFree += hold.OverageCredits - fromOverage - extraOverage;
         Held -= hold.Total;
         HeldCredits -= hold.Credits;
-        AddUsage(amount);
+        AddUsage(amount, labelSet);
         Unlink(hold);
 
         var unbacked = fromUnbacked + excess - extraCredits - extraOverage;
@@ -325,6 +331,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         var used = Unreported;
         Unreported = 0;
         FailOpenUsed = 0;
+        var labelUsage = TakeLabelUsage();
 
         var target = sizing.Target(this);
         long give = 0, giveOverage = 0;
@@ -361,7 +368,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         var acknowledgedAt = AcknowledgedAt is { } at && at > composedAt ? composedAt : AcknowledgedAt;
         InFlight = new LeaseExchange(
             Id, instanceId, sequence, used, give, giveOverage, want, min, overageWant, HeldCredits, composedAt,
-            AcknowledgedSequence, AcknowledgedUsage, acknowledgedAt);
+            AcknowledgedSequence, AcknowledgedUsage, acknowledgedAt) { LabelUsage = labelUsage };
         journal?.Exchange(this, InFlight);
         AssertInvariants();
         return InFlight;
@@ -468,12 +475,50 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         OverageFree = Math.Max(0, result.LeaseOverage - heldOverage + Math.Min(0, credits));
     }
 
-    private void AddUsage(long amount)
+    private void AddUsage(long amount, string? labelSet)
     {
         // Recorded before the answer leaves: a crash from here on cannot lose it (docs/design.md#journal-before-answer).
         journal?.Usage(this, amount);
         Unreported += amount;
         _usedSinceSample += amount;
+        if (labelSet is not null && amount > 0)
+        {
+            AddLabelUsage(amount, labelSet);
+        }
+    }
+
+    /// <summary>Adds to the unreported usage of a label set; a set beyond the bound goes to the overflow set (the
+    /// ledger counts it with the rest of the account's overflow).</summary>
+    private void AddLabelUsage(long amount, string labelSet)
+    {
+        _labelUsage ??= new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!_labelUsage.ContainsKey(labelSet) && _labelUsage.Count >= maxLabelSets)
+        {
+            labelSet = UsageLabels.Overflow;
+        }
+
+        // Unreported usage never passes 2^53 in an exchange (the engine validates amounts), so neither does a part of it.
+        _labelUsage[labelSet] = _labelUsage.GetValueOrDefault(labelSet) + amount;
+    }
+
+    /// <summary>The unreported usage per label set for the exchange being composed; null when there is none. The map
+    /// is cleared and kept for the next exchange (no garbage per exchange beyond the list sent).</summary>
+    private LabelUsage[]? TakeLabelUsage()
+    {
+        if (_labelUsage is not { Count: > 0 } map)
+        {
+            return null;
+        }
+
+        var usage = new LabelUsage[map.Count];
+        var i = 0;
+        foreach (var (labelSet, amount) in map)
+        {
+            usage[i++] = new LabelUsage(labelSet, amount);
+        }
+
+        map.Clear();
+        return usage;
     }
 
     private void Open(Hold hold)
