@@ -165,7 +165,7 @@ public sealed class QuotaEngine : IAsyncDisposable
                 return HoldAnswers.Commit(reservationId, amount, HoldOutcome.Of(hold));
             }
 
-            account.Commit(hold, amount, now, labelSet ?? hold.LabelSet);
+            account.Commit(hold, amount, now, labelSet);
             RefillIfLow(account);
             return new CommitResult(hold.Committed, hold.Released, hold.Overage, hold.FinalBalanceHint);
         }
@@ -233,10 +233,7 @@ public sealed class QuotaEngine : IAsyncDisposable
 
         lock (hold.Account.Gate)
         {
-            if (hold.State == HoldState.Open)
-            {
-                hold.LabelSet = labelSet;
-            }
+            hold.Account.LabelHold(hold, labelSet);
         }
     }
 

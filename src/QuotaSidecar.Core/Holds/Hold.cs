@@ -55,10 +55,6 @@ internal sealed class Hold(string id, LocalAccount account, long requested, long
 
     public long Overage { get; set; }
 
-    /// <summary>The Reserve's usage labels, canonical (docs/design.md#usage-labels); null: none. A Commit without
-    /// labels attributes its usage to these.</summary>
-    public string? LabelSet { get; set; }
-
     public Hold? Previous { get; set; }
 
     public Hold? Next { get; set; }

@@ -23,6 +23,10 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
     /// account used without labels never has one. At most <c>maxLabelSets</c> sets; further ones go to the overflow set.</summary>
     private Dictionary<string, long>? _labelUsage;
 
+    /// <summary>The Reserve's label set of open holds that have one (docs/design.md#usage-labels), made at the first:
+    /// kept beside the holds rather than in them, so a hold without labels is not a byte larger.</summary>
+    private Dictionary<Hold, string>? _holdLabels;
+
     public string Id { get; } = id;
 
     public Lock Gate { get; } = new();
@@ -195,7 +199,8 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
     /// overage part, then its fail-open part; anything above the hold draws the lease, then the overage allowance,
     /// and the rest is unbacked (charged centrally at the next exchange: to central credits if any are left as last
     /// seen, the rest as debt). What the hold does not use goes back to the lease. Sets the hold's final figures.
-    /// The usage is attributed to <paramref name="labelSet"/> (canonical; null: unlabelled).
+    /// The usage is attributed to <paramref name="labelSet"/> (canonical), or when null to the Reserve's set if it had
+    /// one (<see cref="LabelHold"/>), else it is unlabelled.
     /// </summary>
     public void Commit(Hold hold, long amount, long nowTicks, string? labelSet = null)
     {
@@ -211,7 +216,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         OverageFree += hold.OverageCredits - fromOverage - extraOverage;
         Held -= hold.Total;
         HeldCredits -= hold.Credits;
-        AddUsage(amount, labelSet);
+        AddUsage(amount, labelSet ?? HoldLabels(hold));
         Unlink(hold);
 
         var unbacked = fromUnbacked + excess - extraCredits - extraOverage;
@@ -239,9 +244,20 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         hold.State = final;
         hold.Released = total;
         hold.FinalBalanceHint = BalanceHint;
+        HoldLabels(hold);
         Unlink(hold);
         holds.Finished(hold, nowTicks);
         AssertInvariants();
+    }
+
+    /// <summary>Gives an open hold the Reserve's label set, for its Commit (without labels of its own) to use.</summary>
+    public void LabelHold(Hold hold, string labelSet)
+    {
+        AssertGateHeld();
+        if (hold.State == HoldState.Open)
+        {
+            (_holdLabels ??= new Dictionary<Hold, string>(ReferenceEqualityComparer.Instance))[hold] = labelSet;
+        }
     }
 
     /// <summary>Expires the hold if its time has come.</summary>
@@ -521,6 +537,17 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         return usage;
     }
 
+    /// <summary>The hold's Reserve labels, forgotten as the hold closes; null: none.</summary>
+    private string? HoldLabels(Hold hold)
+    {
+        if (_holdLabels is null || !_holdLabels.Remove(hold, out var labelSet))
+        {
+            return null;
+        }
+
+        return labelSet;
+    }
+
     private void Open(Hold hold)
     {
         hold.Next = OpenHolds;
@@ -575,6 +602,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         AssertGateHeld();
         Debug.Assert(Free >= 0 && OverageFree >= 0 && Unreported >= 0 && FailOpenUsed >= 0, $"account {Id}: a negative bucket");
         Debug.Assert(HeldCredits >= 0 && Held >= HeldCredits, $"account {Id}: held {Held} < held credits {HeldCredits}");
+        Debug.Assert((_holdLabels?.Count ?? 0) <= OpenHoldCount, $"account {Id}: labels kept for closed holds");
         long held = 0, heldCredits = 0;
         var count = 0;
         for (var hold = OpenHolds; hold is not null; hold = hold.Next)
