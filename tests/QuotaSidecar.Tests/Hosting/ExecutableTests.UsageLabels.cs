@@ -53,5 +53,9 @@ public sealed partial class ExecutableTests
         Assert.Equal(25, chat.GetProperty("data").GetProperty("amount").GetInt64());
         Assert.Equal("large", chat.GetProperty("data").GetProperty("labels").GetProperty("model").GetString());
         Assert.Contains("Usage export on: CloudEvents to " + receiver.Endpoint, sidecar.Output, StringComparison.Ordinal);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{sidecar.HttpPort}/metrics"));
+        Assert.Matches(@"(?m)^quota_usage_export_exported_total(\{[^}]*\})? [1-9]", metrics);
+        Assert.Matches(@"(?m)^quota_usage_export_queue(\{[^}]*\})? 0", metrics);
     }
 }
