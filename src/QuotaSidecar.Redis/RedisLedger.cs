@@ -5,6 +5,7 @@ using QuotaSidecar.Core;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 using QuotaSidecar.Redis.Scripts;
 using StackExchange.Redis;
 
@@ -37,6 +38,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
     private readonly RedisValue _reclaimGrace;
     private readonly RedisValue _maxLedgerEntries;
     private readonly RedisValue _instanceRecordHorizon;
+    private readonly RedisValue _maxLabelSets;
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _calls;
     private long _callCount;
@@ -68,6 +70,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         _reclaimGrace = UnixMilliseconds.From(central.ReclaimGrace);
         _maxLedgerEntries = central.MaxLedgerEntries;
         _instanceRecordHorizon = UnixMilliseconds.From(central.InstanceRecordHorizon);
+        _maxLabelSets = central.MaxLabelSets;
 
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
@@ -128,7 +131,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         var reply = await RunAsync(
             LedgerLibrary.Instance.Exchange,
             exchange.AccountId,
-            [
+            WithLabelUsage(exchange, [
                 exchange.InstanceId,
                 exchange.Sequence.ToString(CultureInfo.InvariantCulture),
                 exchange.Used,
@@ -142,7 +145,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
                 exchange.Acknowledged.ToString(CultureInfo.InvariantCulture),
                 exchange.AcknowledgedUsage,
                 exchange.AcknowledgedAt is { } acknowledgedAt ? UnixMilliseconds.From(acknowledgedAt) : "",
-            ],
+            ]),
             cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Exchange(exchange.AccountId, reply);
     }
@@ -257,6 +260,14 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Entries(reply);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<LabelUsage>?> GetUsageAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        Validation.AccountId(accountId, "account_id");
+        var reply = await RunAsync(LedgerLibrary.Instance.Usage, accountId, [], cancellationToken).ConfigureAwait(false);
+        return ScriptReplies.Status(reply) == 0 ? null : ScriptReplies.Usage(reply);
+    }
+
     /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>, <see cref="Connect"/>).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -369,6 +380,28 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
     {
         Interlocked.Increment(ref _callCount);
         _calls.Add(1, new KeyValuePair<string, object?>("script", function.Name));
+    }
+
+    /// <summary>The exchange function's arguments followed by its usage per label set (ledger.lua, exchange_entry):
+    /// the cap, then set and amount pairs; nothing more when the exchange carries none.</summary>
+    private RedisValue[] WithLabelUsage(LeaseExchange exchange, RedisValue[] args)
+    {
+        if (exchange.LabelUsage is not { Count: > 0 } usage)
+        {
+            return args;
+        }
+
+        var all = new RedisValue[args.Length + 1 + (2 * usage.Count)];
+        args.CopyTo(all, 0);
+        var at = args.Length;
+        all[at++] = _maxLabelSets;
+        foreach (var (labelSet, amount) in usage)
+        {
+            all[at++] = labelSet;
+            all[at++] = amount;
+        }
+
+        return all;
     }
 
     private static QuotaException AccountNotFound(string accountId) =>

@@ -3,6 +3,7 @@ using QuotaSidecar.Core;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Redis.Tests;
 
@@ -93,6 +94,9 @@ internal sealed class LedgerDifferentialRun
                     pairs.Add(($"conservation ({ledger}) {account}", "conserved", $"not conserved: {view.Balance}"));
                 }
             }
+
+            var usage = await Outcome(l => l.GetUsageAsync(account));
+            pairs.Add(($"GetUsage {account}", usage.Expected, usage.Actual));
 
             var grants = await Outcome(l => l.ListGrantsAsync(account, includeInactive: true));
             pairs.Add(($"ListGrants {account}", grants.Expected, grants.Actual));
@@ -274,7 +278,32 @@ internal sealed class LedgerDifferentialRun
         };
         var overageWant = _rng.Next(100) < 75 ? 0 : _rng.NextInt64(1, 301);
         var held = _rng.Next(100) < 60 ? 0 : _rng.NextInt64(1, 201); // credits still held for open reservations
-        return new LeaseExchange(account, instance, sequence, used, ret, returnOverage, want, min, overageWant, held);
+        return new LeaseExchange(account, instance, sequence, used, ret, returnOverage, want, min, overageWant, held)
+        {
+            LabelUsage = RandomLabelUsage(used),
+        };
+    }
+
+    /// <summary>Half the exchanges with usage attribute part of it to 1-3 of six label sets (more than the run's cap
+    /// of four, so the overflow set is reached), the overflow set itself included now and then.</summary>
+    private LabelUsage[]? RandomLabelUsage(long used)
+    {
+        if (used == 0 || _rng.Next(2) == 0)
+        {
+            return null;
+        }
+
+        var sets = Enumerable.Range(0, 7).OrderBy(_ => _rng.Next()).Take(_rng.Next(1, 4)).ToArray();
+        var usage = new LabelUsage[sets.Length];
+        var left = used;
+        for (var i = 0; i < sets.Length; i++)
+        {
+            var amount = left <= 1 ? 1 : _rng.NextInt64(1, left);
+            left = Math.Max(0, left - amount);
+            usage[i] = new LabelUsage(sets[i] == 6 ? UsageLabels.Overflow : $"model=m{sets[i]}", amount);
+        }
+
+        return usage.Sum(u => u.Amount) <= used ? usage : null;
     }
 
     private TimeSpan ClockJump() => _rng.Next(100) switch

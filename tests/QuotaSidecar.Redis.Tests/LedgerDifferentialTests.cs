@@ -32,6 +32,7 @@ public sealed class LedgerDifferentialTests(RedisFixture redis, ITestOutputHelpe
             MaxLeaseShare = new Random(seed).Next(3) switch { 0 => 0.1, 1 => 0.25, _ => 1.0 },
             ReclaimWindow = TimeSpan.FromSeconds(2),
             MaxLedgerEntries = 1_000_000,
+            MaxLabelSets = 4,
         };
         var embedded = new EmbeddedLedger(options, time);
         var redisLedger = new RedisLedger(

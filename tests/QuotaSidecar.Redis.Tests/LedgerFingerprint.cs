@@ -3,6 +3,7 @@ using QuotaSidecar.Core;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Redis.Tests;
 
@@ -19,6 +20,7 @@ internal static class LedgerFingerprint
         AccountView v => $"{Of(v.Policy)} {v.Balance}",
         Grant g => Of(g),
         IReadOnlyList<Grant> list => string.Join("\n", list.Select(Of)),
+        IReadOnlyList<LabelUsage> usage => string.Join(", ", usage.Select(u => $"{u.LabelSet}:{u.Amount}")),
         LedgerEntry e => Of(e),
         QuotaException e => $"QuotaException {e.Error}: {e.Message}",
         _ => value.ToString() ?? "",
@@ -30,7 +32,7 @@ internal static class LedgerFingerprint
     private static string Of(LeaseExchangeResult r) =>
         $"exists={r.AccountExists} policy={Of(r.Policy)} granted={r.Granted} overage_granted={r.OverageGranted} "
         + $"revoked={r.Revoked} lost={r.LeaseLost} credits={r.LeaseCredits} expires={Time(r.LeaseExpiresAt)} "
-        + $"available={r.Available} headroom={r.OverageHeadroom} reclaim={r.ReclaimRequested}";
+        + $"available={r.Available} headroom={r.OverageHeadroom} reclaim={r.ReclaimRequested} label_overflow={r.LabelOverflow}";
 
     private static string Of(AccountPolicy? p) =>
         p is null ? "null" : $"[{p.AccountId} {p.Status} {p.OverageMode} limit={p.OverageLimit} low={p.LowBalanceThreshold} unit='{p.Unit}']";

@@ -104,6 +104,12 @@ public sealed class EngineOptions
     /// <value>The default value is 64.</value>
     public int SettleParallelism { get; set; } = 64;
 
+    /// <summary>The most distinct usage label sets an account aggregates between two exchanges (docs/design.md#usage-labels);
+    /// usage of further sets goes to the overflow set. The host sets it from <c>Quota:Usage:MaxLabelSets</c>, the
+    /// ledger's per-account cap, since an exchange carrying more could not keep them apart anyway.</summary>
+    /// <value>The default value is 1,000.</value>
+    public int MaxLabelSets { get; set; } = 1_000;
+
     /// <summary>Throws <see cref="ArgumentException"/> saying which setting to fix.</summary>
     public void Validate()
     {
@@ -113,6 +119,7 @@ public sealed class EngineOptions
         Require(IdempotencyWindow >= TimeSpan.FromSeconds(1), $"IdempotencyWindow must be at least 1 s (got {IdempotencyWindow})");
         Require(MaxIdempotencyRecords is >= 1_000 and <= 1 << 28, $"MaxIdempotencyRecords must be between 1,000 and 268,435,456 (got {MaxIdempotencyRecords})");
         Require(SidecarIdRecords is >= 4_096 and <= 1 << 28, $"SidecarIdRecords must be between 4,096 and 268,435,456 (got {SidecarIdRecords})");
+        Require(MaxLabelSets is >= 1 and <= 1_000_000, $"MaxLabelSets must be between 1 and 1,000,000 (got {MaxLabelSets})");
         Require(SettleInterval >= TimeSpan.FromMilliseconds(10), $"SettleInterval must be at least 10 ms (got {SettleInterval})");
         Require(RefillHorizon > TimeSpan.Zero, $"RefillHorizon must be positive (got {RefillHorizon})");
         Require(MinLease >= 1, $"MinLease must be >= 1 (got {MinLease})");

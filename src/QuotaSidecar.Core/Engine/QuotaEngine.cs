@@ -6,6 +6,7 @@ using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Leases;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Settlement;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Engine;
 
@@ -33,7 +34,8 @@ public sealed class QuotaEngine : IAsyncDisposable
 
     /// <param name="journal">The usage journal, or null for none (docs/design.md §4b); its instance id must be
     /// <paramref name="options"/>' <see cref="EngineOptions.InstanceId"/>.</param>
-    public QuotaEngine(ICentralLedger ledger, EngineOptions options, TimeProvider? time = null, EngineMetrics? metrics = null, ILogger<QuotaEngine>? logger = null, UsageJournal? journal = null)
+    /// <param name="usageSink">Told about every exchange the store applied (the usage export); null: none.</param>
+    public QuotaEngine(ICentralLedger ledger, EngineOptions options, TimeProvider? time = null, EngineMetrics? metrics = null, ILogger<QuotaEngine>? logger = null, UsageJournal? journal = null, IUsageSink? usageSink = null)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(options);
@@ -50,10 +52,13 @@ public sealed class QuotaEngine : IAsyncDisposable
         _holds = new HoldTable(
             options.InstanceId, options.IdempotencyWindow.Ticks, options.MaxIdempotencyRecords, options.SidecarIdRecords,
             new IdempotencyMetrics(_metrics, log, options.IdempotencyWindow, options.MaxIdempotencyRecords));
-        _accounts = new AccountTable(_holds, journal);
+        _accounts = new AccountTable(_holds, journal, options.MaxLabelSets);
         _sizing = new LeaseSizing(options);
         _breaker = new StoreBreaker(_time, options.SettleInterval, Settler.MaxBackoff, 2 * options.ExchangeTimeout, log);
-        _exchanger = new LeaseExchanger(_accounts, ledger, options, _sizing, _breaker, _time, _metrics, log);
+        _exchanger = new LeaseExchanger(_accounts, ledger, options, _sizing, _breaker, _time, _metrics, log)
+        {
+            Attribution = new UsageAttribution(_metrics, log, usageSink),
+        };
         Settler = new Settler(_accounts, _holds, _exchanger, _sizing, _breaker, options, _time, _metrics, log);
         _connection = ledger as IStoreConnectionEvents;
         if (_connection is not null)
@@ -136,7 +141,12 @@ public sealed class QuotaEngine : IAsyncDisposable
     /// first result. Errors: NotFound (unknown id), FailedPrecondition (released, expired, denied, or committed
     /// with another amount).
     /// </summary>
-    public CommitResult Commit(string reservationId, long amount)
+    public CommitResult Commit(string reservationId, long amount) => Commit(reservationId, amount, null);
+
+    /// <inheritdoc cref="Commit(string, long)"/>
+    /// <param name="labelSet">The usage labels, canonical (<see cref="UsageLabels.Canonical"/>); null: the Reserve's
+    /// (docs/design.md#usage-labels: a Commit's labels replace the Reserve's, they are not merged).</param>
+    public CommitResult Commit(string reservationId, long amount, string? labelSet)
     {
         Validation.RequiredId(reservationId, "reservation_id");
         Validation.NonNegativeAmount(amount, "amount");
@@ -155,7 +165,7 @@ public sealed class QuotaEngine : IAsyncDisposable
                 return HoldAnswers.Commit(reservationId, amount, HoldOutcome.Of(hold));
             }
 
-            account.Commit(hold, amount, now);
+            account.Commit(hold, amount, now, labelSet);
             RefillIfLow(account);
             return new CommitResult(hold.Committed, hold.Released, hold.Overage, hold.FinalBalanceHint);
         }
@@ -186,23 +196,45 @@ public sealed class QuotaEngine : IAsyncDisposable
     }
 
     /// <summary>Reserve and Commit of the same amount in one step. Idempotent on <paramref name="requestId"/> when given.</summary>
-    public ValueTask<ConsumeResult> ConsumeAsync(string accountId, long amount, string? requestId = null, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumeResult> ConsumeAsync(string accountId, long amount, string? requestId = null, CancellationToken cancellationToken = default) =>
+        ConsumeAsync(accountId, amount, requestId, null, cancellationToken);
+
+    /// <inheritdoc cref="ConsumeAsync(string, long, string?, CancellationToken)"/>
+    /// <param name="labelSet">The usage labels, canonical (<see cref="UsageLabels.Canonical"/>); null: none.</param>
+    public ValueTask<ConsumeResult> ConsumeAsync(string accountId, long amount, string? requestId, string? labelSet, CancellationToken cancellationToken = default)
     {
         Validation.AccountId(accountId, "account_id");
         Validation.PositiveAmount(amount, "amount");
         Validation.OptionalId(requestId, "request_id");
         if (!string.IsNullOrEmpty(requestId))
         {
-            return ConsumeOnceAsync(accountId, amount, requestId, cancellationToken);
+            return ConsumeOnceAsync(accountId, amount, requestId, labelSet, cancellationToken);
         }
 
         if (_accounts.TryGet(accountId, out var account) && account.Known
-            && TryConsumeLocal(account, amount, out var result))
+            && TryConsumeLocal(account, amount, labelSet, out var result))
         {
             return new ValueTask<ConsumeResult>(result);
         }
 
-        return ConsumeSlowAsync(accountId, amount, cancellationToken);
+        return ConsumeSlowAsync(accountId, amount, labelSet, cancellationToken);
+    }
+
+    /// <summary>Gives an open hold the Reserve's usage labels (canonical; docs/design.md#usage-labels), for its Commit
+    /// to attribute its usage to. Called by the API after a granted Reserve that carried labels, before it answers,
+    /// so no Commit can come first; a retried Reserve sets them again. A hold no longer open is left as it is.</summary>
+    public void LabelHold(string reservationId, string labelSet)
+    {
+        ArgumentNullException.ThrowIfNull(labelSet);
+        if (FindHold(reservationId, out _) is not { } hold)
+        {
+            return;
+        }
+
+        lock (hold.Account.Gate)
+        {
+            hold.Account.LabelHold(hold, labelSet);
+        }
     }
 
     /// <summary>This sidecar's view of an account. <paramref name="consistent"/>: exchange with the store first.
@@ -462,7 +494,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         return ReserveResult.Denied(reason, reservationId ?? "", 0, false);
     }
 
-    private bool TryConsumeLocal(LocalAccount account, long amount, out ConsumeResult result)
+    private bool TryConsumeLocal(LocalAccount account, long amount, string? labelSet, out ConsumeResult result)
     {
         lock (account.Gate)
         {
@@ -481,7 +513,7 @@ public sealed class QuotaEngine : IAsyncDisposable
                 return true;
             }
 
-            if (!account.TryConsume(amount, now))
+            if (!account.TryConsume(amount, now, labelSet))
             {
                 result = default;
                 return false;
@@ -494,7 +526,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         }
     }
 
-    private async ValueTask<ConsumeResult> ConsumeSlowAsync(string accountId, long amount, CancellationToken cancellationToken)
+    private async ValueTask<ConsumeResult> ConsumeSlowAsync(string accountId, long amount, string? labelSet, CancellationToken cancellationToken)
     {
         // A Consume is a Reserve and Commit of one amount; the slow path reuses the Reserve's, with a private id.
         var reserved = await ReserveSlowAsync(accountId, amount, null, _defaultTtlTicks, cancellationToken);
@@ -503,11 +535,11 @@ public sealed class QuotaEngine : IAsyncDisposable
             return ConsumeResult.Denied(reserved.DenyReason, reserved.BalanceHint, reserved.LowBalance);
         }
 
-        var committed = Commit(reserved.ReservationId, amount);
+        var committed = Commit(reserved.ReservationId, amount, labelSet);
         return new ConsumeResult(Decision.Granted, DenyReason.None, committed.BalanceHint, reserved.LowBalance, reserved.Overage);
     }
 
-    private async ValueTask<ConsumeResult> ConsumeOnceAsync(string accountId, long amount, string requestId, CancellationToken cancellationToken)
+    private async ValueTask<ConsumeResult> ConsumeOnceAsync(string accountId, long amount, string requestId, string? labelSet, CancellationToken cancellationToken)
     {
         if (_holds.TryGetConsume(requestId, out var seen))
         {
@@ -519,9 +551,9 @@ public sealed class QuotaEngine : IAsyncDisposable
             return seen.Result;
         }
 
-        var result = _accounts.TryGet(accountId, out var account) && account.Known && TryConsumeLocal(account, amount, out var local)
+        var result = _accounts.TryGet(accountId, out var account) && account.Known && TryConsumeLocal(account, amount, labelSet, out var local)
             ? local
-            : await ConsumeSlowAsync(accountId, amount, cancellationToken);
+            : await ConsumeSlowAsync(accountId, amount, labelSet, cancellationToken);
         if (_accounts.TryGet(accountId, out account))
         {
             var now = _time.GetUtcNow().UtcTicks;

@@ -5,7 +5,7 @@ namespace QuotaSidecar.Core.Leases;
 
 /// <summary>The accounts this sidecar has local state for. Memory follows the active accounts: an account the store
 /// does not know leaves nothing behind, and an idle one is evicted by the settle pass.</summary>
-internal sealed class AccountTable(HoldTable holds, Journal.UsageJournal? journal = null)
+internal sealed class AccountTable(HoldTable holds, Journal.UsageJournal? journal = null, int maxLabelSets = 1_000)
 {
     // The default string comparer is already ordinal, and measured 1.25-1.7x faster than an explicit one here.
     private readonly ConcurrentDictionary<string, LocalAccount> _accounts = new();
@@ -21,7 +21,7 @@ internal sealed class AccountTable(HoldTable holds, Journal.UsageJournal? journa
 
     /// <summary>The account's local state, made empty (not yet known to exist) if there is none.</summary>
     public LocalAccount GetOrAdd(string accountId, long nowTicks) =>
-        _accounts.GetOrAdd(accountId, static (id, state) => new LocalAccount(id, state.nowTicks, state.holds, state.journal), (nowTicks, holds, journal));
+        _accounts.GetOrAdd(accountId, static (id, state) => new LocalAccount(id, state.nowTicks, state.holds, state.journal, state.maxLabelSets), (nowTicks, holds, journal, maxLabelSets));
 
     /// <summary>A snapshot-free walk over the accounts (concurrent changes may or may not be seen).</summary>
     public IEnumerable<LocalAccount> All

@@ -3,6 +3,7 @@ using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Holds;
 using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Leases;
 
@@ -14,9 +15,17 @@ namespace QuotaSidecar.Core.Leases;
 /// the store exchanges of this account one at a time; the hot path never touches it. With a usage journal, usage,
 /// composed exchanges and applied answers are recorded as they happen (<see cref="UsageJournal"/>).
 /// </summary>
-internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, UsageJournal? journal = null)
+internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, UsageJournal? journal = null, int maxLabelSets = 1_000)
 {
     private const double RateSmoothing = 0.3;
+
+    /// <summary>Unreported usage per label set (docs/design.md#usage-labels); made at the first labelled usage, so an
+    /// account used without labels never has one. At most <c>maxLabelSets</c> sets; further ones go to the overflow set.</summary>
+    private Dictionary<string, long>? _labelUsage;
+
+    /// <summary>The Reserve's label set of open holds that have one (docs/design.md#usage-labels), made at the first:
+    /// kept beside the holds rather than in them, so a hold without labels is not a byte larger.</summary>
+    private Dictionary<Hold, string>? _holdLabels;
 
     public string Id { get; } = id;
 
@@ -170,7 +179,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
     }
 
     /// <summary>Spends <paramref name="amount"/> of the lease's credits at once (a Consume), if it covers them.</summary>
-    public bool TryConsume(long amount, long nowTicks)
+    public bool TryConsume(long amount, long nowTicks, string? labelSet = null)
     {
         AssertGateHeld();
         if (!LeaseUsable(nowTicks) || Free < amount)
@@ -179,7 +188,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         }
 
         Free -= amount;
-        AddUsage(amount);
+        AddUsage(amount, labelSet);
         LastUseTicks = nowTicks;
         AssertInvariants();
         return true;
@@ -190,8 +199,10 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
     /// overage part, then its fail-open part; anything above the hold draws the lease, then the overage allowance,
     /// and the rest is unbacked (charged centrally at the next exchange: to central credits if any are left as last
     /// seen, the rest as debt). What the hold does not use goes back to the lease. Sets the hold's final figures.
+    /// The usage is attributed to <paramref name="labelSet"/> (canonical), or when null to the Reserve's set if it had
+    /// one (<see cref="LabelHold"/>), else it is unlabelled.
     /// </summary>
-    public void Commit(Hold hold, long amount, long nowTicks)
+    public void Commit(Hold hold, long amount, long nowTicks, string? labelSet = null)
     {
         AssertGateHeld();
         Debug.Assert(hold.State == HoldState.Open, "only an open hold is committed");
@@ -205,7 +216,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         OverageFree += hold.OverageCredits - fromOverage - extraOverage;
         Held -= hold.Total;
         HeldCredits -= hold.Credits;
-        AddUsage(amount);
+        AddUsage(amount, labelSet ?? HoldLabels(hold));
         Unlink(hold);
 
         var unbacked = fromUnbacked + excess - extraCredits - extraOverage;
@@ -233,9 +244,20 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         hold.State = final;
         hold.Released = total;
         hold.FinalBalanceHint = BalanceHint;
+        HoldLabels(hold);
         Unlink(hold);
         holds.Finished(hold, nowTicks);
         AssertInvariants();
+    }
+
+    /// <summary>Gives an open hold the Reserve's label set, for its Commit (without labels of its own) to use.</summary>
+    public void LabelHold(Hold hold, string labelSet)
+    {
+        AssertGateHeld();
+        if (hold.State == HoldState.Open)
+        {
+            (_holdLabels ??= new Dictionary<Hold, string>(ReferenceEqualityComparer.Instance))[hold] = labelSet;
+        }
     }
 
     /// <summary>Expires the hold if its time has come.</summary>
@@ -325,6 +347,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         var used = Unreported;
         Unreported = 0;
         FailOpenUsed = 0;
+        var labelUsage = TakeLabelUsage();
 
         var target = sizing.Target(this);
         long give = 0, giveOverage = 0;
@@ -361,7 +384,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         var acknowledgedAt = AcknowledgedAt is { } at && at > composedAt ? composedAt : AcknowledgedAt;
         InFlight = new LeaseExchange(
             Id, instanceId, sequence, used, give, giveOverage, want, min, overageWant, HeldCredits, composedAt,
-            AcknowledgedSequence, AcknowledgedUsage, acknowledgedAt);
+            AcknowledgedSequence, AcknowledgedUsage, acknowledgedAt) { LabelUsage = labelUsage };
         journal?.Exchange(this, InFlight);
         AssertInvariants();
         return InFlight;
@@ -468,12 +491,61 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         OverageFree = Math.Max(0, result.LeaseOverage - heldOverage + Math.Min(0, credits));
     }
 
-    private void AddUsage(long amount)
+    private void AddUsage(long amount, string? labelSet)
     {
         // Recorded before the answer leaves: a crash from here on cannot lose it (docs/design.md#journal-before-answer).
         journal?.Usage(this, amount);
         Unreported += amount;
         _usedSinceSample += amount;
+        if (labelSet is not null && amount > 0)
+        {
+            AddLabelUsage(amount, labelSet);
+        }
+    }
+
+    /// <summary>Adds to the unreported usage of a label set; a set beyond the bound goes to the overflow set (the
+    /// ledger counts it with the rest of the account's overflow).</summary>
+    private void AddLabelUsage(long amount, string labelSet)
+    {
+        _labelUsage ??= new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!_labelUsage.ContainsKey(labelSet) && _labelUsage.Count >= maxLabelSets)
+        {
+            labelSet = UsageLabels.Overflow;
+        }
+
+        // Unreported usage never passes 2^53 in an exchange (the engine validates amounts), so neither does a part of it.
+        _labelUsage[labelSet] = _labelUsage.GetValueOrDefault(labelSet) + amount;
+    }
+
+    /// <summary>The unreported usage per label set for the exchange being composed; null when there is none. The map
+    /// is cleared and kept for the next exchange (no garbage per exchange beyond the list sent).</summary>
+    private LabelUsage[]? TakeLabelUsage()
+    {
+        if (_labelUsage is not { Count: > 0 } map)
+        {
+            return null;
+        }
+
+        var usage = new LabelUsage[map.Count];
+        var i = 0;
+        foreach (var (labelSet, amount) in map)
+        {
+            usage[i++] = new LabelUsage(labelSet, amount);
+        }
+
+        map.Clear();
+        return usage;
+    }
+
+    /// <summary>The hold's Reserve labels, forgotten as the hold closes; null: none.</summary>
+    private string? HoldLabels(Hold hold)
+    {
+        if (_holdLabels is null || !_holdLabels.Remove(hold, out var labelSet))
+        {
+            return null;
+        }
+
+        return labelSet;
     }
 
     private void Open(Hold hold)
@@ -530,6 +602,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         AssertGateHeld();
         Debug.Assert(Free >= 0 && OverageFree >= 0 && Unreported >= 0 && FailOpenUsed >= 0, $"account {Id}: a negative bucket");
         Debug.Assert(HeldCredits >= 0 && Held >= HeldCredits, $"account {Id}: held {Held} < held credits {HeldCredits}");
+        Debug.Assert((_holdLabels?.Count ?? 0) <= OpenHoldCount, $"account {Id}: labels kept for closed holds");
         long held = 0, heldCredits = 0;
         var count = 0;
         for (var hold = OpenHolds; hold is not null; hold = hold.Next)

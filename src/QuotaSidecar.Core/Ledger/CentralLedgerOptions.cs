@@ -35,6 +35,11 @@ public sealed class CentralLedgerOptions
     /// <value>The default value is 24 hours.</value>
     public TimeSpan InstanceRecordHorizon { get; set; } = DefaultInstanceRecordHorizon;
 
+    /// <summary>The most distinct usage label sets the ledger keeps per account (docs/design.md#usage-labels); usage of
+    /// further sets goes to the overflow set (<see cref="Usage.UsageLabels.Overflow"/>), which is not counted.</summary>
+    /// <value>The default value is 1,000.</value>
+    public int MaxLabelSets { get; set; } = 1_000;
+
     /// <summary>The default of <see cref="InstanceRecordHorizon"/>: 24 hours.</summary>
     public static readonly TimeSpan DefaultInstanceRecordHorizon = TimeSpan.FromHours(24);
 
@@ -59,6 +64,11 @@ public sealed class CentralLedgerOptions
         if (InstanceRecordHorizon <= TimeSpan.Zero)
         {
             throw new ArgumentException($"InstanceRecordHorizon must be positive (got {InstanceRecordHorizon})");
+        }
+
+        if (MaxLabelSets is < 1 or > 1_000_000)
+        {
+            throw new ArgumentException($"MaxLabelSets must be in 1..1000000 (got {MaxLabelSets})");
         }
 
         if (MaxLedgerEntries < 1)

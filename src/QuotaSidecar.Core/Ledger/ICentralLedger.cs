@@ -1,5 +1,6 @@
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Ledger;
 
@@ -36,4 +37,8 @@ public interface ICentralLedger
 
     /// <summary>Ledger entries after the <paramref name="after"/> cursor (empty: from the oldest kept), oldest first.</summary>
     ValueTask<LedgerPage> ListEntriesAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The account's usage per label set (running totals since the account began, the overflow set included),
+    /// ordered by label set (ordinal). Null when the account does not exist.</summary>
+    ValueTask<IReadOnlyList<LabelUsage>?> GetUsageAsync(string accountId, CancellationToken cancellationToken = default);
 }

@@ -1,3 +1,5 @@
+using QuotaSidecar.Core.Usage;
+
 namespace QuotaSidecar.Core.Ledger;
 
 /// <summary>
@@ -51,6 +53,14 @@ public sealed record LeaseExchange(
     long AcknowledgedUsage = 0,
     DateTimeOffset? AcknowledgedAt = null)
 {
+    /// <summary>The most label sets one exchange may carry (the sidecar folds more into the overflow set first).</summary>
+    public const int MaxLabelSets = 100_000;
+
+    /// <summary>The part of <see cref="Used"/> attributed to label sets (docs/design.md#usage-labels), one entry per
+    /// distinct canonical set; the rest of <see cref="Used"/> is unlabelled. Null or empty: none. Applied with the
+    /// exchange, so exactly once per sequence; kept unchanged when the exchange is resent.</summary>
+    public IReadOnlyList<LabelUsage>? LabelUsage { get; init; }
+
     /// <summary>Throws <see cref="QuotaException"/> (InvalidArgument) when a field is out of range.</summary>
     public void Validate()
     {
@@ -84,9 +94,41 @@ public sealed record LeaseExchange(
             throw QuotaException.Invalid("acknowledged_usage and acknowledged_at need an acknowledged sequence (acknowledged is 0)");
         }
 
+        ValidateLabelUsage();
         if (AcknowledgedAt is { } acknowledgedAt && ComposedAt is { } composedAt && acknowledgedAt > composedAt)
         {
             throw QuotaException.Invalid($"acknowledged_at ({acknowledgedAt:O}) must not be after composed_at ({composedAt:O}): the acknowledged exchange came first");
+        }
+    }
+
+    private void ValidateLabelUsage()
+    {
+        if (LabelUsage is not { Count: > 0 } usage)
+        {
+            return;
+        }
+
+        if (usage.Count > MaxLabelSets)
+        {
+            throw QuotaException.Invalid($"label_usage may have at most {MaxLabelSets} label sets (got {usage.Count})");
+        }
+
+        long sum = 0;
+        var seen = new HashSet<string>(usage.Count, StringComparer.Ordinal);
+        foreach (var (labelSet, amount) in usage)
+        {
+            UsageLabels.Parse(labelSet, "label_usage label set");
+            Validation.PositiveAmount(amount, "label_usage amount");
+            if (!seen.Add(labelSet))
+            {
+                throw QuotaException.Invalid($"label_usage has the label set '{labelSet}' twice");
+            }
+
+            sum += amount;
+            if (sum > Used)
+            {
+                throw QuotaException.Invalid($"label_usage must not add up to more than used ({Used})");
+            }
         }
     }
 }

@@ -58,6 +58,11 @@ public sealed record LeaseExchangeResult(
     /// <see cref="LeaseExchange.Used"/> (a usage report of its own in the ledger entries); 0 otherwise.</summary>
     public long UsageRestored { get; init; }
 
+    /// <summary>Credits of this exchange's <see cref="LeaseExchange.LabelUsage"/> the ledger put in the overflow set
+    /// (<see cref="Usage.UsageLabels.Overflow"/>) because the account had <see cref="CentralLedgerOptions.MaxLabelSets"/>
+    /// sets already; 0 in a repeated answer (it is told once).</summary>
+    public long LabelOverflow { get; init; }
+
     /// <summary>The answer for an account that does not exist.</summary>
     public static LeaseExchangeResult UnknownAccount { get; } =
         new(false, null, 0, 0, 0, false, 0, DateTimeOffset.MinValue, 0, 0, false);

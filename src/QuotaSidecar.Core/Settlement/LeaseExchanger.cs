@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Leases;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Settlement;
 
@@ -25,6 +26,9 @@ internal sealed class LeaseExchanger(
     private long _sequence;
 
     private readonly StoreRollbacks _rollbacks = new(metrics, logger);
+
+    /// <summary>Told about every applied exchange (usage labels' overflow signal, the usage export); null: nothing.</summary>
+    public UsageAttribution? Attribution { get; init; }
 
     /// <summary>
     /// Asks the store something harmless and records whether it answered: the breaker's trial when no exchange is
@@ -170,6 +174,7 @@ internal sealed class LeaseExchanger(
                 reclaim = account.ReclaimRequested && !intent.ReturnAll;
             }
 
+            Attribution?.Applied(exchange, result);
             if (!result.AccountExists)
             {
                 return ExchangeOutcome.UnknownAccount;

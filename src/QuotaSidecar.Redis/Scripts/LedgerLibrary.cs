@@ -29,6 +29,7 @@ internal sealed class LedgerLibrary
         Void = Function("void");
         ListGrants = Function("list_grants");
         ListEntries = Function("list_entries");
+        Usage = Function("usage");
         ReplyFields = Function("reply_fields");
     }
 
@@ -56,6 +57,8 @@ internal sealed class LedgerLibrary
     public LedgerFunction ListGrants { get; }
 
     public LedgerFunction ListEntries { get; }
+
+    public LedgerFunction Usage { get; }
 
     /// <summary>The reply layouts the Lua side declares (for the test that compares them with <see cref="ScriptReplies"/>).</summary>
     public LedgerFunction ReplyFields { get; }

@@ -2,6 +2,7 @@ using System.Globalization;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 using StackExchange.Redis;
 
 namespace QuotaSidecar.Redis.Scripts;
@@ -35,6 +36,7 @@ internal static class ScriptReplies
         LeaseOverage,
         StoreRolledBack,
         UsageRestored,
+        LabelOverflow,
     }
 
     /// <summary><c>REPLY.account</c> in ledger.lua.</summary>
@@ -136,6 +138,7 @@ internal static class ScriptReplies
             LeaseOverage = Long(ExchangeField.LeaseOverage),
             StoreRolledBack = Long(ExchangeField.StoreRolledBack) != 0,
             UsageRestored = Long(ExchangeField.UsageRestored),
+            LabelOverflow = Long(ExchangeField.LabelOverflow),
         };
     }
 
@@ -205,6 +208,20 @@ internal static class ScriptReplies
         }
 
         return new LedgerPage(entries, (string?)r[1] ?? "");
+    }
+
+    /// <summary>The reply of usage: status, then label set and credits pairs; ordered by label set (ordinal).</summary>
+    public static IReadOnlyList<LabelUsage> Usage(RedisResult reply)
+    {
+        var pairs = Items(Items(reply)[1]);
+        var usage = new List<LabelUsage>(pairs.Length / 2);
+        for (var i = 0; i + 1 < pairs.Length; i += 2)
+        {
+            usage.Add(new LabelUsage((string)pairs[i]!, (long)pairs[i + 1]));
+        }
+
+        usage.Sort(static (a, b) => string.CompareOrdinal(a.LabelSet, b.LabelSet));
+        return usage;
     }
 
     private static DateTimeOffset? OptionalTime(RedisResult value)

@@ -8,7 +8,8 @@
 -- AccountBook method, with the same names (snake_case) in the same order, so the two can be read side by side.
 --
 -- keys: 1 account hash, 2 grants hash (the working set), 3 leases hash, 4 exchanges hash, 5 ledger stream,
---       6 drained grants hash (read only when asked for) (README.md: key layout).
+--       6 drained grants hash (read only when asked for), 7 usage hash (label set -> credits; read by the exchange and
+--       usage functions only) (README.md: key layout).
 -- args: 1 now (ms since the Unix epoch, from the caller's TimeProvider: never Redis TIME), 2 lease TTL (ms),
 --       3 max lease share, 4 reclaim window (ms), 5 max ledger entries, 6 reclaim grace (ms), 7 the largest total
 --       an account may reach (Validation.MaxAccountTotal), 8 instance record horizon (ms); a function's own
@@ -46,7 +47,7 @@ local REPLY = {
     'status', 'granted', 'overage_granted', 'revoked', 'lease_lost', 'lease_credits', 'lease_expires_at', 'available',
     'overage_headroom', 'reclaim_requested', 'account_status', 'overage_mode', 'overage_limit',
     'low_balance_threshold', 'unit', 'instance_expired', 'used_total', 'lease_overage', 'store_rolled_back',
-    'usage_restored',
+    'usage_restored', 'label_overflow',
   },
   account = {
     'status', 'account_status', 'overage_mode', 'overage_limit', 'low_balance_threshold', 'unit', 'available',
@@ -589,6 +590,35 @@ function advance()
   end
 end
 
+-- Usage labels (AccountBook.AddLabelUsage; docs/design.md#usage-labels). Set by the entry points that use them
+-- (exchange_entry, usage_entry), not by begin(): no other call touches the usage hash.
+local USAGE_KEY        -- keys[7]
+local MAX_LABEL_SETS   -- distinct label sets kept per account, the overflow set not counted
+local label_overflow   -- credits this call put in the overflow set because of the cap
+local OVERFLOW_SET = '_overflow=true'
+
+-- Adds an exchange's usage per label set ({ set, amount, set, amount, ... }) to the account's running totals: a set
+-- beyond MAX_LABEL_SETS distinct ones goes to the overflow set. Runs only when the exchange is applied (after the
+-- sequence check), in the same atomic call: exactly once per sequence.
+local function add_label_usage(usage)
+  label_overflow = 0
+  if usage == nil or #usage == 0 then return end
+  local count = redis.call('HLEN', USAGE_KEY)
+  if redis.call('HEXISTS', USAGE_KEY, OVERFLOW_SET) == 1 then count = count - 1 end
+  for i = 1, #usage, 2 do
+    local set, amount = usage[i], usage[i + 1]
+    if set ~= OVERFLOW_SET and redis.call('HEXISTS', USAGE_KEY, set) == 0 then
+      if count >= MAX_LABEL_SETS then
+        label_overflow = label_overflow + tonumber(amount)
+        set = OVERFLOW_SET
+      else
+        count = count + 1
+      end
+    end
+    redis.call('HINCRBY', USAGE_KEY, set, amount)
+  end
+end
+
 -- ex: instance, sequence (decimal string), used, return_amount, return_overage, want, min_acceptable, overage_want,
 -- held, composed_at (nil = not given), acknowledged (decimal string, '0' = none), acknowledged_usage, acknowledged_at
 -- (nil = not given). Returns the answer (REPLY.exchange fields by name).
@@ -619,6 +649,7 @@ function exchange(ex)
   -- (the ledger's own, as it last answered) is then the running total.
   apply_usage(lease, restored or 0, ex.instance)
   apply_usage(lease, ex.used, ex.instance)
+  add_label_usage(ex.label_usage)
   local base = restored ~= nil and ex.acknowledged_usage or (last and last.answer.used_total or 0)
   local used_total = add_to_total(base, ex.used)
   return_credits(lease, ex.return_amount)
@@ -1019,17 +1050,23 @@ end
 
 -- args[9..21]: instance, sequence (decimal string), used, return, return_overage, want, min_acceptable,
 -- overage_want, held, composed_at (ms, '' = not given), acknowledged (decimal string; absent = '0'),
--- acknowledged_usage, acknowledged_at (ms, '' = not given). Reply: { 0 } unknown account, or REPLY.exchange.
+-- acknowledged_usage, acknowledged_at (ms, '' = not given); args[22]: max label sets, args[23..]: label set,
+-- amount, ... (absent: no labelled usage). Reply: { 0 } unknown account, or REPLY.exchange.
 local function exchange_entry(keys, args)
   if not opened(keys, args) then return { 0 } end
+  USAGE_KEY, MAX_LABEL_SETS, label_overflow = keys[7], tonumber(args[22] or '0'), 0
+  local label_usage = {}
+  for i = 23, #args do label_usage[#label_usage + 1] = args[i] end
   local answer = exchange({
     instance = args[9], sequence = args[10], used = tonumber(args[11]), return_amount = tonumber(args[12]),
     return_overage = tonumber(args[13]), want = tonumber(args[14]), min_acceptable = tonumber(args[15]),
     overage_want = tonumber(args[16]), held = tonumber(args[17]), composed_at = tonumber(args[18]),
     acknowledged = args[19] or '0', acknowledged_usage = tonumber(args[20] or '0'),
-    acknowledged_at = tonumber(args[21] or ''),
+    acknowledged_at = tonumber(args[21] or ''), label_usage = label_usage,
   })
   save()
+  -- Told once: a repeated or refused exchange added nothing (add_label_usage did not run).
+  answer.label_overflow = label_overflow
   return pack(REPLY.exchange, answer)
 end
 
@@ -1110,6 +1147,13 @@ local function list_entries_entry(keys, args)
   return { 1, next_cursor, rows }
 end
 
+-- The account's usage per label set. Reply: { 0 } unknown account, or { 1, { set, credits, set, credits, ... } }.
+local function usage_entry(keys, args)
+  begin(keys, args)
+  if redis.call('EXISTS', ACCOUNT_KEY) == 0 then return { 0 } end
+  return { 1, redis.call('HGETALL', keys[7]) }
+end
+
 -- The reply layouts, for the test that compares them with ScriptReplies.cs: { name, { field, ... } } per reply.
 local function reply_fields_entry()
   return { { 'exchange', REPLY.exchange }, { 'account', REPLY.account }, { 'grant', REPLY.grant } }
@@ -1123,6 +1167,9 @@ redis.register_function('quota_grant_' .. VERSION, grant_entry)
 redis.register_function('quota_void_' .. VERSION, void_entry)
 redis.register_function('quota_list_grants_' .. VERSION, list_grants_entry)
 redis.register_function('quota_list_entries_' .. VERSION, list_entries_entry)
+redis.register_function{
+  function_name = 'quota_usage_' .. VERSION, callback = usage_entry, flags = { 'no-writes' },
+}
 redis.register_function{
   function_name = 'quota_reply_fields_' .. VERSION, callback = reply_fields_entry, flags = { 'no-writes' },
 }

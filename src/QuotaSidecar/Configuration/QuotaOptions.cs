@@ -35,7 +35,11 @@ public sealed class QuotaOptions
         Limits = new LimitOptions(EngineOptions);
         StoreWaits = new StoreWaitOptions(EngineOptions);
         Journal = new JournalOptions(UsageJournalOptions);
+        Usage = new UsageOptions(EngineOptions, CentralLedgerOptions);
     }
+
+    /// <summary>Usage labels and their CloudEvents export (<c>Quota:Usage</c>).</summary>
+    public UsageOptions Usage { get; }
 
     /// <summary>The Quota and QuotaAdmin gRPC endpoint.</summary>
     public GrpcEndpointOptions Grpc { get; set; } = new();

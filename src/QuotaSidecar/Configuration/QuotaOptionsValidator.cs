@@ -195,6 +195,7 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
 
         Range(errors, "Quota:SettingsPollInterval", options.SettingsPollInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         ValidateJournal(errors, options.Journal);
+        options.Usage.Validate(errors);
         for (var i = 0; i < options.Seed.Accounts.Count; i++)
         {
             var seed = options.Seed.Accounts[i];

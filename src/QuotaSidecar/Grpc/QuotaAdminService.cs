@@ -112,6 +112,19 @@ internal sealed class QuotaAdminService(ICentralLedger ledger, QuotaEngine engin
         return response;
     }
 
+    public override async Task<GetUsageResponse> GetUsage(GetUsageRequest request, ServerCallContext context)
+    {
+        auth.Check(context);
+        if (request.Labels.Count > 0)
+        {
+            RequestValidation.Labels(request.Labels, "labels");
+        }
+
+        var usage = await ledger.GetUsageAsync(request.AccountId, context.CancellationToken)
+            ?? throw new QuotaException(QuotaError.NotFound, $"account '{request.AccountId}' not found");
+        return UsageAnswer.For(request.AccountId, usage, request.Labels);
+    }
+
     private static Account ToProto(AccountView view) => new()
     {
         AccountId = view.Policy.AccountId,

@@ -19,9 +19,14 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
         try
         {
             allowed.Check(request.AccountId);
-            RequestValidation.Labels(request.Labels, "labels");
+            var labels = RequestValidation.Labels(request.Labels, "labels");
             var pending = engine.ReserveAsync(request.AccountId, request.Amount, request.ReservationId, RequestValidation.Ttl(request.Ttl), context.CancellationToken);
             var r = pending.IsCompletedSuccessfully ? pending.Result : await pending;
+            if (labels is not null && r.Decision == CoreDecision.Granted)
+            {
+                engine.LabelHold(r.ReservationId, labels); // before the answer: no Commit can come first
+            }
+
             var response = new ReserveResponse
             {
                 Decision = Map(r.Decision),
@@ -60,8 +65,7 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
     public override Task<CommitResponse> Commit(CommitRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        RequestValidation.Labels(request.Labels, "labels");
-        var c = engine.Commit(request.ReservationId, request.Amount);
+        var c = engine.Commit(request.ReservationId, request.Amount, RequestValidation.Labels(request.Labels, "labels"));
         metrics.HotPath(HostMetrics.Commit, started);
         return Task.FromResult(new CommitResponse { Committed = c.Committed, Released = c.Released, Overage = c.Overage, BalanceHint = c.BalanceHint });
     }
@@ -80,8 +84,8 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
         try
         {
             allowed.Check(request.AccountId);
-            RequestValidation.Labels(request.Labels, "labels");
-            var pending = engine.ConsumeAsync(request.AccountId, request.Amount, request.RequestId, context.CancellationToken);
+            var labels = RequestValidation.Labels(request.Labels, "labels");
+            var pending = engine.ConsumeAsync(request.AccountId, request.Amount, request.RequestId, labels, context.CancellationToken);
             var r = pending.IsCompletedSuccessfully ? pending.Result : await pending;
             var response = new ConsumeResponse
             {

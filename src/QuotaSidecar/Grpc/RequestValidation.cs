@@ -1,37 +1,17 @@
 using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using QuotaSidecar.Core;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Grpc;
 
 /// <summary>Field rules of the gRPC API beyond the engine's own (labels, durations, timestamps, enums).</summary>
 internal static class RequestValidation
 {
-    public const int MaxLabels = 16;
-    public const int MaxLabelLength = 64;
-
-    public static void Labels(MapField<string, string> labels, string field)
-    {
-        if (labels.Count == 0)
-        {
-            return;
-        }
-
-        if (labels.Count > MaxLabels)
-        {
-            throw new QuotaException(QuotaError.InvalidArgument, $"{field} may have at most {MaxLabels} entries (got {labels.Count})");
-        }
-
-        foreach (var (key, value) in labels)
-        {
-            if (key.Length is 0 or > MaxLabelLength || value.Length > MaxLabelLength)
-            {
-                throw new QuotaException(
-                    QuotaError.InvalidArgument,
-                    $"{field} keys must be 1-{MaxLabelLength} characters and values at most {MaxLabelLength} (key of {key.Length}, value of {value.Length} characters)");
-            }
-        }
-    }
+    /// <summary>Validates usage labels and returns their canonical form (docs/design.md#usage-labels); null when there
+    /// are none, without allocating.</summary>
+    public static string? Labels(MapField<string, string> labels, string field) =>
+        labels.Count == 0 ? null : UsageLabels.Canonical(labels, field);
 
     /// <summary>A protobuf Duration as a TimeSpan; null when unset. Rejects malformed and negative values.</summary>
     public static TimeSpan? Ttl(Duration? ttl)

@@ -16,6 +16,7 @@ using QuotaSidecar.Health;
 using QuotaSidecar.Metrics;
 using QuotaSidecar.Redis;
 using QuotaSidecar.Tracing;
+using QuotaSidecar.Usage;
 
 namespace QuotaSidecar.Hosting;
 
@@ -52,11 +53,13 @@ public static class QuotaSidecarHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<EngineMetrics>(),
             sp.GetRequiredService<ILogger<QuotaEngine>>(),
-            sp.GetRequiredService<JournalHandle>().Journal));
+            sp.GetRequiredService<JournalHandle>().Journal,
+            UsageExport.Sink(sp)));
         services.AddSingleton<Seeder>();
         services.AddHostedService(sp => sp.GetRequiredService<Seeder>());
         services.AddSingleton<JournalReplayService>();
         services.AddHostedService(sp => sp.GetRequiredService<JournalReplayService>());
+        services.AddUsageExport(startup.Usage.Export); // before the engine's service: it stops after it, to send the last usage
         services.AddHostedService<EngineService>();
 
         services.AddSingleton<AdminAuthorization>();

@@ -5,6 +5,7 @@ using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Journal;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Ledger.Embedded;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Tests.Engine;
 
@@ -15,12 +16,14 @@ internal sealed class EngineHarness : IAsyncDisposable
 {
     private readonly Action<EngineOptions>? _configure;
     private readonly UsageJournalOptions? _journalOptions;
+    private readonly IUsageSink? _usageSink;
     private int _generation = 1;
 
-    public EngineHarness(Action<EngineOptions>? configure = null, CentralLedgerOptions? ledgerOptions = null, UsageJournalOptions? journal = null)
+    public EngineHarness(Action<EngineOptions>? configure = null, CentralLedgerOptions? ledgerOptions = null, UsageJournalOptions? journal = null, IUsageSink? usageSink = null)
     {
         _configure = configure;
         _journalOptions = journal;
+        _usageSink = usageSink;
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Central = new EmbeddedLedger(ledgerOptions ?? new CentralLedgerOptions(), Time);
         Store = new SwitchableLedger(Central);
@@ -65,7 +68,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         _configure?.Invoke(options);
         options.InstanceId = _generation == 1 ? options.InstanceId : $"{options.InstanceId}-{_generation}";
         var journal = _journalOptions is null ? null : UsageJournal.Open(_journalOptions, options.InstanceId, Time);
-        return (options, journal, new QuotaEngine(Store, options, Time, Metrics, journal: journal));
+        return (options, journal, new QuotaEngine(Store, options, Time, Metrics, journal: journal, usageSink: _usageSink));
     }
 
     public async Task<string> AccountAsync(long credits, OverageMode mode = OverageMode.Hard, long overageLimit = 0, long lowBalance = 0)

@@ -1,6 +1,7 @@
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Tests.Engine;
 
@@ -101,6 +102,12 @@ internal sealed class SwitchableLedger(ICentralLedger inner) : ICentralLedger
     {
         Check();
         return inner.ListEntriesAsync(accountId, after, limit, cancellationToken);
+    }
+
+    public ValueTask<IReadOnlyList<LabelUsage>?> GetUsageAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return inner.GetUsageAsync(accountId, cancellationToken);
     }
 
     private static TaskCompletionSource NewGate(bool done)

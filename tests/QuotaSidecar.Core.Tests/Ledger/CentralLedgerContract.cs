@@ -9,7 +9,7 @@ namespace QuotaSidecar.Core.Tests.Ledger;
 /// The semantics every central ledger must have (docs/design.md §2 and §4). Each implementation inherits this class and
 /// passes it unchanged. Every test checks conservation after it changed something.
 /// </summary>
-public abstract class CentralLedgerContract : IAsyncLifetime
+public abstract partial class CentralLedgerContract : IAsyncLifetime
 {
     protected static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 

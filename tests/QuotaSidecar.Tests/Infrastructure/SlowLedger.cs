@@ -1,6 +1,7 @@
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Ledger;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Tests.Infrastructure;
 
@@ -24,4 +25,6 @@ internal sealed class SlowLedger(ICentralLedger inner, TimeSpan delay) : ICentra
     public ValueTask<IReadOnlyList<Grant>> ListGrantsAsync(string accountId, bool includeInactive, CancellationToken cancellationToken = default) => inner.ListGrantsAsync(accountId, includeInactive, cancellationToken);
 
     public ValueTask<LedgerPage> ListEntriesAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default) => inner.ListEntriesAsync(accountId, after, limit, cancellationToken);
+
+    public ValueTask<IReadOnlyList<LabelUsage>?> GetUsageAsync(string accountId, CancellationToken cancellationToken = default) => inner.GetUsageAsync(accountId, cancellationToken);
 }

@@ -5,7 +5,8 @@ using QuotaSidecar.Cli.Output;
 
 namespace QuotaSidecar.Cli.Commands.Ledger;
 
-/// <summary><c>quotactl ledger ACCOUNT [--after CURSOR] [--limit N] [--all]</c>: the account's ledger, oldest first.</summary>
+/// <summary><c>quotactl ledger ACCOUNT [--after CURSOR] [--limit N] [--all]</c>: the account's ledger, oldest first;
+/// with <c>--usage</c> or <c>--label k=v</c>, its usage per label set instead (<see cref="LedgerUsage"/>).</summary>
 internal sealed class LedgerCommand : RpcCommand
 {
     private readonly Argument<string> _accountId = new("account") { Description = "The account whose ledger to read" };
@@ -21,6 +22,13 @@ internal sealed class LedgerCommand : RpcCommand
         Description = "Follow the next cursor through every page and print them as one (each page has its own --timeout)",
     };
 
+    private readonly Option<Dictionary<string, string>> _labels =
+        KeyValueSyntax.Option("--label", "Show usage per label set, only the sets with this label (repeatable: all must match)");
+    private readonly Option<bool> _usage = new("--usage")
+    {
+        Description = "Show usage per label set (running totals since the account began) instead of ledger entries",
+    };
+
     public LedgerCommand(GlobalOptions globals)
         : base("ledger", "List an account's ledger entries: grants, usage, expiries, voids, renewals, overage", globals)
     {
@@ -28,6 +36,8 @@ internal sealed class LedgerCommand : RpcCommand
         Options.Add(_after);
         Options.Add(_limit);
         Options.Add(_all);
+        Options.Add(_labels);
+        Options.Add(_usage);
     }
 
     protected override async Task<int> RunAsync(CommandRun run, CancellationToken cancellationToken)
@@ -37,6 +47,10 @@ internal sealed class LedgerCommand : RpcCommand
         var limit = line.GetValue(_limit) ?? 0;
         var followAll = line.GetValue(_all);
         var after = line.GetValue(_after) ?? string.Empty;
+        if (line.GetValue(_labels) is { Count: > 0 } || line.GetValue(_usage))
+        {
+            return await LedgerUsage.RunAsync(run, accountId, line.GetValue(_labels) ?? [], paged: line.GetValue(_after) is not null || limit > 0 || followAll, cancellationToken);
+        }
 
         // With --all the pages are merged into one response, so --json output has the same shape either way.
         var merged = new ListLedgerEntriesResponse();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Ledger.Embedded;
 
@@ -18,6 +19,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
     private readonly Dictionary<string, LeaseRecord> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LastExchange> _lastExchange = new(StringComparer.Ordinal);
     private readonly List<LedgerEntry> _entries = [];
+    private readonly Dictionary<string, long> _labelUsage = new(StringComparer.Ordinal);
     private long _nextEntry;
     private long _granted;
     private long _consumed;
@@ -129,6 +131,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         // figure (the ledger's own, as it last answered) is then the running total.
         ApplyUsage(lease, restored ?? 0, ex.InstanceId, now);
         ApplyUsage(lease, ex.Used, ex.InstanceId, now);
+        var labelOverflow = AddLabelUsage(ex.LabelUsage);
         var usedTotal = AddToTotal(restored is null ? (known ? last.Result.UsedTotal : 0) : ex.AcknowledgedUsage, ex.Used);
         ReturnCredits(lease, ex.Return, now);
         lease.Overage -= Math.Min(lease.Overage, ex.ReturnOverage);
@@ -166,9 +169,10 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             LeaseOverage = overage,
             StoreRolledBack = restored is not null,
             UsageRestored = restored ?? 0,
+            LabelOverflow = labelOverflow,
         };
         var holds = credits + overage > 0;
-        StoreRecord(ex.InstanceId, new LastExchange(ex.Sequence, result, holds, holds ? null : now));
+        StoreRecord(ex.InstanceId, new LastExchange(ex.Sequence, result with { LabelOverflow = 0 }, holds, holds ? null : now));
         return result;
     }
 
@@ -208,6 +212,11 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
 
         copy._entries.AddRange(_entries);
+        foreach (var (labelSet, amount) in _labelUsage)
+        {
+            copy._labelUsage.Add(labelSet, amount);
+        }
+
         (copy._nextEntry, copy._granted, copy._consumed, copy._expired, copy._voided, copy._debt) = (_nextEntry, _granted, _consumed, _expired, _voided, _debt);
         (copy._reclaimRequestedAt, copy._idleSinceMin) = (_reclaimRequestedAt, _idleSinceMin);
         return copy;
@@ -215,6 +224,19 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
 
     /// <summary>Grants, leases, instance records and ledger entries kept: what grows with use (for tests of bounds).</summary>
     internal int StoredRecords => _grants.Count + _leases.Count + _lastExchange.Count + _entries.Count;
+
+    /// <summary>Usage per label set, ordered by label set (ordinal).</summary>
+    public IReadOnlyList<LabelUsage> Usage()
+    {
+        var usage = new List<LabelUsage>(_labelUsage.Count);
+        foreach (var (labelSet, amount) in _labelUsage)
+        {
+            usage.Add(new LabelUsage(labelSet, amount));
+        }
+
+        usage.Sort(static (a, b) => string.CompareOrdinal(a.LabelSet, b.LabelSet));
+        return usage;
+    }
 
     public Grant AddGrant(GrantSpec spec, DateTimeOffset now)
     {
@@ -308,6 +330,35 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
 
     /// <summary>Leases past their expiry and grace go back, in a fixed order so their ledger entries come out the same
     /// in both ledgers: by instance id (ordinal), and a lease's slices in burn-down order of their grants.</summary>
+    /// <summary>
+    /// Adds an exchange's usage per label set to the account's running totals (docs/design.md#usage-labels): a set
+    /// beyond <see cref="CentralLedgerOptions.MaxLabelSets"/> distinct ones goes to the overflow set, which is not
+    /// counted. Returns the credits that went to the overflow set that way. ledger.lua's add_label_usage.
+    /// </summary>
+    private long AddLabelUsage(IReadOnlyList<LabelUsage>? usage)
+    {
+        if (usage is null)
+        {
+            return 0;
+        }
+
+        long overflow = 0;
+        foreach (var (labelSet, amount) in usage)
+        {
+            var key = labelSet;
+            if (key != UsageLabels.Overflow && !_labelUsage.ContainsKey(key)
+                && _labelUsage.Count - (_labelUsage.ContainsKey(UsageLabels.Overflow) ? 1 : 0) >= options.MaxLabelSets)
+            {
+                key = UsageLabels.Overflow;
+                overflow += amount;
+            }
+
+            _labelUsage[key] = _labelUsage.GetValueOrDefault(key) + amount; // HINCRBY in Redis: 64-bit, like here
+        }
+
+        return overflow;
+    }
+
     private void ReclaimExpiredLeases(DateTimeOffset now)
     {
         List<string>? expired = null;

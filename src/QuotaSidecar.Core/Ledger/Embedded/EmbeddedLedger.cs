@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Grants;
+using QuotaSidecar.Core.Usage;
 
 namespace QuotaSidecar.Core.Ledger.Embedded;
 
@@ -33,6 +34,20 @@ public sealed class EmbeddedLedger : ICentralLedger
         lock (book)
         {
             return ValueTask.FromResult(book.Exchange(exchange, _time.GetUtcNow()));
+        }
+    }
+
+    public ValueTask<IReadOnlyList<LabelUsage>?> GetUsageAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        Validation.AccountId(accountId, "account_id");
+        if (!_books.TryGetValue(accountId, out var book))
+        {
+            return ValueTask.FromResult<IReadOnlyList<LabelUsage>?>(null);
+        }
+
+        lock (book)
+        {
+            return ValueTask.FromResult<IReadOnlyList<LabelUsage>?>(book.Usage());
         }
     }
 
