@@ -7,6 +7,6 @@ public sealed class ConsumeOptions
     /// and charged once; without one it is never retried (a retry could charge twice).</summary>
     public string? RequestId { get; init; }
 
-    /// <summary>Attribution carried to the usage records (at most 16 entries of 64 characters).</summary>
+    /// <summary>Attribution carried to the usage records (at most 16 entries; keys of up to 64 of A-Z a-z 0-9 _ . : / -, values of up to 128 characters; docs/design.md#usage-labels).</summary>
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 }

@@ -10,6 +10,6 @@ public sealed class ReserveOptions
     /// <summary>How long the hold lives if neither committed nor released. Null: <see cref="QuotaClientOptions.HoldTtl"/>.</summary>
     public TimeSpan? Ttl { get; init; }
 
-    /// <summary>Attribution carried to the usage records (at most 16 entries of 64 characters), e.g. the operation.</summary>
+    /// <summary>Attribution carried to the usage records (at most 16 entries; keys of up to 64 of A-Z a-z 0-9 _ . : / -, values of up to 128 characters; docs/design.md#usage-labels), e.g. the operation.</summary>
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 }

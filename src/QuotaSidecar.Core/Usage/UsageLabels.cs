@@ -8,17 +8,18 @@ namespace QuotaSidecar.Core.Usage;
 /// canonical string per label set so that equal sets are one key everywhere (the sidecar's per-exchange map, the
 /// ledgers' per-account totals, the export's event ids). Canonical form: <c>key=value</c> pairs sorted by key (ordinal),
 /// joined by <c>,</c>; in a value <c>%</c> is written <c>%25</c> and <c>,</c> <c>%2C</c> (keys cannot hold either, and
-/// the first <c>=</c> of a pair ends its key). Keys: 1–63 of <c>[a-z0-9_.-]</c>, not starting with <c>_</c> (reserved
-/// for the sidecar's own sets, such as <see cref="Overflow"/>); values: 0–128 printable ASCII characters; at most
-/// <see cref="MaxLabels"/> labels.
+/// the first <c>=</c> of a pair ends its key). Keys: 1–64 of <c>[A-Za-z0-9_.:/-]</c>, not starting with <c>_</c>
+/// (reserved for the sidecar's own sets, such as <see cref="Overflow"/>); values: 0–128 characters, no control
+/// characters; at most <see cref="MaxLabels"/> labels. The count and key length are the first version's published
+/// limits (16 labels, keys of 64), so clients that kept to them are not refused now that labels are ledger keys.
 /// </summary>
 public static class UsageLabels
 {
     /// <summary>The most labels one request may carry.</summary>
-    public const int MaxLabels = 8;
+    public const int MaxLabels = 16;
 
     /// <summary>The longest label key.</summary>
-    public const int MaxKeyLength = 63;
+    public const int MaxKeyLength = 64;
 
     /// <summary>The longest label value.</summary>
     public const int MaxValueLength = 128;
@@ -30,7 +31,7 @@ public static class UsageLabels
     /// <summary>The longest canonical form: every key and value at its longest, every value character escaped.</summary>
     public const int MaxCanonicalLength = MaxLabels * (MaxKeyLength + 1 + (3 * MaxValueLength) + 1);
 
-    private static readonly SearchValues<char> KeyChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_.-");
+    private static readonly SearchValues<char> KeyChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-");
 
     /// <summary>
     /// Validates <paramref name="labels"/> and returns their canonical form; null when there are none (no work, no
@@ -194,12 +195,12 @@ public static class UsageLabels
     {
         if (string.IsNullOrEmpty(key) || key.Length > MaxKeyLength)
         {
-            throw QuotaException.Invalid($"{field} keys must be 1-{MaxKeyLength} characters of [a-z0-9_.-] (got a key of {key?.Length ?? 0})");
+            throw QuotaException.Invalid($"{field} keys must be 1-{MaxKeyLength} characters of [A-Za-z0-9_.:/-] (got a key of {key?.Length ?? 0})");
         }
 
         if (key.AsSpan().IndexOfAnyExcept(KeyChars) is var bad and >= 0)
         {
-            throw QuotaException.Invalid($"{field} key '{key}' may contain only [a-z0-9_.-] (found U+{(int)key[bad]:X4})");
+            throw QuotaException.Invalid($"{field} key '{key}' may contain only [A-Za-z0-9_.:/-] (found U+{(int)key[bad]:X4})");
         }
 
         if (key[0] == '_')
@@ -216,9 +217,12 @@ public static class UsageLabels
             throw QuotaException.Invalid($"{field} value of '{key}' must be at most {MaxValueLength} characters (got {value.Length})");
         }
 
-        if (value.AsSpan().IndexOfAnyExceptInRange(' ', '~') is var bad and >= 0)
+        foreach (var c in value)
         {
-            throw QuotaException.Invalid($"{field} value of '{key}' may contain only printable ASCII (found U+{(int)value[bad]:X4})");
+            if (char.IsControl(c))
+            {
+                throw QuotaException.Invalid($"{field} value of '{key}' may not contain control characters (found U+{(int)c:X4})");
+            }
         }
     }
 

@@ -20,10 +20,11 @@ public sealed class UsageLabelsTests
     }
 
     [Theory]
-    [InlineData("Model", "x", "labels key 'Model' may contain only [a-z0-9_.-]")]
+    [InlineData("mo del", "x", "labels key 'mo del' may contain only [A-Za-z0-9_.:/-]")]
+    [InlineData("k=v", "x", "labels key 'k=v' may contain only [A-Za-z0-9_.:/-]")]
     [InlineData("_overflow", "true", "labels key '_overflow' is reserved")]
-    [InlineData("", "x", "labels keys must be 1-63 characters")]
-    [InlineData("k", "tab\there", "labels value of 'k' may contain only printable ASCII")]
+    [InlineData("", "x", "labels keys must be 1-64 characters")]
+    [InlineData("k", "tab\there", "labels value of 'k' may not contain control characters")]
     public void Invalid_labels_are_rejected_naming_the_field(string key, string value, string message)
     {
         var e = Assert.Throws<QuotaException>(() => UsageLabels.Canonical(Labels((key, value)), "labels"));
@@ -35,16 +36,17 @@ public sealed class UsageLabelsTests
     [Fact]
     public void Limits_are_exact()
     {
-        var longest = Labels((new string('k', 63), new string('v', 128)));
+        var longest = Labels((new string('k', 64), new string('v', 128)));
         Assert.NotNull(UsageLabels.Canonical(longest, "labels"));
-        Assert.Throws<QuotaException>(() => UsageLabels.Canonical(Labels((new string('k', 64), "v")), "labels"));
+        Assert.NotNull(UsageLabels.Canonical(Labels(("Model/Name:v1", "Größe, groß")), "labels"));
+        Assert.Throws<QuotaException>(() => UsageLabels.Canonical(Labels((new string('k', 65), "v")), "labels"));
         Assert.Throws<QuotaException>(() => UsageLabels.Canonical(Labels(("k", new string('v', 129))), "labels"));
 
-        var eight = Enumerable.Range(0, 8).Select(i => new KeyValuePair<string, string>($"k{i}", "v")).ToList();
-        Assert.NotNull(UsageLabels.Canonical(eight, "labels"));
-        eight.Add(new("k8", "v"));
-        var e = Assert.Throws<QuotaException>(() => UsageLabels.Canonical(eight, "labels"));
-        Assert.Contains("at most 8", e.Message, StringComparison.Ordinal);
+        var sixteen = Enumerable.Range(0, 16).Select(i => new KeyValuePair<string, string>($"k{i}", "v")).ToList();
+        Assert.NotNull(UsageLabels.Canonical(sixteen, "labels"));
+        sixteen.Add(new("k16", "v"));
+        var e = Assert.Throws<QuotaException>(() => UsageLabels.Canonical(sixteen, "labels"));
+        Assert.Contains("at most 16", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,9 +27,8 @@ public sealed class ValidationTests : IClassFixture<SidecarFactory>
         { "reserve: ttl above max", "ttl" },
         { "reserve: 17 labels", "labels" },
         { "reserve: label key of 65 chars", "labels" },
-        { "reserve: 9 labels", "labels" },
         { "reserve: reserved label key", "labels" },
-        { "commit: label key in upper case", "labels" },
+        { "commit: label key with '='", "labels" },
         { "consume: label value with newline", "labels" },
         { "consume: label value of 129 chars", "labels" },
         { "usage: filter key with space", "labels" },
@@ -100,17 +99,8 @@ public sealed class ValidationTests : IClassFixture<SidecarFactory>
                 await q.ReserveAsync(r, Calls.Deadline);
                 break;
             case "reserve: label key of 65 chars": await q.ReserveAsync(new ReserveRequest { AccountId = "seeded", Amount = 1, Labels = { [new string('k', 65)] = "v" } }, Calls.Deadline); break;
-            case "reserve: 9 labels":
-                var nine = new ReserveRequest { AccountId = "seeded", Amount = 1 };
-                for (var i = 0; i < 9; i++)
-                {
-                    nine.Labels[$"k{i}"] = "v";
-                }
-
-                await q.ReserveAsync(nine, Calls.Deadline);
-                break;
             case "reserve: reserved label key": await q.ReserveAsync(new ReserveRequest { AccountId = "seeded", Amount = 1, Labels = { ["_overflow"] = "true" } }, Calls.Deadline); break;
-            case "commit: label key in upper case": await q.CommitAsync(new CommitRequest { ReservationId = "x", Amount = 1, Labels = { ["Model"] = "large" } }, Calls.Deadline); break;
+            case "commit: label key with '='": await q.CommitAsync(new CommitRequest { ReservationId = "x", Amount = 1, Labels = { ["model=x"] = "large" } }, Calls.Deadline); break;
             case "consume: label value with newline": await q.ConsumeAsync(new ConsumeRequest { AccountId = "seeded", Amount = 1, Labels = { ["model"] = "a\nb" } }, Calls.Deadline); break;
             case "consume: label value of 129 chars": await q.ConsumeAsync(new ConsumeRequest { AccountId = "seeded", Amount = 1, Labels = { ["model"] = new string('v', 129) } }, Calls.Deadline); break;
             case "usage: filter key with space": await a.GetUsageAsync(new GetUsageRequest { AccountId = "seeded", Labels = { ["a b"] = "v" } }, Calls.Admin()); break;
