@@ -61,6 +61,17 @@ Named templates that add QuotaSidecar to any pod template. Each takes the chart'
 {{- end }}
 {{- end }}
 {{- end }}
+{{- with $c.usageExport }}
+{{- if .endpoint }}
+{{- $_ := set $data "Quota__Usage__Export__Endpoint" (.endpoint | toString) }}
+{{- if .source }}
+{{- $_ := set $data "Quota__Usage__Export__Source" (.source | toString) }}
+{{- end }}
+{{- if .type }}
+{{- $_ := set $data "Quota__Usage__Export__Type" (.type | toString) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- range $key, $value := $c.extra }}
 {{- $_ := set $data $key ($value | toString) }}
 {{- end }}
@@ -116,6 +127,15 @@ pod-wide grace period.
         secretKeyRef:
           name: {{ include "quota-sidecar.secretName" . }}
           key: {{ .Values.secret.adminTokenKey }}
+    {{- end }}
+    {{- if .Values.config.usageExport.endpoint }}
+    # Optional: without the key (or the chart's Secret) the export sends no Authorization header.
+    - name: Quota__Usage__Export__Authorization
+      valueFrom:
+        secretKeyRef:
+          name: {{ include "quota-sidecar.secretName" . }}
+          key: {{ .Values.secret.usageExportAuthorizationKey }}
+          optional: true
     {{- end }}
     {{- if eq (include "quota-sidecar.store" .) "Redis" }}
     {{- if include "quota-sidecar.redisUsesPassword" . }}

@@ -26,6 +26,35 @@ public sealed class SecretTests
     }
 
     [Fact]
+    public void Usage_export_endpoint_is_in_the_config_and_its_authorization_comes_from_the_Secret_optionally()
+    {
+        var release = RenderedRelease.Of(ValueSet.Full);
+        var pod = new SidecarPod(release);
+        var secret = release.Single<V1Secret>(_ => true, "Secret");
+
+        Assert.Equal("https://openmeter.example.com/api/v1/events", pod.Config["Quota__Usage__Export__Endpoint"]);
+        Assert.Equal("checkout-quota-sidecar", pod.Config["Quota__Usage__Export__Source"]);
+        Assert.False(pod.Config.ContainsKey("Quota__Usage__Export__Type")); // empty: the sidecar's default
+        Assert.False(pod.Config.ContainsKey("Quota__Usage__Export__Authorization")); // a secret never goes into the ConfigMap
+        var authorization = SidecarPod.Env(pod.Sidecar, "Quota__Usage__Export__Authorization");
+        Assert.NotNull(authorization);
+        Assert.Null(authorization.Value);
+        Assert.Equal(secret.Metadata.Name, authorization.ValueFrom.SecretKeyRef.Name);
+        Assert.True(authorization.ValueFrom.SecretKeyRef.Optional);
+        Assert.Equal("Bearer ci-usage-export-not-secret", Encoding.UTF8.GetString(secret.Data[authorization.ValueFrom.SecretKeyRef.Key]));
+    }
+
+    [Fact]
+    public void Without_a_usage_export_endpoint_nothing_of_it_is_rendered()
+    {
+        var release = RenderedRelease.Of(ValueSet.Example);
+        var pod = new SidecarPod(release);
+
+        Assert.False(pod.Config.ContainsKey("Quota__Usage__Export__Endpoint"));
+        Assert.Null(SidecarPod.Env(pod.Sidecar, "Quota__Usage__Export__Authorization"));
+    }
+
+    [Fact]
     public void Redis_connection_string_gets_the_password_by_kubelet_expansion_of_a_variable_defined_before_it()
     {
         var pod = new SidecarPod(RenderedRelease.Of(ValueSet.Full));
@@ -63,7 +92,7 @@ public sealed class SecretTests
         var release = RenderedRelease.Of(ValueSet.Full);
         var secret = release.Single<V1Secret>(_ => true, "Secret");
         var secretValues = secret.Data.Values.Select(bytes => Encoding.UTF8.GetString(bytes)).ToList();
-        Assert.Equal(2, secretValues.Count);
+        Assert.Equal(3, secretValues.Count); // admin token, Redis password, usage export authorization
 
         var pod = new SidecarPod(release);
         var texts = pod.Config.Values
