@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace QuotaSidecar.Redis;
 
 /// <summary>
-/// The Redis keys of one account, in the order every script expects them (KEYS[1..6]). Each carries the hash tag
+/// The Redis keys of one account, in the order every script expects them (KEYS[1..7]). Each carries the hash tag
 /// <c>{account_id}</c>, so all of them live in one cluster slot and one script may touch them all.
 /// </summary>
 internal static class AccountKeys
@@ -20,6 +20,7 @@ internal static class AccountKeys
             root + "ledger",         // stream: ledger entries, trimmed to MaxLedgerEntries
             root + "drained_grants", // hash: grant_id -> encoded grant with nothing left for good (expired,
                                      // voided, or used up and not recurring, none of it on a lease)
+            root + "events",         // stream: balance events not yet relayed to the global stream (Events/)
         ];
     }
 }

@@ -82,6 +82,11 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
     /// <inheritdoc />
     public event Action? ConnectionRestored;
 
+    /// <summary>Raised with the account id after a call that may have left balance events in the account's outbox
+    /// (an exchange that says so, a grant, a void, an upsert): the relay copies them to the global stream
+    /// (<see cref="Events.RedisEventLog.RelayAsync"/>). Raised on the caller's thread; a handler must not block.</summary>
+    public event Action<string>? EventsPending;
+
     /// <summary>Round trips to Redis so far (each FCALL, and each FUNCTION LOAD after a server lacked the library).</summary>
     public long CallCount => Interlocked.Read(ref _callCount);
 
@@ -140,6 +145,11 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
                 exchange.AcknowledgedAt is { } acknowledgedAt ? UnixMilliseconds.From(acknowledgedAt) : "",
             ],
             cancellationToken).ConfigureAwait(false);
+        if (ScriptReplies.EventsPending(reply) > 0)
+        {
+            EventsPending?.Invoke(exchange.AccountId);
+        }
+
         return ScriptReplies.Exchange(exchange.AccountId, reply);
     }
 
@@ -153,6 +163,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
             policy.AccountId,
             [(int)policy.Status, (int)policy.OverageMode, policy.OverageLimit, policy.LowBalanceThreshold, policy.Unit],
             cancellationToken).ConfigureAwait(false);
+        EventsPending?.Invoke(policy.AccountId);
         return ScriptReplies.AccountView(policy.AccountId, reply);
     }
 
@@ -198,6 +209,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         }
 
         var stored = ScriptReplies.GrantAfterStatus(spec.AccountId, reply);
+        EventsPending?.Invoke(spec.AccountId);
         if (status == 2 && !stored.ToSpec().SameGrantAs(spec))
         {
             throw new QuotaException(
@@ -214,6 +226,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         Validation.RequiredId(grantId, "grant_id");
         Validation.AccountId(accountId, "account_id");
         var reply = await RunAsync(LedgerLibrary.Instance.Void, accountId, [grantId], cancellationToken).ConfigureAwait(false);
+        EventsPending?.Invoke(accountId);
         return ScriptReplies.Status(reply) switch
         {
             0 => throw AccountNotFound(accountId),
@@ -252,6 +265,10 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         var reply = await RunAsync(LedgerLibrary.Instance.ListEntries, accountId, [after, limit], cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Entries(reply);
     }
+
+    /// <summary>The balance events of this ledger's accounts, on its connection, key prefix and clock
+    /// (docs/design.md#balance-events).</summary>
+    public Events.RedisEventLog CreateEventLog(Core.Events.EventOptions? options = null) => new(_redis, _keyPrefix, options, _time);
 
     /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>, <see cref="Connect"/>).</summary>
     public async ValueTask DisposeAsync()

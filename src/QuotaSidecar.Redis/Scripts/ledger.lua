@@ -8,7 +8,7 @@
 -- AccountBook method, with the same names (snake_case) in the same order, so the two can be read side by side.
 --
 -- keys: 1 account hash, 2 grants hash (the working set), 3 leases hash, 4 exchanges hash, 5 ledger stream,
---       6 drained grants hash (read only when asked for) (README.md: key layout).
+--       6 drained grants hash (read only when asked for), 7 events outbox stream (README.md: key layout).
 -- args: 1 now (ms since the Unix epoch, from the caller's TimeProvider: never Redis TIME), 2 lease TTL (ms),
 --       3 max lease share, 4 reclaim window (ms), 5 max ledger entries, 6 reclaim grace (ms), 7 the largest total
 --       an account may reach (Validation.MaxAccountTotal), 8 instance record horizon (ms); a function's own
@@ -46,7 +46,7 @@ local REPLY = {
     'status', 'granted', 'overage_granted', 'revoked', 'lease_lost', 'lease_credits', 'lease_expires_at', 'available',
     'overage_headroom', 'reclaim_requested', 'account_status', 'overage_mode', 'overage_limit',
     'low_balance_threshold', 'unit', 'instance_expired', 'used_total', 'lease_overage', 'store_rolled_back',
-    'usage_restored',
+    'usage_restored', 'events_pending',
   },
   account = {
     'status', 'account_status', 'overage_mode', 'overage_limit', 'low_balance_threshold', 'unit', 'available',
@@ -212,7 +212,7 @@ end
 -- The call: its keys, settings and the account's state. A library's top-level locals outlive a call, so begin()
 -- sets every one of them at the start of each call; nothing is carried from one call to the next.
 
-local ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY
+local ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY, EVENTS_KEY
 local NOW, LEASE_TTL, MAX_LEASE_SHARE, RECLAIM_WINDOW, MAX_ENTRIES, RECLAIM_GRACE, INSTANCE_HORIZON
 -- Totals above 2^53 are not exact in doubles: compare with the cap by subtracting from it (exact whenever the totals
 -- are, e.g. 512 grants of 2^53), never by adding to a total, where 2^62 + 1 rounds back to 2^62.
@@ -235,8 +235,8 @@ local function begin(keys, args)
     tonumber, pairs, ipairs, unpack, error, format, byte, find, sub, match, gmatch, min, max, floor, fmod, sort,
       concat = std()
   end
-  ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY =
-    keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
+  ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY, EVENTS_KEY =
+    keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7]
   NOW = tonumber(args[1])
   LEASE_TTL = tonumber(args[2])
   MAX_LEASE_SHARE = tonumber(args[3])
@@ -384,6 +384,37 @@ local function find_grant(id)
   return g
 end
 
+-- Balance events (docs/design.md#balance-events; EmbeddedEventLog.Decide and BalanceState in C#). The customer
+-- balance B = granted - consumed - expired - voided is compared with the lines it can cross; which side it was on
+-- is kept in the account hash (ev_state: 'L' low or '-', then 'D' depleted or '-'; ev_seq: the account's last
+-- event number). A flip is a crossing: its event goes to the account's outbox stream (entry id <n>-0, n the event
+-- number) in this same call, for the relay to copy to the global stream. An account without ev_state (new, or
+-- written before events existed) only records its state.
+local function decide_events()
+  local b = account.granted - account.consumed - account.expired - account.voided
+  local low = b <= account.low_balance_threshold
+  local depleted = account.mode ~= SOFT and b <= 0
+  local state = (low and 'L' or '-') .. (depleted and 'D' or '-')
+  local was = account_raw.ev_state
+  if was == state then return end
+  local n = tonumber(account_raw.ev_seq or '0')
+  if was ~= nil then
+    local was_low, was_depleted = sub(was, 1, 1) == 'L', sub(was, 2, 2) == 'D'
+    local crossings = {}
+    if low and not was_low then crossings[#crossings + 1] = 'balance.low' end
+    if depleted and not was_depleted then crossings[#crossings + 1] = 'balance.depleted' end
+    if was_low and not low then crossings[#crossings + 1] = 'balance.recovered' end
+    local id = match(ACCOUNT_KEY, '{([^{}]*)}:account$')
+    for _, kind in ipairs(crossings) do
+      n = n + 1
+      redis.call('XADD', EVENTS_KEY, int(n) .. '-0', 'id', id .. ':' .. int(n), 'type', kind, 'account', id,
+        'balance', int(b), 'threshold', int(account.low_balance_threshold), 'at', int(NOW))
+    end
+  end
+  redis.call('HSET', ACCOUNT_KEY, 'ev_state', state, 'ev_seq', int(n))
+  account_raw.ev_state, account_raw.ev_seq = state, int(n)
+end
+
 -- Writes back what changed: only those grants (each in the hash it now belongs to), leases and account fields.
 local function save()
   local on_lease = {}
@@ -422,6 +453,7 @@ local function save()
   for _, k in ipairs(LEGACY_ACCOUNT_FIELDS) do
     if account_raw[k] ~= nil then redis.call('HDEL', ACCOUNT_KEY, k) end
   end
+  decide_events()
 end
 
 -- Exchange record (AccountBook's LastExchange), per instance in the exchanges hash:
@@ -1030,6 +1062,8 @@ local function exchange_entry(keys, args)
     acknowledged_at = tonumber(args[21] or ''),
   })
   save()
+  -- Events not yet relayed (this call's, or an earlier relay's that failed): the sidecar relays them.
+  answer.events_pending = redis.call('XLEN', EVENTS_KEY)
   return pack(REPLY.exchange, answer)
 end
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Events;
 using QuotaSidecar.Core.Grants;
 
 namespace QuotaSidecar.Core.Ledger.Embedded;
@@ -14,12 +15,16 @@ public sealed class EmbeddedLedger : ICentralLedger
     private readonly CentralLedgerOptions _options;
     private readonly TimeProvider _time;
 
-    public EmbeddedLedger(CentralLedgerOptions? options = null, TimeProvider? time = null)
+    public EmbeddedLedger(CentralLedgerOptions? options = null, TimeProvider? time = null, EventOptions? events = null)
     {
         _options = options ?? new CentralLedgerOptions();
         _options.Validate();
         _time = time ?? TimeProvider.System;
+        Events = new EmbeddedEventLog(events, _time);
     }
+
+    /// <summary>The balance events of this ledger's accounts (docs/design.md#balance-events).</summary>
+    public EmbeddedEventLog Events { get; }
 
     public ValueTask<LeaseExchangeResult> ExchangeAsync(LeaseExchange exchange, CancellationToken cancellationToken = default)
     {
@@ -32,7 +37,10 @@ public sealed class EmbeddedLedger : ICentralLedger
 
         lock (book)
         {
-            return ValueTask.FromResult(book.Exchange(exchange, _time.GetUtcNow()));
+            var now = _time.GetUtcNow();
+            var result = book.Exchange(exchange, now);
+            DecideEvents(book, now);
+            return ValueTask.FromResult(result);
         }
     }
 
@@ -44,7 +52,9 @@ public sealed class EmbeddedLedger : ICentralLedger
         lock (book)
         {
             book.Policy = policy;
-            book.Advance(_time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            book.Advance(now);
+            DecideEvents(book, now);
             return ValueTask.FromResult(new AccountView(book.Policy, book.Balance()));
         }
     }
@@ -59,7 +69,9 @@ public sealed class EmbeddedLedger : ICentralLedger
 
         lock (book)
         {
-            book.Advance(_time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            book.Advance(now);
+            DecideEvents(book, now);
             return ValueTask.FromResult<AccountView?>(new AccountView(book.Policy, book.Balance()));
         }
     }
@@ -71,7 +83,10 @@ public sealed class EmbeddedLedger : ICentralLedger
         var book = Book(spec.AccountId);
         lock (book)
         {
-            return ValueTask.FromResult(book.AddGrant(spec, _time.GetUtcNow()));
+            var now = _time.GetUtcNow();
+            var grant = book.AddGrant(spec, now);
+            DecideEvents(book, now);
+            return ValueTask.FromResult(grant);
         }
     }
 
@@ -81,7 +96,10 @@ public sealed class EmbeddedLedger : ICentralLedger
         var book = Book(accountId);
         lock (book)
         {
-            return ValueTask.FromResult(book.Void(grantId, _time.GetUtcNow()));
+            var now = _time.GetUtcNow();
+            var grant = book.Void(grantId, now);
+            DecideEvents(book, now);
+            return ValueTask.FromResult(grant);
         }
     }
 
@@ -90,7 +108,10 @@ public sealed class EmbeddedLedger : ICentralLedger
         var book = Book(accountId);
         lock (book)
         {
-            return ValueTask.FromResult(book.ListGrants(includeInactive, _time.GetUtcNow()));
+            var now = _time.GetUtcNow();
+            var grants = book.ListGrants(includeInactive, now);
+            DecideEvents(book, now);
+            return ValueTask.FromResult(grants);
         }
     }
 
@@ -104,7 +125,9 @@ public sealed class EmbeddedLedger : ICentralLedger
         var book = Book(accountId);
         lock (book)
         {
-            book.Advance(_time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            book.Advance(now);
+            DecideEvents(book, now);
             return ValueTask.FromResult(book.Entries(after, limit));
         }
     }
@@ -162,6 +185,10 @@ public sealed class EmbeddedLedger : ICentralLedger
             _books[id] = book.Copy();
         }
     }
+
+    // Every call that applies a change (or what time has made due) decides the account's balance events in the same
+    // locked step, as the Redis ledger's save() does in the same script (docs/design.md#balance-events).
+    private void DecideEvents(AccountBook book, DateTimeOffset now) => Events.Decide(book.Policy, book.Balance(), now);
 
     private AccountBook Book(string accountId)
     {

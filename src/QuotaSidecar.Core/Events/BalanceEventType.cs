@@ -1,0 +1,15 @@
+namespace QuotaSidecar.Core.Events;
+
+/// <summary>What an event says happened to an account's balance (docs/design.md#balance-events).</summary>
+public enum BalanceEventType
+{
+    /// <summary>The customer balance fell to or below the account's low-balance threshold (<c>balance.low</c>).</summary>
+    BalanceLow = 1,
+
+    /// <summary>The customer balance rose above the low-balance threshold again (<c>balance.recovered</c>).</summary>
+    BalanceRecovered = 2,
+
+    /// <summary>A HARD account's customer balance reached zero: it is denied until credits are granted
+    /// (<c>balance.depleted</c>).</summary>
+    BalanceDepleted = 3,
+}

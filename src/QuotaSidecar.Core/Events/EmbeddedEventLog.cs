@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Ledger;
+
+namespace QuotaSidecar.Core.Events;
+
+/// <summary>
+/// The balance events of the embedded ledger (docs/design.md#balance-events): decided under the account's lock by
+/// <see cref="Ledger.Embedded.EmbeddedLedger"/> after every call that may change the balance, appended at once to the
+/// global stream (in process there is no outbox to relay). Ids and cursors have the Redis ledger's form.
+/// </summary>
+public sealed class EmbeddedEventLog : IEventLog
+{
+    private readonly ConcurrentDictionary<string, AccountEvents> _accounts = new(StringComparer.Ordinal);
+    private readonly List<BalanceEvent> _events = [];
+    private readonly List<EventCursor> _cursors = [];
+    private readonly Lock _gate = new();
+    private readonly EventOptions _options;
+    private readonly TimeProvider _time;
+    private EventCursor _last;
+    private TaskCompletionSource _appended = NewSignal();
+
+    public EmbeddedEventLog(EventOptions? options = null, TimeProvider? time = null)
+    {
+        _options = options ?? new EventOptions();
+        _options.Validate();
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<EventPage> ListAsync(string? after, int limit, string? accountId, CancellationToken cancellationToken = default)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            throw new QuotaException(QuotaError.InvalidArgument, $"limit must be between 1 and 1000 (got {limit})");
+        }
+
+        if (!string.IsNullOrEmpty(accountId))
+        {
+            Validation.AccountId(accountId, "account_id");
+        }
+
+        var from = EventCursor.Parse(after, "after");
+        lock (_gate)
+        {
+            var i = First(from);
+            var page = new List<BalanceEvent>();
+            var next = "";
+            for (var scanned = 0; i < _events.Count && page.Count < limit && scanned < _options.MaxScan; i++, scanned++)
+            {
+                var e = _events[i];
+                next = e.Cursor;
+                if (string.IsNullOrEmpty(accountId) || e.AccountId == accountId)
+                {
+                    page.Add(e);
+                }
+            }
+
+            return ValueTask.FromResult(new EventPage(page, next));
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BalanceEvent> WatchAsync(string? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var cursor = EventCursor.Parse(after, "after");
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            List<BalanceEvent> batch;
+            Task appended;
+            lock (_gate)
+            {
+                batch = [];
+                for (var i = First(cursor); i < _events.Count && batch.Count < 1000; i++)
+                {
+                    batch.Add(_events[i]);
+                }
+
+                appended = _appended.Task;
+            }
+
+            foreach (var e in batch)
+            {
+                cursor = EventCursor.Parse(e.Cursor, "cursor");
+                yield return e;
+            }
+
+            if (batch.Count == 0)
+            {
+                await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decides the account's events after a call changed (or may have changed) its balance, and appends them. Called
+    /// under the account's lock, so an account's decisions are serialised; the first call for an account only records
+    /// its state (an account is not "crossing" because it was just created or the process started).
+    /// </summary>
+    internal void Decide(AccountPolicy policy, Balance balance, DateTimeOffset now)
+    {
+        var customer = balance.Granted - balance.Consumed - balance.Expired - balance.Voided;
+        var state = BalanceState.Of(customer, policy.LowBalanceThreshold, policy.OverageMode == OverageMode.Hard);
+        var account = _accounts.GetOrAdd(policy.AccountId, static _ => new AccountEvents());
+        if (!account.Known)
+        {
+            account.Known = true;
+            account.State = state;
+            return;
+        }
+
+        if (account.State == state)
+        {
+            return;
+        }
+
+        Span<BalanceEventType> types = stackalloc BalanceEventType[3];
+        var n = BalanceState.Crossings(account.State, state, types);
+        account.State = state;
+        for (var i = 0; i < n; i++)
+        {
+            account.Number++;
+            Append(policy.AccountId, account.Number, types[i], customer, policy.LowBalanceThreshold, now);
+        }
+    }
+
+    private void Append(string accountId, long number, BalanceEventType type, long balance, long threshold, DateTimeOffset at)
+    {
+        TaskCompletionSource appended;
+        lock (_gate)
+        {
+            // Positions follow the caller's clock but never go back, like the Redis relay's.
+            var ms = Math.Max(at.ToUnixTimeMilliseconds(), _last.Milliseconds);
+            _last = ms == _last.Milliseconds ? _last with { Sequence = _last.Sequence + 1 } : new EventCursor(ms, 0);
+            var id = accountId + ":" + number.ToString(CultureInfo.InvariantCulture);
+            _events.Add(new BalanceEvent(id, type, accountId, balance, threshold, at, _last.ToString()));
+            _cursors.Add(_last);
+            Trim();
+            appended = _appended;
+            _appended = NewSignal();
+        }
+
+        appended.TrySetResult();
+    }
+
+    // Events older than the retention (by position) go, oldest first, in batches so a trim is amortised.
+    private void Trim()
+    {
+        var oldest = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.Retention.TotalMilliseconds;
+        if (_cursors.Count == 0 || _cursors[0].Milliseconds >= oldest)
+        {
+            return;
+        }
+
+        var k = First(new EventCursor(oldest, -1));
+        _events.RemoveRange(0, k);
+        _cursors.RemoveRange(0, k);
+    }
+
+    // Index of the first event after the cursor.
+    private int First(EventCursor after)
+    {
+        var i = _cursors.BinarySearch(after);
+        return i >= 0 ? i + 1 : ~i;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class AccountEvents
+    {
+        public bool Known { get; set; }
+
+        public BalanceState State { get; set; }
+
+        public long Number { get; set; }
+    }
+}

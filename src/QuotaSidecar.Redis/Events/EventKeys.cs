@@ -1,0 +1,32 @@
+using StackExchange.Redis;
+
+namespace QuotaSidecar.Redis.Events;
+
+/// <summary>
+/// The keys of the global event stream. They share the hash tag <c>{#events}</c> (a <c>#</c> is never in an account
+/// id, so no account's keys can share it), so the relay script that deduplicates and appends touches one slot.
+/// </summary>
+internal sealed class EventKeys
+{
+    public EventKeys(string prefix)
+    {
+        Root = prefix.Length == 0 ? "{#events}:" : prefix + ":{#events}:";
+        Stream = Root + "stream";
+        Sweeper = Root + "sweeper";
+        OutboxPattern = (prefix.Length == 0 ? "" : prefix + ":") + "{*}:events";
+    }
+
+    public string Root { get; }
+
+    /// <summary>The global stream: every relayed event once, ids <c>&lt;ms&gt;-&lt;n&gt;</c>, trimmed by retention.</summary>
+    public RedisKey Stream { get; }
+
+    /// <summary>Which sidecar sweeps for unrelayed outboxes now (a short lease, so one of a fleet does).</summary>
+    public RedisKey Sweeper { get; }
+
+    /// <summary>SCAN MATCH pattern of every account's outbox (<see cref="AccountKeys"/>, the 7th key).</summary>
+    public string OutboxPattern { get; }
+
+    /// <summary>Marks an event id as copied to the stream, for the retention.</summary>
+    public RedisKey Seen(string eventId) => Root + "seen:" + eventId;
+}
