@@ -11,6 +11,7 @@ using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Ledger.Embedded;
 using QuotaSidecar.Envoy;
+using QuotaSidecar.Events;
 using QuotaSidecar.Grpc;
 using QuotaSidecar.Health;
 using QuotaSidecar.Metrics;
@@ -56,6 +57,7 @@ public static class QuotaSidecarHost
         services.AddSingleton<JournalReplayService>();
         services.AddHostedService(sp => sp.GetRequiredService<JournalReplayService>());
         services.AddHostedService<EngineService>();
+        services.AddBalanceEvents();
 
         services.AddSingleton<AdminAuthorization>();
         services.AddSingleton<AccountAllowList>();
@@ -133,7 +135,8 @@ public static class QuotaSidecarHost
         var o = sp.GetRequiredService<IOptions<QuotaOptions>>().Value;
         return o.Store switch
         {
-            StoreKind.Embedded => new EmbeddedLedger(sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>()),
+            StoreKind.Embedded => new EmbeddedLedger(
+                sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>(), o.Events),
             StoreKind.Redis => ConnectRedis(sp, o),
             _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not supported"),
         };

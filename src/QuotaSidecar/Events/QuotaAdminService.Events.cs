@@ -1,0 +1,80 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using QuotaSidecar.Api.V1;
+using QuotaSidecar.Core;
+using QuotaSidecar.Core.Events;
+
+// The admin service's balance event calls (docs/design.md#balance-events): the class lives in Grpc/, this part of it
+// in the Events feature folder.
+namespace QuotaSidecar.Grpc;
+
+/// <summary>ListEvents and WatchEvents: the global event stream, straight from the store.</summary>
+internal sealed partial class QuotaAdminService
+{
+    public override async Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
+    {
+        auth.Check(context);
+        if (request.Limit is < 0 or > 1000)
+        {
+            throw new QuotaException(QuotaError.InvalidArgument, $"limit must be between 0 (default 100) and 1000 (got {request.Limit})");
+        }
+
+        Cursor(request.After, "after");
+        var page = await Events(context).ListAsync(
+            request.After, request.Limit == 0 ? 100 : request.Limit, request.AccountId, context.CancellationToken);
+        var response = new ListEventsResponse { Next = page.Next };
+        foreach (var e in page.Events)
+        {
+            response.Events.Add(ToProto(e));
+        }
+
+        return response;
+    }
+
+    public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<Api.V1.BalanceEvent> responseStream, ServerCallContext context)
+    {
+        auth.Check(context);
+        try
+        {
+            Cursor(request.Cursor, "cursor");
+            await foreach (var e in Events(context).WatchAsync(request.Cursor, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(ToProto(e), context.CancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The watcher went away (or the server stops): the end of the stream, not an error.
+        }
+        catch (QuotaException e)
+        {
+            // ErrorMappingInterceptor maps unary calls only; a stream's errors get the same statuses here.
+            throw new RpcException(new Status(ErrorMappingInterceptor.Map(e.Error), e.Message));
+        }
+    }
+
+    private static void Cursor(string value, string field)
+    {
+        if (value.Length > 64)
+        {
+            throw new QuotaException(QuotaError.InvalidArgument, $"{field} must be an event cursor like \"1767225600000-0\" (at most 64 characters, got {value.Length})");
+        }
+
+        EventCursor.Parse(value, field);
+    }
+
+    // Resolved per call rather than injected: keeps the event feature out of the service's constructor.
+    private static IEventLog Events(ServerCallContext context) =>
+        context.GetHttpContext().RequestServices.GetRequiredService<IEventLog>();
+
+    private static Api.V1.BalanceEvent ToProto(Core.Events.BalanceEvent e) => new()
+    {
+        EventId = e.Id,
+        Type = BalanceEventTypes.Name(e.Type),
+        AccountId = e.AccountId,
+        Balance = e.Balance,
+        Threshold = e.Threshold,
+        At = Timestamp.FromDateTimeOffset(e.At),
+        Cursor = e.Cursor,
+    };
+}
