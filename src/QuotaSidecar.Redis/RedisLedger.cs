@@ -266,6 +266,9 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Entries(reply);
     }
 
+    /// <summary>The webhook delivery queue of this ledger's events (docs/design.md#webhooks).</summary>
+    public Events.RedisDeliveryQueue CreateDeliveryQueue() => new(_redis, _keyPrefix, _time);
+
     /// <summary>The balance events of this ledger's accounts, on its connection, key prefix and clock
     /// (docs/design.md#balance-events).</summary>
     public Events.RedisEventLog CreateEventLog(Core.Events.EventOptions? options = null) => new(_redis, _keyPrefix, options, _time);

@@ -95,6 +95,18 @@ public sealed class EmbeddedEventLog : IEventLog
         }
     }
 
+    /// <summary>The cursor of the newest event ("" when there is none yet).</summary>
+    public string LastCursor
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cursors.Count == 0 ? "" : _cursors[^1].ToString();
+            }
+        }
+    }
+
     /// <summary>
     /// Decides the account's events after a call changed (or may have changed) its balance, and appends them. Called
     /// under the account's lock, so an account's decisions are serialised; the first call for an account only records

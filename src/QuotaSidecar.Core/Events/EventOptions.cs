@@ -24,9 +24,14 @@ public sealed class EventOptions
     /// <value>The default value is 1,000.</value>
     public int SweepCount { get; set; } = 1_000;
 
+    /// <summary>Webhook delivery (<c>Quota:Events:Webhook</c>); off unless its URL is set.</summary>
+    public WebhookOptions Webhook { get; set; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the setting that is out of range.</summary>
     public void Validate()
     {
+        Webhook.Validate();
+
         if (Retention < TimeSpan.FromMinutes(1))
         {
             throw new ArgumentException($"Retention must be at least 1 minute (got {Retention})");

@@ -13,6 +13,9 @@ internal sealed class EventKeys
         Root = prefix.Length == 0 ? "{#events}:" : prefix + ":{#events}:";
         Stream = Root + "stream";
         Sweeper = Root + "sweeper";
+        Redeliver = Root + "redeliver";
+        Failed = Root + "failed";
+        Attempts = Root + "attempts";
         OutboxPattern = (prefix.Length == 0 ? "" : prefix + ":") + "{*}:events";
     }
 
@@ -23,6 +26,15 @@ internal sealed class EventKeys
 
     /// <summary>Which sidecar sweeps for unrelayed outboxes now (a short lease, so one of a fleet does).</summary>
     public RedisKey Sweeper { get; }
+
+    /// <summary>Failed events sent back to delivery (a stream the webhook consumer group reads too).</summary>
+    public RedisKey Redeliver { get; }
+
+    /// <summary>Events whose webhook ran out of attempts (a stream, newest last).</summary>
+    public RedisKey Failed { get; }
+
+    /// <summary>Hash: event id → attempts so far, over every sidecar.</summary>
+    public RedisKey Attempts { get; }
 
     /// <summary>SCAN MATCH pattern of every account's outbox (<see cref="AccountKeys"/>, the 7th key).</summary>
     public string OutboxPattern { get; }

@@ -267,7 +267,7 @@ public sealed class RedisEventLog : IEventLog
         }
     }
 
-    private static BalanceEvent? Parse(StreamEntry entry)
+    internal static BalanceEvent? Parse(StreamEntry entry)
     {
         if (!BalanceEventTypes.TryParse((string?)entry["type"] ?? "", out var type))
         {
@@ -281,6 +281,6 @@ public sealed class RedisEventLog : IEventLog
             (long)entry["balance"],
             (long)entry["threshold"],
             DateTimeOffset.FromUnixTimeMilliseconds((long)entry["at"]),
-            (string)entry.Id!);
+            entry["cursor"].IsNull ? (string)entry.Id! : (string)entry["cursor"]!);
     }
 }

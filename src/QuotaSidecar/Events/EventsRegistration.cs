@@ -24,7 +24,14 @@ internal static class EventsRegistration
             RedisLedger redis => redis.CreateEventLog(sp.GetRequiredService<IOptions<QuotaOptions>>().Value.Events),
             var other => throw new InvalidOperationException($"no event log for the ledger {other.GetType().Name}"),
         });
+        services.AddSingleton<IEventDeliveryQueue>(sp => sp.GetRequiredService<ICentralLedger>() switch
+        {
+            EmbeddedLedger embedded => new EmbeddedDeliveryQueue(embedded.Events, sp.GetRequiredService<TimeProvider>()),
+            RedisLedger redis => redis.CreateDeliveryQueue(),
+            var other => throw new InvalidOperationException($"no delivery queue for the ledger {other.GetType().Name}"),
+        });
         services.AddHostedService<EventRelayService>();
+        services.AddHostedService<WebhookDeliveryService>();
         return services;
     }
 }

@@ -8,7 +8,8 @@ using QuotaSidecar.Core.Events;
 // in the Events feature folder.
 namespace QuotaSidecar.Grpc;
 
-/// <summary>ListEvents and WatchEvents: the global event stream, straight from the store.</summary>
+/// <summary>ListEvents and WatchEvents (the global event stream, straight from the store); ListFailedDeliveries and
+/// RedeliverEvent (webhooks that ran out of attempts).</summary>
 internal sealed partial class QuotaAdminService
 {
     public override async Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
@@ -52,6 +53,46 @@ internal sealed partial class QuotaAdminService
             throw new RpcException(new Status(ErrorMappingInterceptor.Map(e.Error), e.Message));
         }
     }
+
+    public override async Task<ListFailedDeliveriesResponse> ListFailedDeliveries(ListFailedDeliveriesRequest request, ServerCallContext context)
+    {
+        auth.Check(context);
+        if (request.Limit is < 0 or > 1000)
+        {
+            throw new QuotaException(QuotaError.InvalidArgument, $"limit must be between 0 (default 100) and 1000 (got {request.Limit})");
+        }
+
+        var failed = await Deliveries(context).ListFailedAsync(request.Limit == 0 ? 100 : request.Limit, context.CancellationToken);
+        var response = new ListFailedDeliveriesResponse();
+        foreach (var f in failed)
+        {
+            response.Deliveries.Add(new Api.V1.FailedDelivery
+            {
+                Event = ToProto(f.Event),
+                Attempts = f.Attempts,
+                LastError = f.LastError,
+                FailedAt = Timestamp.FromDateTimeOffset(f.FailedAt),
+            });
+        }
+
+        return response;
+    }
+
+    public override async Task<RedeliverEventResponse> RedeliverEvent(RedeliverEventRequest request, ServerCallContext context)
+    {
+        auth.Check(context);
+        if (request.EventId.Length is 0 or > 200)
+        {
+            throw new QuotaException(QuotaError.InvalidArgument, $"event_id must be an event id like \"acct-1:3\" (1-200 characters, got {request.EventId.Length})");
+        }
+
+        return await Deliveries(context).RedeliverAsync(request.EventId, context.CancellationToken)
+            ? new RedeliverEventResponse()
+            : throw new QuotaException(QuotaError.NotFound, $"no failed delivery of event '{request.EventId}'; list them with ListFailedDeliveries");
+    }
+
+    private static IEventDeliveryQueue Deliveries(ServerCallContext context) =>
+        context.GetHttpContext().RequestServices.GetRequiredService<IEventDeliveryQueue>();
 
     private static void Cursor(string value, string field)
     {
