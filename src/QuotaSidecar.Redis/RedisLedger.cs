@@ -266,6 +266,17 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         return ScriptReplies.Status(reply) == 0 ? throw AccountNotFound(accountId) : ScriptReplies.Entries(reply);
     }
 
+    /// <summary>Raises <see cref="EventsPending"/> for an account whose outbox a call outside this class may have
+    /// written to (a recharge policy applied by a read).</summary>
+    internal Task RelaySignalAsync(string accountId)
+    {
+        EventsPending?.Invoke(accountId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Auto-recharge policies of this ledger's accounts (docs/design.md#auto-recharge).</summary>
+    public Events.RedisRechargePolicies CreateRechargePolicies() => new(this, _redis, _keyPrefix);
+
     /// <summary>The webhook delivery queue of this ledger's events (docs/design.md#webhooks).</summary>
     public Events.RedisDeliveryQueue CreateDeliveryQueue() => new(_redis, _keyPrefix, _time);
 

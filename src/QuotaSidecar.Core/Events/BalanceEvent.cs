@@ -9,10 +9,15 @@ namespace QuotaSidecar.Core.Events;
 /// <param name="Type">What happened.</param>
 /// <param name="AccountId">The account.</param>
 /// <param name="Balance">The customer balance after the change: granted − consumed − expired − voided.</param>
-/// <param name="Threshold">The account's low-balance threshold at the time.</param>
+/// <param name="Threshold">The line crossed: the account's low-balance threshold at the time (its recharge threshold
+/// for <see cref="BalanceEventType.RechargeRequested"/>).</param>
 /// <param name="At">When the change was applied (the ledger caller's clock).</param>
 /// <param name="Cursor">Its position in the global event stream (<c>&lt;ms&gt;-&lt;n&gt;</c>); resume a watch or a
 /// listing after it.</param>
+/// <param name="RechargeId">For <see cref="BalanceEventType.RechargeRequested"/>: the grant id the billing system
+/// must use (<c>recharge-&lt;n&gt;</c>); empty otherwise.</param>
+/// <param name="Amount">For <see cref="BalanceEventType.RechargeRequested"/>: the credits that bring the balance to
+/// the policy's target; 0 otherwise.</param>
 public sealed record BalanceEvent(
     string Id,
     BalanceEventType Type,
@@ -20,4 +25,6 @@ public sealed record BalanceEvent(
     long Balance,
     long Threshold,
     DateTimeOffset At,
-    string Cursor);
+    string Cursor,
+    string RechargeId = "",
+    long Amount = 0);

@@ -12,4 +12,9 @@ public enum BalanceEventType
     /// <summary>A HARD account's customer balance reached zero: it is denied until credits are granted
     /// (<c>balance.depleted</c>).</summary>
     BalanceDepleted = 3,
+
+    /// <summary>The balance fell to or below the account's auto-recharge threshold and its policy allows a recharge
+    /// now: the billing system should charge the customer and grant with the event's recharge id
+    /// (<c>recharge.requested</c>).</summary>
+    RechargeRequested = 4,
 }

@@ -9,6 +9,7 @@ public static class BalanceEventTypes
         BalanceEventType.BalanceLow => "balance.low",
         BalanceEventType.BalanceRecovered => "balance.recovered",
         BalanceEventType.BalanceDepleted => "balance.depleted",
+        BalanceEventType.RechargeRequested => "recharge.requested",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown event type"),
     };
 
@@ -20,6 +21,7 @@ public static class BalanceEventTypes
             "balance.low" => BalanceEventType.BalanceLow,
             "balance.recovered" => BalanceEventType.BalanceRecovered,
             "balance.depleted" => BalanceEventType.BalanceDepleted,
+            "recharge.requested" => BalanceEventType.RechargeRequested,
             _ => 0,
         };
         return type != 0;

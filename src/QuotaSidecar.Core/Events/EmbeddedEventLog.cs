@@ -121,34 +121,78 @@ public sealed class EmbeddedEventLog : IEventLog
         {
             account.Known = true;
             account.State = state;
-            return;
+        }
+        else if (account.State != state)
+        {
+            Span<BalanceEventType> types = stackalloc BalanceEventType[3];
+            var n = BalanceState.Crossings(account.State, state, types);
+            account.State = state;
+            for (var i = 0; i < n; i++)
+            {
+                account.Number++;
+                Append(new BalanceEvent(Id(policy.AccountId, account.Number), types[i], policy.AccountId, customer, policy.LowBalanceThreshold, now, ""));
+            }
         }
 
-        if (account.State == state)
-        {
-            return;
-        }
-
-        Span<BalanceEventType> types = stackalloc BalanceEventType[3];
-        var n = BalanceState.Crossings(account.State, state, types);
-        account.State = state;
-        for (var i = 0; i < n; i++)
-        {
-            account.Number++;
-            Append(policy.AccountId, account.Number, types[i], customer, policy.LowBalanceThreshold, now);
-        }
+        DecideRecharge(account, policy.AccountId, customer, now);
     }
 
-    private void Append(string accountId, long number, BalanceEventType type, long balance, long threshold, DateTimeOffset at)
+    /// <summary>Sets the account's recharge policy (under the account's lock, like <see cref="Decide"/>).</summary>
+    internal void SetRecharge(RechargePolicy policy) =>
+        _accounts.GetOrAdd(policy.AccountId, static _ => new AccountEvents()).Recharge = policy;
+
+    /// <summary>The account's recharge policy and counters (under the account's lock).</summary>
+    internal RechargeState Recharge(string accountId) =>
+        _accounts.TryGetValue(accountId, out var a)
+            ? new RechargeState(a.Recharge, a.RechargeCount, a.RechargedAt, a.Recharges)
+            : new RechargeState(null, 0, null, 0);
+
+    // docs/design.md#auto-recharge, mirrored by decide_recharge in ledger.lua: one request per stay at or below the
+    // threshold, when the month's cap and the cooldown allow it (checked again at each change while they do not).
+    private void DecideRecharge(AccountEvents account, string accountId, long customer, DateTimeOffset now)
+    {
+        if (account.Recharge is not { MaxPerMonth: > 0 } policy)
+        {
+            return;
+        }
+
+        if (customer > policy.Threshold)
+        {
+            account.RechargeRequested = false;
+            return;
+        }
+
+        var month = (now.UtcDateTime.Year * 12) + now.UtcDateTime.Month;
+        var count = account.RechargeMonth == month ? account.RechargeCount : 0;
+        if (account.RechargeRequested || count >= policy.MaxPerMonth
+            || (account.RechargedAt is { } last && now - last < policy.Cooldown))
+        {
+            return;
+        }
+
+        account.Recharges++;
+        account.RechargeRequested = true;
+        account.RechargeMonth = month;
+        account.RechargeCount = count + 1;
+        account.RechargedAt = now;
+        account.Number++;
+        var rechargeId = "recharge-" + account.Recharges.ToString(CultureInfo.InvariantCulture);
+        Append(new BalanceEvent(
+            Id(accountId, account.Number), BalanceEventType.RechargeRequested, accountId, customer, policy.Threshold, now, "",
+            rechargeId, policy.Target - customer));
+    }
+
+    private static string Id(string accountId, long number) => accountId + ":" + number.ToString(CultureInfo.InvariantCulture);
+
+    private void Append(BalanceEvent e)
     {
         TaskCompletionSource appended;
         lock (_gate)
         {
             // Positions follow the caller's clock but never go back, like the Redis relay's.
-            var ms = Math.Max(at.ToUnixTimeMilliseconds(), _last.Milliseconds);
+            var ms = Math.Max(e.At.ToUnixTimeMilliseconds(), _last.Milliseconds);
             _last = ms == _last.Milliseconds ? _last with { Sequence = _last.Sequence + 1 } : new EventCursor(ms, 0);
-            var id = accountId + ":" + number.ToString(CultureInfo.InvariantCulture);
-            _events.Add(new BalanceEvent(id, type, accountId, balance, threshold, at, _last.ToString()));
+            _events.Add(e with { Cursor = _last.ToString() });
             _cursors.Add(_last);
             Trim();
             appended = _appended;
@@ -188,5 +232,17 @@ public sealed class EmbeddedEventLog : IEventLog
         public BalanceState State { get; set; }
 
         public long Number { get; set; }
+
+        public RechargePolicy? Recharge { get; set; }
+
+        public bool RechargeRequested { get; set; }
+
+        public int RechargeMonth { get; set; }
+
+        public int RechargeCount { get; set; }
+
+        public DateTimeOffset? RechargedAt { get; set; }
+
+        public long Recharges { get; set; }
     }
 }

@@ -171,7 +171,8 @@ public sealed class RedisDeliveryQueue : IEventDeliveryQueue
     private static RedisValue[] Fields(BalanceEvent e) =>
     [
         "id", e.Id, "type", BalanceEventTypes.Name(e.Type), "account", e.AccountId, "balance", e.Balance,
-        "threshold", e.Threshold, "at", e.At.ToUnixTimeMilliseconds(), "cursor", e.Cursor,
+        "threshold", e.Threshold, "at", e.At.ToUnixTimeMilliseconds(), "cursor", e.Cursor, "recharge_id", e.RechargeId,
+        "amount", e.Amount,
     ];
 
     private void Add(List<EventDelivery> taken, RedisKey stream, StreamEntry[] entries)

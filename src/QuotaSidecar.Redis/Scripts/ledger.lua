@@ -389,30 +389,62 @@ end
 -- is kept in the account hash (ev_state: 'L' low or '-', then 'D' depleted or '-'; ev_seq: the account's last
 -- event number). A flip is a crossing: its event goes to the account's outbox stream (entry id <n>-0, n the event
 -- number) in this same call, for the relay to copy to the global stream. An account without ev_state (new, or
--- written before events existed) only records its state.
+-- written before events existed) only records its state. Then the auto-recharge policy (docs/design.md#auto-recharge;
+-- EmbeddedEventLog.DecideRecharge): rc_policy 'threshold target max_per_month cooldown_ms', rc_state 'requested
+-- month count last_ms requests' (set by RedisRechargePolicies; absent: no policy).
 local function decide_events()
   local b = account.granted - account.consumed - account.expired - account.voided
+  local n = tonumber(account_raw.ev_seq or '0')
+  local id = match(ACCOUNT_KEY, '{([^{}]*)}:account$')
+  local function emit(kind, line, recharge_id, amount)
+    n = n + 1
+    redis.call('XADD', EVENTS_KEY, int(n) .. '-0', 'id', id .. ':' .. int(n), 'type', kind, 'account', id,
+      'balance', int(b), 'threshold', int(line), 'at', int(NOW), 'recharge_id', recharge_id, 'amount', int(amount))
+  end
+
   local low = b <= account.low_balance_threshold
   local depleted = account.mode ~= SOFT and b <= 0
   local state = (low and 'L' or '-') .. (depleted and 'D' or '-')
   local was = account_raw.ev_state
-  if was == state then return end
-  local n = tonumber(account_raw.ev_seq or '0')
-  if was ~= nil then
+  if was ~= nil and was ~= state then
     local was_low, was_depleted = sub(was, 1, 1) == 'L', sub(was, 2, 2) == 'D'
-    local crossings = {}
-    if low and not was_low then crossings[#crossings + 1] = 'balance.low' end
-    if depleted and not was_depleted then crossings[#crossings + 1] = 'balance.depleted' end
-    if was_low and not low then crossings[#crossings + 1] = 'balance.recovered' end
-    local id = match(ACCOUNT_KEY, '{([^{}]*)}:account$')
-    for _, kind in ipairs(crossings) do
-      n = n + 1
-      redis.call('XADD', EVENTS_KEY, int(n) .. '-0', 'id', id .. ':' .. int(n), 'type', kind, 'account', id,
-        'balance', int(b), 'threshold', int(account.low_balance_threshold), 'at', int(NOW))
+    if low and not was_low then emit('balance.low', account.low_balance_threshold, '', 0) end
+    if depleted and not was_depleted then emit('balance.depleted', account.low_balance_threshold, '', 0) end
+    if was_low and not low then emit('balance.recovered', account.low_balance_threshold, '', 0) end
+  end
+
+  local policy = account_raw.rc_policy
+  if policy ~= nil then
+    local threshold, target, cap, cooldown = match(policy, '^(%d+) (%d+) (%d+) (%d+)$')
+    threshold, target, cap, cooldown = tonumber(threshold), tonumber(target), tonumber(cap), tonumber(cooldown)
+    local requested, month, count, last, requests = match(account_raw.rc_state or '0 0 0 - 0', '^(%d) (%d+) (%d+) (%S+) (%d+)$')
+    requested, month, count, last, requests = requested == '1', tonumber(month), tonumber(count), opt_number(last), tonumber(requests)
+    local rc_state = account_raw.rc_state
+    if cap > 0 then
+      if b > threshold then
+        requested = false
+      elseif not requested then
+        local y, m = civil_from_days(floor(NOW / DAY_MS))
+        local this_month = y * 12 + m
+        if month ~= this_month then count = 0 end
+        if count < cap and (last == nil or NOW - last >= cooldown) then
+          requests = requests + 1
+          requested, month, count, last = true, this_month, count + 1, NOW
+          emit('recharge.requested', threshold, 'recharge-' .. int(requests), target - b)
+        end
+      end
+      rc_state = concat({ requested and '1' or '0', int(month), int(count), opt_int(last), int(requests) }, ' ')
+    end
+    if rc_state ~= account_raw.rc_state then
+      redis.call('HSET', ACCOUNT_KEY, 'rc_state', rc_state)
+      account_raw.rc_state = rc_state
     end
   end
-  redis.call('HSET', ACCOUNT_KEY, 'ev_state', state, 'ev_seq', int(n))
-  account_raw.ev_state, account_raw.ev_seq = state, int(n)
+
+  if was ~= state or n ~= tonumber(account_raw.ev_seq or '0') then
+    redis.call('HSET', ACCOUNT_KEY, 'ev_state', state, 'ev_seq', int(n))
+    account_raw.ev_state, account_raw.ev_seq = state, int(n)
+  end
 end
 
 -- Writes back what changed: only those grants (each in the hash it now belongs to), leases and account fields.

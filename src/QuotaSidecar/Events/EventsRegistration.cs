@@ -30,6 +30,12 @@ internal static class EventsRegistration
             RedisLedger redis => redis.CreateDeliveryQueue(),
             var other => throw new InvalidOperationException($"no delivery queue for the ledger {other.GetType().Name}"),
         });
+        services.AddSingleton<IRechargePolicies>(sp => sp.GetRequiredService<ICentralLedger>() switch
+        {
+            EmbeddedLedger embedded => embedded,
+            RedisLedger redis => redis.CreateRechargePolicies(),
+            var other => throw new InvalidOperationException($"no recharge policies for the ledger {other.GetType().Name}"),
+        });
         services.AddHostedService<EventRelayService>();
         services.AddHostedService<WebhookDeliveryService>();
         return services;

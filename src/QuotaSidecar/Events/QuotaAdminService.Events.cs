@@ -9,7 +9,7 @@ using QuotaSidecar.Core.Events;
 namespace QuotaSidecar.Grpc;
 
 /// <summary>ListEvents and WatchEvents (the global event stream, straight from the store); ListFailedDeliveries and
-/// RedeliverEvent (webhooks that ran out of attempts).</summary>
+/// RedeliverEvent (webhooks that ran out of attempts); Set/GetRechargePolicy (auto-recharge).</summary>
 internal sealed partial class QuotaAdminService
 {
     public override async Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
@@ -91,6 +91,54 @@ internal sealed partial class QuotaAdminService
             : throw new QuotaException(QuotaError.NotFound, $"no failed delivery of event '{request.EventId}'; list them with ListFailedDeliveries");
     }
 
+    public override async Task<RechargePolicyState> SetRechargePolicy(SetRechargePolicyRequest request, ServerCallContext context)
+    {
+        auth.Check(context);
+        if (request.Cooldown is { } c && (c.Seconds < 0 || c.Nanos < 0 || c.Seconds > 31L * 24 * 3600))
+        {
+            throw new QuotaException(QuotaError.InvalidArgument, $"cooldown must be 0 to 31 days (got {c})");
+        }
+
+        var policy = new RechargePolicy(
+            request.AccountId, request.Threshold, request.Target, request.MaxPerMonth,
+            TimeSpan.FromMilliseconds(Math.Floor((request.Cooldown?.ToTimeSpan() ?? TimeSpan.Zero).TotalMilliseconds)));
+        return ToProto(request.AccountId, await Recharges(context).SetRechargePolicyAsync(policy, context.CancellationToken));
+    }
+
+    public override async Task<RechargePolicyState> GetRechargePolicy(GetRechargePolicyRequest request, ServerCallContext context)
+    {
+        auth.Check(context);
+        return ToProto(request.AccountId, await Recharges(context).GetRechargePolicyAsync(request.AccountId, context.CancellationToken));
+    }
+
+    private static RechargePolicyState ToProto(string accountId, RechargeState state)
+    {
+        var proto = new RechargePolicyState
+        {
+            AccountId = accountId,
+            HasPolicy = state.Policy is not null,
+            RequestedThisMonth = state.RequestedThisMonth,
+            Requests = state.Requests,
+        };
+        if (state.Policy is { } p)
+        {
+            proto.Threshold = p.Threshold;
+            proto.Target = p.Target;
+            proto.MaxPerMonth = p.MaxPerMonth;
+            proto.Cooldown = Duration.FromTimeSpan(p.Cooldown);
+        }
+
+        if (state.LastRequestedAt is { } last)
+        {
+            proto.LastRequestedAt = Timestamp.FromDateTimeOffset(last);
+        }
+
+        return proto;
+    }
+
+    private static IRechargePolicies Recharges(ServerCallContext context) =>
+        context.GetHttpContext().RequestServices.GetRequiredService<IRechargePolicies>();
+
     private static IEventDeliveryQueue Deliveries(ServerCallContext context) =>
         context.GetHttpContext().RequestServices.GetRequiredService<IEventDeliveryQueue>();
 
@@ -117,5 +165,7 @@ internal sealed partial class QuotaAdminService
         Threshold = e.Threshold,
         At = Timestamp.FromDateTimeOffset(e.At),
         Cursor = e.Cursor,
+        RechargeId = e.RechargeId,
+        Amount = e.Amount,
     };
 }

@@ -23,6 +23,12 @@ internal static class WebhookBody
             json.WriteNumber("balance", e.Balance);
             json.WriteNumber("threshold", e.Threshold);
             json.WriteString("cursor", e.Cursor);
+            if (e.Type == BalanceEventType.RechargeRequested)
+            {
+                json.WriteString("recharge_id", e.RechargeId);
+                json.WriteNumber("amount", e.Amount);
+            }
+
             json.WriteEndObject();
             json.WriteEndObject();
         }

@@ -20,14 +20,17 @@ public abstract class BalanceEventsContract : IAsyncLifetime
 
     protected CentralLedgerOptions Options { get; } = new() { LeaseTtl = TimeSpan.FromSeconds(30), MaxLeaseShare = 1.0 };
 
-    protected EventOptions EventOptions { get; } = new();
+    // Longer than any test's fake-clock jump, so no test's events are trimmed by the retention under it.
+    protected EventOptions EventOptions { get; } = new() { Retention = TimeSpan.FromDays(90) };
 
     protected ICentralLedger Ledger { get; private set; } = null!;
 
     protected IEventLog Events { get; private set; } = null!;
 
-    /// <summary>Makes the ledger under test and its event log.</summary>
-    protected abstract (ICentralLedger Ledger, IEventLog Events) Create(FakeTimeProvider time, CentralLedgerOptions options, EventOptions events);
+    protected IRechargePolicies Recharges { get; private set; } = null!;
+
+    /// <summary>Makes the ledger under test, its event log and its recharge policies.</summary>
+    protected abstract (ICentralLedger Ledger, IEventLog Events, IRechargePolicies Recharges) Create(FakeTimeProvider time, CentralLedgerOptions options, EventOptions events);
 
     /// <summary>Moves the account's decided events to the global stream, as the sidecar's relay does (nothing to do
     /// where they are appended at once).</summary>
@@ -35,7 +38,7 @@ public abstract class BalanceEventsContract : IAsyncLifetime
 
     public virtual Task InitializeAsync()
     {
-        (Ledger, Events) = Create(Time, Options, EventOptions);
+        (Ledger, Events, Recharges) = Create(Time, Options, EventOptions);
         return Task.CompletedTask;
     }
 
@@ -223,6 +226,104 @@ public abstract class BalanceEventsContract : IAsyncLifetime
         Assert.Equal(1_000, events.Select(e => e.Id).Distinct().Count());
         Assert.All(events, e => Assert.Equal(BalanceEventType.BalanceLow, e.Type));
         Assert.Equal(mine.Order(StringComparer.Ordinal), events.Select(e => e.AccountId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Crossing_the_recharge_threshold_requests_one_recharge_to_the_target()
+    {
+        var id = await FundedAccountAsync(threshold: 0, credits: 1_000);
+        await Recharges.SetRechargePolicyAsync(new RechargePolicy(id, Threshold: 200, Target: 1_000, MaxPerMonth: 3, Cooldown: TimeSpan.Zero));
+        await Spend(id, "i1", 2, 850);
+        await Spend(id, "i1", 3, 10);
+
+        var request = Assert.Single(await EventsOf(id), e => e.Type == BalanceEventType.RechargeRequested);
+
+        Assert.Equal("recharge-1", request.RechargeId);
+        Assert.Equal(850, request.Amount);
+        Assert.Equal(150, request.Balance);
+        Assert.Equal(200, request.Threshold);
+        var state = await Recharges.GetRechargePolicyAsync(id);
+        Assert.Equal((1, 1L, Start), (state.RequestedThisMonth, state.Requests, state.LastRequestedAt!.Value));
+    }
+
+    [Fact]
+    public async Task A_grant_with_the_recharge_id_rearms_and_only_the_next_crossing_requests_again()
+    {
+        var id = await FundedAccountAsync(threshold: 0, credits: 1_000);
+        await Recharges.SetRechargePolicyAsync(new RechargePolicy(id, 200, 1_000, 3, TimeSpan.Zero));
+        await Spend(id, "i1", 2, 850);
+        var first = Assert.Single(await EventsOf(id), e => e.Type == BalanceEventType.RechargeRequested);
+
+        await Ledger.GrantAsync(new GrantSpec(id, first.RechargeId, first.Amount));
+        await Ledger.GrantAsync(new GrantSpec(id, first.RechargeId, first.Amount)); // the billing system retries
+        await Take(id, "i1", 3, 850);
+        Assert.Single(await EventsOf(id), e => e.Type == BalanceEventType.RechargeRequested);
+        await Spend(id, "i1", 4, 900);
+
+        var requests = (await EventsOf(id)).Where(e => e.Type == BalanceEventType.RechargeRequested).ToList();
+        Assert.Equal(["recharge-1", "recharge-2"], requests.Select(e => e.RechargeId));
+        Assert.Equal(900, requests[1].Amount);
+    }
+
+    [Fact]
+    public async Task The_monthly_cap_holds_and_a_new_month_requests_at_the_next_touch()
+    {
+        var id = await FundedAccountAsync(threshold: 0, credits: 1_000);
+        await Recharges.SetRechargePolicyAsync(new RechargePolicy(id, 200, 1_000, 2, TimeSpan.Zero));
+        long sequence = 2;
+        for (var i = 1; i <= 3; i++)
+        {
+            await Spend(id, "i1", sequence++, 850);
+            await Ledger.GrantAsync(new GrantSpec(id, $"paid-{i}", 850)); // paid some other way: the cap still counts requests
+            await Take(id, "i1", sequence++, 850);
+        }
+
+        await Spend(id, "i1", sequence++, 850);
+        Assert.Equal(2, (await EventsOf(id)).Count(e => e.Type == BalanceEventType.RechargeRequested));
+
+        Time.Advance(TimeSpan.FromDays(31)); // February
+        await Ledger.GetAccountAsync(id);
+
+        var requests = (await EventsOf(id)).Where(e => e.Type == BalanceEventType.RechargeRequested).ToList();
+        Assert.Equal(3, requests.Count);
+        Assert.Equal(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero), requests[2].At);
+        Assert.Equal(1, (await Recharges.GetRechargePolicyAsync(id)).RequestedThisMonth);
+    }
+
+    [Fact]
+    public async Task Within_the_cooldown_a_crossing_waits_and_is_requested_once_it_ends()
+    {
+        var id = await FundedAccountAsync(threshold: 0, credits: 1_000);
+        await Recharges.SetRechargePolicyAsync(new RechargePolicy(id, 200, 1_000, 10, TimeSpan.FromHours(1)));
+        await Spend(id, "i1", 2, 850);
+        await Ledger.GrantAsync(new GrantSpec(id, "recharge-1", 850));
+        await Take(id, "i1", 3, 850);
+        Time.Advance(TimeSpan.FromMinutes(30));
+        await Spend(id, "i1", 4, 850);
+        Assert.Single(await EventsOf(id), e => e.Type == BalanceEventType.RechargeRequested);
+
+        Time.Advance(TimeSpan.FromMinutes(30));
+        await Ledger.GetAccountAsync(id);
+
+        var requests = (await EventsOf(id)).Where(e => e.Type == BalanceEventType.RechargeRequested).ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(Start.AddHours(1), requests[1].At);
+    }
+
+    [Fact]
+    public async Task A_policy_set_below_its_threshold_requests_at_once_and_bad_policies_are_refused()
+    {
+        var id = await FundedAccountAsync(threshold: 0, credits: 100);
+        var state = await Recharges.SetRechargePolicyAsync(new RechargePolicy(id, 200, 1_000, 1, TimeSpan.Zero));
+
+        Assert.Equal(1, state.Requests);
+        Assert.Equal(900, Assert.Single(await EventsOf(id), e => e.Type == BalanceEventType.RechargeRequested).Amount);
+        Assert.Equal(new RechargePolicy(id, 200, 1_000, 1, TimeSpan.Zero), (await Recharges.GetRechargePolicyAsync(id)).Policy);
+        var unknown = await Assert.ThrowsAsync<QuotaException>(async () => await Recharges.SetRechargePolicyAsync(new RechargePolicy(NewAccountId(), 1, 2, 1, TimeSpan.Zero)));
+        var bad = await Assert.ThrowsAsync<QuotaException>(async () => await Recharges.SetRechargePolicyAsync(new RechargePolicy(id, 500, 500, 1, TimeSpan.Zero)));
+        Assert.Equal(QuotaError.NotFound, unknown.Error);
+        Assert.Equal(QuotaError.InvalidArgument, bad.Error);
+        Assert.Contains("target", bad.Message, StringComparison.Ordinal);
     }
 
     [Fact]

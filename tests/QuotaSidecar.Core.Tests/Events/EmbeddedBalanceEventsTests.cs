@@ -7,10 +7,10 @@ namespace QuotaSidecar.Core.Tests.Events;
 
 public sealed class EmbeddedBalanceEventsTests : BalanceEventsContract
 {
-    protected override (ICentralLedger Ledger, IEventLog Events) Create(FakeTimeProvider time, CentralLedgerOptions options, EventOptions events)
+    protected override (ICentralLedger Ledger, IEventLog Events, IRechargePolicies Recharges) Create(FakeTimeProvider time, CentralLedgerOptions options, EventOptions events)
     {
         var ledger = new EmbeddedLedger(options, time, events);
-        return (ledger, ledger.Events);
+        return (ledger, ledger.Events, ledger);
     }
 
     protected override Task RelayAsync(string accountId) => Task.CompletedTask;

@@ -11,11 +11,11 @@ public sealed class RedisBalanceEventsTests(RedisFixture redis) : BalanceEventsC
 {
     private RedisEventLog _log = null!;
 
-    protected override (ICentralLedger Ledger, IEventLog Events) Create(FakeTimeProvider time, CentralLedgerOptions options, EventOptions events)
+    protected override (ICentralLedger Ledger, IEventLog Events, IRechargePolicies Recharges) Create(FakeTimeProvider time, CentralLedgerOptions options, EventOptions events)
     {
         var ledger = new RedisLedger(redis.Connection, new RedisLedgerOptions { KeyPrefix = redis.KeyPrefix, Central = options }, time);
         _log = ledger.CreateEventLog(events);
-        return (ledger, _log);
+        return (ledger, _log, ledger.CreateRechargePolicies());
     }
 
     protected override Task RelayAsync(string accountId) => _log.RelayAsync(accountId);

@@ -13,11 +13,11 @@ public sealed class RedisClusterBalanceEventsTests(RedisClusterFixture cluster) 
 {
     private RedisEventLog _log = null!;
 
-    protected override (ICentralLedger Ledger, IEventLog Events) Create(FakeTimeProvider time, CentralLedgerOptions options, EventOptions events)
+    protected override (ICentralLedger Ledger, IEventLog Events, IRechargePolicies Recharges) Create(FakeTimeProvider time, CentralLedgerOptions options, EventOptions events)
     {
         var ledger = new RedisLedger(cluster.Connection, new RedisLedgerOptions { KeyPrefix = cluster.KeyPrefix, Central = options }, time);
         _log = ledger.CreateEventLog(events);
-        return (ledger, _log);
+        return (ledger, _log, ledger.CreateRechargePolicies());
     }
 
     protected override Task RelayAsync(string accountId) => _log.RelayAsync(accountId);

@@ -52,6 +52,47 @@ public sealed class EventAdminTests : IDisposable
         Assert.Equal(events.Skip(1), watched);
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_recharge_policy_requests_a_recharge_and_the_grant_with_its_id_recovers(string store)
+    {
+        var admin = (store == "redis" ? _redis : _embedded).Admin;
+        var id = $"acct-{Guid.NewGuid():N}";
+        await admin.UpsertAccountAsync(new UpsertAccountRequest { AccountId = id }, Calls.Admin());
+        await admin.GrantCreditsAsync(new GrantCreditsRequest { AccountId = id, GrantId = "g1", Amount = 100 }, Calls.Admin());
+
+        var state = await admin.SetRechargePolicyAsync(
+            new SetRechargePolicyRequest { AccountId = id, Threshold = 200, Target = 1_000, MaxPerMonth = 2, Cooldown = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(10)) },
+            Calls.Admin());
+        var request = (await ListUntilAsync(admin, id, 2))[1];
+        await admin.GrantCreditsAsync(new GrantCreditsRequest { AccountId = id, GrantId = request.RechargeId, Amount = request.Amount }, Calls.Admin());
+        var got = await admin.GetRechargePolicyAsync(new GetRechargePolicyRequest { AccountId = id }, Calls.Admin());
+
+        Assert.Equal(1, state.Requests);
+        Assert.Equal("recharge.requested", request.Type);
+        Assert.Equal(("recharge-1", 900L, 100L), (request.RechargeId, request.Amount, request.Balance));
+        Assert.True(got.HasPolicy);
+        Assert.Equal((200L, 1_000L, 2, TimeSpan.FromMinutes(10), 1, 1L), (got.Threshold, got.Target, got.MaxPerMonth, got.Cooldown.ToTimeSpan(), got.RequestedThisMonth, got.Requests));
+        var account = await admin.GetAccountAsync(new GetAccountRequest { AccountId = id }, Calls.Admin());
+        Assert.Equal(1_000, account.Balance.Available);
+    }
+
+    [Fact]
+    public async Task A_bad_recharge_policy_is_invalid_and_names_the_field()
+    {
+        var admin = _embedded.Admin;
+        var target = await Assert.ThrowsAsync<RpcException>(async () => await admin.SetRechargePolicyAsync(new SetRechargePolicyRequest { AccountId = "seeded", Threshold = 10, Target = 10, MaxPerMonth = 1 }, Calls.Admin()));
+        var cooldown = await Assert.ThrowsAsync<RpcException>(async () => await admin.SetRechargePolicyAsync(new SetRechargePolicyRequest { AccountId = "seeded", Threshold = 10, Target = 20, MaxPerMonth = 1, Cooldown = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(40)) }, Calls.Admin()));
+        var cap = await Assert.ThrowsAsync<RpcException>(async () => await admin.SetRechargePolicyAsync(new SetRechargePolicyRequest { AccountId = "seeded", Threshold = 10, Target = 20, MaxPerMonth = -1 }, Calls.Admin()));
+        var unknown = await Assert.ThrowsAsync<RpcException>(async () => await admin.GetRechargePolicyAsync(new GetRechargePolicyRequest { AccountId = "ghost" }, Calls.Admin()));
+
+        Assert.All([target, cooldown, cap], e => Assert.Equal(StatusCode.InvalidArgument, e.StatusCode));
+        Assert.Contains("target", target.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("cooldown", cooldown.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("max_per_month", cap.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
     [Fact]
     public async Task Usage_through_the_quota_api_crosses_at_the_settle_pass_and_the_relay_publishes_it()
     {

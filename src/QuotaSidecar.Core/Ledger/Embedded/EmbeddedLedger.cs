@@ -9,7 +9,7 @@ namespace QuotaSidecar.Core.Ledger.Embedded;
 /// The in-process central ledger: the default store, so <c>dotnet run</c> needs nothing else. Thread-safe; each
 /// account is guarded by its own lock, and every call completes synchronously.
 /// </summary>
-public sealed class EmbeddedLedger : ICentralLedger
+public sealed partial class EmbeddedLedger : ICentralLedger
 {
     private readonly ConcurrentDictionary<string, AccountBook> _books = new(StringComparer.Ordinal);
     private readonly CentralLedgerOptions _options;
