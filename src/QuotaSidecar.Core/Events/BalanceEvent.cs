@@ -10,14 +10,14 @@ namespace QuotaSidecar.Core.Events;
 /// <param name="AccountId">The account.</param>
 /// <param name="Balance">The customer balance after the change: granted − consumed − expired − voided.</param>
 /// <param name="Threshold">The line crossed: the account's low-balance threshold at the time (its recharge threshold
-/// for <see cref="BalanceEventType.RechargeRequested"/>).</param>
+/// for <see cref="BalanceEventType.RechargeRequested"/>, its overage limit for the overage events).</param>
 /// <param name="At">When the change was applied (the ledger caller's clock).</param>
 /// <param name="Cursor">Its position in the global event stream (<c>&lt;ms&gt;-&lt;n&gt;</c>); resume a watch or a
 /// listing after it.</param>
 /// <param name="RechargeId">For <see cref="BalanceEventType.RechargeRequested"/>: the grant id the billing system
 /// must use (<c>recharge-&lt;n&gt;</c>); empty otherwise.</param>
 /// <param name="Amount">For <see cref="BalanceEventType.RechargeRequested"/>: the credits that bring the balance to
-/// the policy's target; 0 otherwise.</param>
+/// the policy's target; for the overage events: the debt; 0 otherwise.</param>
 public sealed record BalanceEvent(
     string Id,
     BalanceEventType Type,

@@ -17,4 +17,11 @@ public enum BalanceEventType
     /// now: the billing system should charge the customer and grant with the event's recharge id
     /// (<c>recharge.requested</c>).</summary>
     RechargeRequested = 4,
+
+    /// <summary>The account went into debt: usage that no credits covered (<c>overage.started</c>).</summary>
+    OverageStarted = 5,
+
+    /// <summary>A SOFT account's debt reached its overage limit: it is denied until credits are granted
+    /// (<c>overage.limit_reached</c>).</summary>
+    OverageLimitReached = 6,
 }

@@ -10,6 +10,8 @@ public static class BalanceEventTypes
         BalanceEventType.BalanceRecovered => "balance.recovered",
         BalanceEventType.BalanceDepleted => "balance.depleted",
         BalanceEventType.RechargeRequested => "recharge.requested",
+        BalanceEventType.OverageStarted => "overage.started",
+        BalanceEventType.OverageLimitReached => "overage.limit_reached",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown event type"),
     };
 
@@ -22,6 +24,8 @@ public static class BalanceEventTypes
             "balance.recovered" => BalanceEventType.BalanceRecovered,
             "balance.depleted" => BalanceEventType.BalanceDepleted,
             "recharge.requested" => BalanceEventType.RechargeRequested,
+            "overage.started" => BalanceEventType.OverageStarted,
+            "overage.limit_reached" => BalanceEventType.OverageLimitReached,
             _ => 0,
         };
         return type != 0;

@@ -115,7 +115,7 @@ public sealed class EmbeddedEventLog : IEventLog
     internal void Decide(AccountPolicy policy, Balance balance, DateTimeOffset now)
     {
         var customer = balance.Granted - balance.Consumed - balance.Expired - balance.Voided;
-        var state = BalanceState.Of(customer, policy.LowBalanceThreshold, policy.OverageMode == OverageMode.Hard);
+        var state = BalanceState.Of(customer, policy.LowBalanceThreshold, policy.OverageMode == OverageMode.Hard, balance.Overage, policy.OverageLimit);
         var account = _accounts.GetOrAdd(policy.AccountId, static _ => new AccountEvents());
         if (!account.Known)
         {
@@ -124,13 +124,16 @@ public sealed class EmbeddedEventLog : IEventLog
         }
         else if (account.State != state)
         {
-            Span<BalanceEventType> types = stackalloc BalanceEventType[3];
+            Span<BalanceEventType> types = stackalloc BalanceEventType[BalanceState.MaxCrossings];
             var n = BalanceState.Crossings(account.State, state, types);
             account.State = state;
             for (var i = 0; i < n; i++)
             {
                 account.Number++;
-                Append(new BalanceEvent(Id(policy.AccountId, account.Number), types[i], policy.AccountId, customer, policy.LowBalanceThreshold, now, ""));
+                var overage = types[i] is BalanceEventType.OverageStarted or BalanceEventType.OverageLimitReached;
+                Append(new BalanceEvent(
+                    Id(policy.AccountId, account.Number), types[i], policy.AccountId, customer,
+                    overage ? policy.OverageLimit : policy.LowBalanceThreshold, now, "", Amount: overage ? balance.Overage : 0));
             }
         }
 

@@ -386,8 +386,8 @@ end
 
 -- Balance events (docs/design.md#balance-events; EmbeddedEventLog.Decide and BalanceState in C#). The customer
 -- balance B = granted - consumed - expired - voided is compared with the lines it can cross; which side it was on
--- is kept in the account hash (ev_state: 'L' low or '-', then 'D' depleted or '-'; ev_seq: the account's last
--- event number). A flip is a crossing: its event goes to the account's outbox stream (entry id <n>-0, n the event
+-- is kept in the account hash (ev_state: 'L' low, 'D' depleted, 'O' in overage, 'X' overage limit reached, each
+-- or '-'; ev_seq: the account's last event number). A flip is a crossing: its event goes to the account's outbox stream (entry id <n>-0, n the event
 -- number) in this same call, for the relay to copy to the global stream. An account without ev_state (new, or
 -- written before events existed) only records its state. Then the auto-recharge policy (docs/design.md#auto-recharge;
 -- EmbeddedEventLog.DecideRecharge): rc_policy 'threshold target max_per_month cooldown_ms', rc_state 'requested
@@ -404,13 +404,19 @@ local function decide_events()
 
   local low = b <= account.low_balance_threshold
   local depleted = account.mode ~= SOFT and b <= 0
-  local state = (low and 'L' or '-') .. (depleted and 'D' or '-')
+  local in_overage = account.debt > 0
+  local limit_reached = account.mode == SOFT and account.overage_limit > 0 and account.debt >= account.overage_limit
+  local state = (low and 'L' or '-') .. (depleted and 'D' or '-') .. (in_overage and 'O' or '-')
+    .. (limit_reached and 'X' or '-')
   local was = account_raw.ev_state
   if was ~= nil and was ~= state then
     local was_low, was_depleted = sub(was, 1, 1) == 'L', sub(was, 2, 2) == 'D'
+    local was_overage, was_limit = sub(was, 3, 3) == 'O', sub(was, 4, 4) == 'X'
     if low and not was_low then emit('balance.low', account.low_balance_threshold, '', 0) end
     if depleted and not was_depleted then emit('balance.depleted', account.low_balance_threshold, '', 0) end
     if was_low and not low then emit('balance.recovered', account.low_balance_threshold, '', 0) end
+    if in_overage and not was_overage then emit('overage.started', account.overage_limit, '', account.debt) end
+    if limit_reached and not was_limit then emit('overage.limit_reached', account.overage_limit, '', account.debt) end
   end
 
   local policy = account_raw.rc_policy

@@ -26,6 +26,10 @@ internal static class WebhookBody
             if (e.Type == BalanceEventType.RechargeRequested)
             {
                 json.WriteString("recharge_id", e.RechargeId);
+            }
+
+            if (e.Type is BalanceEventType.RechargeRequested or BalanceEventType.OverageStarted or BalanceEventType.OverageLimitReached)
+            {
                 json.WriteNumber("amount", e.Amount);
             }
 

@@ -127,7 +127,34 @@ public abstract class BalanceEventsContract : IAsyncLifetime
         await Take(id, "i1", 1, 100);
         await Spend(id, "i1", 2, 150);
 
-        Assert.Equal([BalanceEventType.BalanceRecovered, BalanceEventType.BalanceLow], (await EventsOf(id)).Select(e => e.Type));
+        Assert.Equal(
+            [BalanceEventType.BalanceRecovered, BalanceEventType.BalanceLow, BalanceEventType.OverageStarted],
+            (await EventsOf(id)).Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task Debt_starts_overage_once_reaching_the_limit_says_so_once_and_a_payoff_rearms_both()
+    {
+        var id = NewAccountId();
+        await Ledger.UpsertAccountAsync(new AccountPolicy(id, OverageMode: OverageMode.Soft, OverageLimit: 100, LowBalanceThreshold: 10));
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 100));
+        await Take(id, "i1", 1, 100);
+        await Spend(id, "i1", 2, 150); // 100 from credits, 50 of debt
+        await Spend(id, "i1", 3, 20);  // 70 of debt: still in overage, below the limit
+        await Spend(id, "i1", 4, 40);  // 110: the limit
+        await Spend(id, "i1", 5, 5);
+        await Ledger.GrantAsync(new GrantSpec(id, "g2", 1_000)); // pays the 115 of debt: 885 left
+        await Take(id, "i1", 6, 890);
+        await Spend(id, "i1", 7, 900); // 15 of debt again
+
+        var events = (await EventsOf(id)).Where(e => e.Type is BalanceEventType.OverageStarted or BalanceEventType.OverageLimitReached).ToList();
+
+        Assert.Equal(
+            [BalanceEventType.OverageStarted, BalanceEventType.OverageLimitReached, BalanceEventType.OverageStarted],
+            events.Select(e => e.Type));
+        Assert.Equal([50L, 110L, 15L], events.Select(e => e.Amount));
+        Assert.All(events, e => Assert.Equal(100, e.Threshold));
+        Assert.All(events, e => Assert.Equal(0, e.Balance));
     }
 
     [Fact]
