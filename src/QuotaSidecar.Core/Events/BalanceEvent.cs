@@ -17,7 +17,9 @@ namespace QuotaSidecar.Core.Events;
 /// <param name="RechargeId">For <see cref="BalanceEventType.RechargeRequested"/>: the grant id the billing system
 /// must use (<c>recharge-&lt;n&gt;</c>); empty otherwise.</param>
 /// <param name="Amount">For <see cref="BalanceEventType.RechargeRequested"/>: the credits that bring the balance to
-/// the policy's target; for the overage events: the debt; 0 otherwise.</param>
+/// the policy's target; for the overage events: the debt; for <see cref="BalanceEventType.GrantExpired"/>: the
+/// credits that went unused; 0 otherwise.</param>
+/// <param name="GrantId">For <see cref="BalanceEventType.GrantExpired"/>: the grant; empty otherwise.</param>
 public sealed record BalanceEvent(
     string Id,
     BalanceEventType Type,
@@ -27,4 +29,5 @@ public sealed record BalanceEvent(
     DateTimeOffset At,
     string Cursor,
     string RechargeId = "",
-    long Amount = 0);
+    long Amount = 0,
+    string GrantId = "");

@@ -24,4 +24,8 @@ public enum BalanceEventType
     /// <summary>A SOFT account's debt reached its overage limit: it is denied until credits are granted
     /// (<c>overage.limit_reached</c>).</summary>
     OverageLimitReached = 6,
+
+    /// <summary>A grant reached its <c>expires_at</c> with credits left centrally; the event's amount is what went
+    /// unused (<c>grant.expired</c>).</summary>
+    GrantExpired = 7,
 }

@@ -12,6 +12,7 @@ public static class BalanceEventTypes
         BalanceEventType.RechargeRequested => "recharge.requested",
         BalanceEventType.OverageStarted => "overage.started",
         BalanceEventType.OverageLimitReached => "overage.limit_reached",
+        BalanceEventType.GrantExpired => "grant.expired",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown event type"),
     };
 
@@ -26,6 +27,7 @@ public static class BalanceEventTypes
             "recharge.requested" => BalanceEventType.RechargeRequested,
             "overage.started" => BalanceEventType.OverageStarted,
             "overage.limit_reached" => BalanceEventType.OverageLimitReached,
+            "grant.expired" => BalanceEventType.GrantExpired,
             _ => 0,
         };
         return type != 0;

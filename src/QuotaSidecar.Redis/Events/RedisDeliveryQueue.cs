@@ -172,7 +172,7 @@ public sealed class RedisDeliveryQueue : IEventDeliveryQueue
     [
         "id", e.Id, "type", BalanceEventTypes.Name(e.Type), "account", e.AccountId, "balance", e.Balance,
         "threshold", e.Threshold, "at", e.At.ToUnixTimeMilliseconds(), "cursor", e.Cursor, "recharge_id", e.RechargeId,
-        "amount", e.Amount,
+        "amount", e.Amount, "grant_id", e.GrantId,
     ];
 
     private void Add(List<EventDelivery> taken, RedisKey stream, StreamEntry[] entries)

@@ -18,7 +18,7 @@ public sealed class RedisEventLog : IEventLog
 {
     private const int RelayBatch = 100;
 
-    // KEYS[1] the global stream, KEYS[2..] one seen key per event; ARGV[1] now (ms), ARGV[2] retention (ms), then eight
+    // KEYS[1] the global stream, KEYS[2..] one seen key per event; ARGV[1] now (ms), ARGV[2] retention (ms), then nine
     // fields per event. Stream ids follow the caller's clock, never going back (the stream's last id bounds them
     // from below, even after everything was trimmed); MINID trims what is older than the retention.
     private const string RelayScript = """
@@ -36,11 +36,11 @@ public sealed class RedisEventLog : IEventLog
         local minid = string.format('%d', ms - tonumber(ARGV[2]))
         local added = 0
         for i = 2, #KEYS do
-          local a = 3 + (i - 2) * 8
+          local a = 3 + (i - 2) * 9
           if redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[2]) then
             redis.call('XADD', KEYS[1], 'MINID', minid, at .. '-*', 'id', ARGV[a], 'type', ARGV[a + 1],
               'account', ARGV[a + 2], 'balance', ARGV[a + 3], 'threshold', ARGV[a + 4], 'at', ARGV[a + 5],
-              'recharge_id', ARGV[a + 6], 'amount', ARGV[a + 7])
+              'recharge_id', ARGV[a + 6], 'amount', ARGV[a + 7], 'grant_id', ARGV[a + 8])
             added = added + 1
           end
         end
@@ -230,7 +230,7 @@ public sealed class RedisEventLog : IEventLog
                 }
 
                 var keys = new RedisKey[1 + entries.Length];
-                var args = new RedisValue[2 + (8 * entries.Length)];
+                var args = new RedisValue[2 + (9 * entries.Length)];
                 keys[0] = _keys.Stream;
                 args[0] = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 args[1] = (long)_options.Retention.TotalMilliseconds;
@@ -240,7 +240,7 @@ public sealed class RedisEventLog : IEventLog
                     var e = entries[i];
                     ids[i] = e.Id;
                     keys[1 + i] = _keys.Seen((string)e["id"]!);
-                    var a = 2 + (8 * i);
+                    var a = 2 + (9 * i);
                     args[a] = e["id"];
                     args[a + 1] = e["type"];
                     args[a + 2] = e["account"];
@@ -249,6 +249,7 @@ public sealed class RedisEventLog : IEventLog
                     args[a + 5] = e["at"];
                     args[a + 6] = e["recharge_id"].IsNull ? "" : e["recharge_id"];
                     args[a + 7] = e["amount"].IsNull ? 0 : e["amount"];
+                    args[a + 8] = e["grant_id"].IsNull ? "" : e["grant_id"];
                 }
 
                 copied += (int)await db.ScriptEvaluateAsync(RelayScript, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -286,6 +287,7 @@ public sealed class RedisEventLog : IEventLog
             DateTimeOffset.FromUnixTimeMilliseconds((long)entry["at"]),
             entry["cursor"].IsNull ? (string)entry.Id! : (string)entry["cursor"]!,
             entry["recharge_id"].IsNull ? "" : (string)entry["recharge_id"]!,
-            entry["amount"].IsNull ? 0 : (long)entry["amount"]);
+            entry["amount"].IsNull ? 0 : (long)entry["amount"],
+            entry["grant_id"].IsNull ? "" : (string)entry["grant_id"]!);
     }
 }

@@ -229,6 +229,7 @@ local grants         -- the working set (and new grants), in burn-down order aft
 local grants_by_id   -- every grant read or created by this call
 local leases         -- instance -> lease
 local leases_raw     -- instance -> lease as read
+local expired_now    -- { grant id, unused } of each grant advance() expired in this call (its grant.expired event)
 
 local function begin(keys, args)
   if concat == nil then
@@ -247,6 +248,7 @@ local function begin(keys, args)
   INSTANCE_HORIZON = tonumber(args[8])
   account, account_raw = nil, nil
   grants, grants_by_id, leases, leases_raw = {}, {}, {}, {}
+  expired_now = {}
 end
 
 ---------------------------------------------------------------------------------------------------------------------
@@ -396,10 +398,11 @@ local function decide_events()
   local b = account.granted - account.consumed - account.expired - account.voided
   local n = tonumber(account_raw.ev_seq or '0')
   local id = match(ACCOUNT_KEY, '{([^{}]*)}:account$')
-  local function emit(kind, line, recharge_id, amount)
+  local function emit(kind, line, recharge_id, amount, grant_id)
     n = n + 1
     redis.call('XADD', EVENTS_KEY, int(n) .. '-0', 'id', id .. ':' .. int(n), 'type', kind, 'account', id,
-      'balance', int(b), 'threshold', int(line), 'at', int(NOW), 'recharge_id', recharge_id, 'amount', int(amount))
+      'balance', int(b), 'threshold', int(line), 'at', int(NOW), 'recharge_id', recharge_id, 'amount', int(amount),
+      'grant_id', grant_id or '')
   end
 
   local low = b <= account.low_balance_threshold
@@ -418,6 +421,9 @@ local function decide_events()
     if in_overage and not was_overage then emit('overage.started', account.overage_limit, '', account.debt) end
     if limit_reached and not was_limit then emit('overage.limit_reached', account.overage_limit, '', account.debt) end
   end
+
+  for _, e in ipairs(expired_now) do emit('grant.expired', 0, '', e[2], e[1]) end
+  expired_now = {}
 
   local policy = account_raw.rc_policy
   if policy ~= nil then
@@ -650,6 +656,7 @@ function advance()
           g.closed = true
           if g.remaining > 0 then
             account.expired = account.expired + g.remaining
+            expired_now[#expired_now + 1] = { g.id, g.remaining }
             append(EXPIRED, g.remaining, g.id, '')
             g.remaining = 0
           end

@@ -167,5 +167,6 @@ internal sealed partial class QuotaAdminService
         Cursor = e.Cursor,
         RechargeId = e.RechargeId,
         Amount = e.Amount,
+        GrantId = e.GrantId,
     };
 }

@@ -28,7 +28,12 @@ internal static class WebhookBody
                 json.WriteString("recharge_id", e.RechargeId);
             }
 
-            if (e.Type is BalanceEventType.RechargeRequested or BalanceEventType.OverageStarted or BalanceEventType.OverageLimitReached)
+            if (e.Type == BalanceEventType.GrantExpired)
+            {
+                json.WriteString("grant_id", e.GrantId);
+            }
+
+            if (e.Type is BalanceEventType.RechargeRequested or BalanceEventType.OverageStarted or BalanceEventType.OverageLimitReached or BalanceEventType.GrantExpired)
             {
                 json.WriteNumber("amount", e.Amount);
             }

@@ -182,11 +182,31 @@ public abstract class BalanceEventsContract : IAsyncLifetime
         await Ledger.GetAccountAsync(expiring);
 
         Assert.Equal(
-            [BalanceEventType.BalanceRecovered, BalanceEventType.BalanceLow, BalanceEventType.BalanceDepleted],
+            [BalanceEventType.BalanceRecovered, BalanceEventType.BalanceLow, BalanceEventType.BalanceDepleted, BalanceEventType.GrantExpired],
             (await EventsOf(expiring)).Select(e => e.Type));
         Assert.Equal(0, (await EventsOf(expiring))[^1].Balance);
         Assert.Equal([BalanceEventType.BalanceRecovered, BalanceEventType.BalanceLow], (await EventsOf(voided)).Select(e => e.Type));
         Assert.Equal(50, (await EventsOf(voided))[^1].Balance);
+    }
+
+    [Fact]
+    public async Task An_expiring_grant_says_how_much_went_unused_once()
+    {
+        var id = await NewAccountAsync(threshold: 0);
+        await Ledger.GrantAsync(new GrantSpec(id, "promo", 1_000, ExpiresAt: Start.AddHours(1)));
+        await Ledger.GrantAsync(new GrantSpec(id, "paid", 500));
+        await Take(id, "i1", 1, 300); // the promo burns first: 300 of it leased
+        await Spend(id, "i1", 2, 300);
+        Time.Advance(TimeSpan.FromHours(2));
+        await Ledger.GetAccountAsync(id);
+        await Ledger.GetAccountAsync(id);
+
+        var expired = Assert.Single(await EventsOf(id), e => e.Type == BalanceEventType.GrantExpired);
+
+        Assert.Equal("promo", expired.GrantId);
+        Assert.Equal(700, expired.Amount);
+        Assert.Equal(500, expired.Balance);
+        Assert.Equal(Start.AddHours(2), expired.At);
     }
 
     [Fact]

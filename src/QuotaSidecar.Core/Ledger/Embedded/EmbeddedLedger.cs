@@ -188,7 +188,11 @@ public sealed partial class EmbeddedLedger : ICentralLedger
 
     // Every call that applies a change (or what time has made due) decides the account's balance events in the same
     // locked step, as the Redis ledger's save() does in the same script (docs/design.md#balance-events).
-    private void DecideEvents(AccountBook book, DateTimeOffset now) => Events.Decide(book.Policy, book.Balance(), now);
+    private void DecideEvents(AccountBook book, DateTimeOffset now)
+    {
+        Events.Decide(book.Policy, book.Balance(), now, book.ExpiredGrants);
+        book.ExpiredGrants.Clear();
+    }
 
     private AccountBook Book(string accountId)
     {
