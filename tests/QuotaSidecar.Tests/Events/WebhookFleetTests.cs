@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Grpc.Core;
 using Grpc.Net.Client;
 using QuotaSidecar.Api.V1;
 using QuotaSidecar.Tests.Infrastructure;
@@ -52,7 +53,7 @@ public sealed class WebhookFleetTests
             {
                 // The first attempt: the receiver stalls its answer while the sidecar that sent it is killed.
                 var victim = await fleet.DeliveringSidecarAsync(JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("cursor").GetString()!);
-                fleet.Sidecars[victim].Crash();
+                fleet.Kill(victim);
                 Volatile.Write(ref killed, victim);
                 firstAnswered = DateTime.UtcNow;
             }
@@ -77,6 +78,7 @@ public sealed class WebhookFleetTests
         private readonly List<GrpcChannel> _channels = [];
         private readonly ConnectionMultiplexer _redis;
         private readonly string _prefix;
+        private int _killed = -1;
 
         private Fleet(List<SidecarProcess> sidecars, ConnectionMultiplexer redis, string prefix)
         {
@@ -87,6 +89,13 @@ public sealed class WebhookFleetTests
         }
 
         public List<SidecarProcess> Sidecars { get; }
+
+        /// <summary>SIGKILL; that sidecar's drain workers stop at their next failed call.</summary>
+        public void Kill(int index)
+        {
+            Volatile.Write(ref _killed, index);
+            Sidecars[index].Crash();
+        }
 
         public static async Task<Fleet> StartAsync(WebhookReceiver receiver, string claimIdle)
         {
@@ -126,11 +135,20 @@ public sealed class WebhookFleetTests
         {
             long granted = 0;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            async Task Worker(Quota.QuotaClient client)
+            async Task Worker(Quota.QuotaClient client, int index)
             {
                 while (Interlocked.Read(ref granted) < total && !timeout.IsCancellationRequested)
                 {
-                    var r = await client.ConsumeAsync(new ConsumeRequest { AccountId = id, Amount = 5 }, Calls.Deadline);
+                    ConsumeResponse r;
+                    try
+                    {
+                        r = await client.ConsumeAsync(new ConsumeRequest { AccountId = id, Amount = 5 }, Calls.Deadline);
+                    }
+                    catch (RpcException) when (Volatile.Read(ref _killed) == index)
+                    {
+                        return; // killed by the test while the others drain on
+                    }
+
                     if (r.Decision == Decision.Granted)
                     {
                         Interlocked.Add(ref granted, 5);
@@ -139,7 +157,7 @@ public sealed class WebhookFleetTests
             }
 
             var clients = _channels.Select(c => new Quota.QuotaClient(c)).ToList();
-            await Task.WhenAll(clients.SelectMany(c => new[] { Worker(c), Worker(c) }));
+            await Task.WhenAll(clients.SelectMany((c, i) => new[] { Worker(c, i), Worker(c, i) }));
             Assert.False(timeout.IsCancellationRequested, $"only {granted} of {total} credits granted in 30 s");
         }
 
