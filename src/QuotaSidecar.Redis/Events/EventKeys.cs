@@ -39,6 +39,11 @@ internal sealed class EventKeys
     /// <summary>SCAN MATCH pattern of every account's outbox (<see cref="AccountKeys"/>, the 7th key).</summary>
     public string OutboxPattern { get; }
 
+    /// <summary>An account's outbox: the events key of <see cref="AccountKeys"/> (found by name, not position, so the key
+    /// list can grow).</summary>
+    public static RedisKey Outbox(string prefix, string accountId) =>
+        AccountKeys.For(prefix, accountId).Single(k => ((string)k!).EndsWith("}:events", StringComparison.Ordinal));
+
     /// <summary>Marks an event id as copied to the stream, for the retention.</summary>
     public RedisKey Seen(string eventId) => Root + "seen:" + eventId;
 }

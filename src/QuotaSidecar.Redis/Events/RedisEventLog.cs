@@ -79,7 +79,7 @@ public sealed class RedisEventLog : IEventLog
     public async Task<int> RelayAsync(string accountId, CancellationToken cancellationToken = default)
     {
         Validation.AccountId(accountId, "account_id");
-        return await RelayKeyAsync(AccountKeys.For(_keyPrefix, accountId)[6], cancellationToken).ConfigureAwait(false);
+        return await RelayKeyAsync(EventKeys.Outbox(_keyPrefix, accountId), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -34,12 +34,12 @@ public sealed class RedisClusterBalanceEventsTests(RedisClusterFixture cluster) 
             ids.Add(id);
         }
 
-        var primaries = ids.Select(id => cluster.Connection.GetServer(AccountKeys.For(cluster.KeyPrefix, id)[6]).EndPoint.ToString()).Distinct().Count();
+        var primaries = ids.Select(id => cluster.Connection.GetServer(EventKeys.Outbox(cluster.KeyPrefix, id)).EndPoint.ToString()).Distinct().Count();
         Assert.Equal(3, primaries);
         foreach (var id in ids)
         {
             Assert.Equal(BalanceEventType.BalanceLow, (await EventsOf(id))[^1].Type);
-            Assert.Equal(0, await cluster.Connection.GetDatabase().StreamLengthAsync(AccountKeys.For(cluster.KeyPrefix, id)[6]));
+            Assert.Equal(0, await cluster.Connection.GetDatabase().StreamLengthAsync(EventKeys.Outbox(cluster.KeyPrefix, id)));
         }
     }
 }

@@ -20,7 +20,7 @@ public sealed class RedisEventRelayTests(RedisFixture redis) : IClassFixture<Red
     {
         var (ledger, log, prefix) = Create();
         var id = await LowAccountAsync(ledger);
-        var outbox = AccountKeys.For(prefix, id)[6];
+        var outbox = EventKeys.Outbox(prefix, id);
         var db = redis.Connection.GetDatabase();
         var pending = await db.StreamRangeAsync(outbox);
         Assert.Equal(2, pending.Length); // the purchase's recovery, then low
@@ -52,7 +52,7 @@ public sealed class RedisEventRelayTests(RedisFixture redis) : IClassFixture<Red
         }
 
         Assert.Equal(2, copied);
-        Assert.Equal(0, await redis.Connection.GetDatabase().StreamLengthAsync(AccountKeys.For(prefix, id)[6]));
+        Assert.Equal(0, await redis.Connection.GetDatabase().StreamLengthAsync(EventKeys.Outbox(prefix, id)));
         Assert.Equal(2, (await log.ListAsync(null, 1000, id)).Events.Count);
     }
 
