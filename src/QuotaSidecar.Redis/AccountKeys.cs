@@ -21,6 +21,7 @@ internal static class AccountKeys
             root + "drained_grants", // hash: grant_id -> encoded grant with nothing left for good (expired,
                                      // voided, or used up and not recurring, none of it on a lease)
             root + "usage",          // hash: canonical label set -> credits used, running total (usage labels)
+            root + "events",         // stream: balance events not yet relayed to the global stream (Events/)
         ];
     }
 }

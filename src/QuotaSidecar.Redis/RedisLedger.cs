@@ -88,6 +88,10 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
     /// <summary>The connection, for instrumentation only (the host attaches the OpenTelemetry Redis instrumentation's
     /// profiler to it when tracing is on); commands go through the ledger's methods.</summary>
     public IConnectionMultiplexer Connection => _redis;
+    /// <summary>Raised with the account id after a call that may have left balance events in the account's outbox
+    /// (an exchange that says so, a grant, a void, an upsert): the relay copies them to the global stream
+    /// (<see cref="Events.RedisEventLog.RelayAsync"/>). Raised on the caller's thread; a handler must not block.</summary>
+    public event Action<string>? EventsPending;
 
     /// <summary>Round trips to Redis so far (each FCALL, and each FUNCTION LOAD after a server lacked the library).</summary>
     public long CallCount => Interlocked.Read(ref _callCount);
@@ -147,6 +151,11 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
                 exchange.AcknowledgedAt is { } acknowledgedAt ? UnixMilliseconds.From(acknowledgedAt) : "",
             ]),
             cancellationToken).ConfigureAwait(false);
+        if (ScriptReplies.EventsPending(reply) > 0)
+        {
+            EventsPending?.Invoke(exchange.AccountId);
+        }
+
         return ScriptReplies.Exchange(exchange.AccountId, reply);
     }
 
@@ -160,6 +169,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
             policy.AccountId,
             [(int)policy.Status, (int)policy.OverageMode, policy.OverageLimit, policy.LowBalanceThreshold, policy.Unit],
             cancellationToken).ConfigureAwait(false);
+        EventsPending?.Invoke(policy.AccountId);
         return ScriptReplies.AccountView(policy.AccountId, reply);
     }
 
@@ -205,6 +215,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         }
 
         var stored = ScriptReplies.GrantAfterStatus(spec.AccountId, reply);
+        EventsPending?.Invoke(spec.AccountId);
         if (status == 2 && !stored.ToSpec().SameGrantAs(spec))
         {
             throw new QuotaException(
@@ -221,6 +232,7 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         Validation.RequiredId(grantId, "grant_id");
         Validation.AccountId(accountId, "account_id");
         var reply = await RunAsync(LedgerLibrary.Instance.Void, accountId, [grantId], cancellationToken).ConfigureAwait(false);
+        EventsPending?.Invoke(accountId);
         return ScriptReplies.Status(reply) switch
         {
             0 => throw AccountNotFound(accountId),
@@ -267,6 +279,24 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         var reply = await RunAsync(LedgerLibrary.Instance.Usage, accountId, [], cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Status(reply) == 0 ? null : ScriptReplies.Usage(reply);
     }
+
+    /// <summary>Raises <see cref="EventsPending"/> for an account whose outbox a call outside this class may have
+    /// written to (a recharge policy applied by a read).</summary>
+    internal Task RelaySignalAsync(string accountId)
+    {
+        EventsPending?.Invoke(accountId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Auto-recharge policies of this ledger's accounts (docs/design.md#auto-recharge).</summary>
+    public Events.RedisRechargePolicies CreateRechargePolicies() => new(this, _redis, _keyPrefix);
+
+    /// <summary>The webhook delivery queue of this ledger's events (docs/design.md#webhooks).</summary>
+    public Events.RedisDeliveryQueue CreateDeliveryQueue() => new(_redis, _keyPrefix, _time);
+
+    /// <summary>The balance events of this ledger's accounts, on its connection, key prefix and clock
+    /// (docs/design.md#balance-events).</summary>
+    public Events.RedisEventLog CreateEventLog(Core.Events.EventOptions? options = null) => new(_redis, _keyPrefix, options, _time);
 
     /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>, <see cref="Connect"/>).</summary>
     public async ValueTask DisposeAsync()

@@ -47,7 +47,7 @@ public sealed class RedisClusterLedgerTests(RedisClusterFixture cluster) : IClas
             // Each master holds the keys of exactly its own account (the emptied lease hash is gone), and has the
             // library loaded.
             var id = accounts[server.EndPoint];
-            string[] expected = ["account", "exchanges", "grants", "ledger"];
+            string[] expected = ["account", "events", "exchanges", "grants", "ledger"];
             Assert.Equal(expected.Select(k => $"{prefix}:{{{id}}}:{k}"), keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
             Assert.True(await LibraryLoadedAsync(server), $"library not loaded on {server.EndPoint}");
         }

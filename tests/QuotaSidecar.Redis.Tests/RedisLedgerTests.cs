@@ -157,7 +157,8 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
             keys.Add(key.ToString());
         }
 
-        string[] expected = ["account", "exchanges", "grants", "leases", "ledger"];
+        // events: the outbox, holding the first purchase's balance.recovered until a relay takes it.
+        string[] expected = ["account", "events", "exchanges", "grants", "leases", "ledger"];
         Assert.Equal(expected.Select(k => $"{_prefix}:{{{id}}}:{k}"), keys.Order(StringComparer.Ordinal));
         Assert.Single(keys.Select(k => redis.Connection.HashSlot(k)).Distinct());
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QuotaSidecar.Cli.Commands.Accounts;
+using QuotaSidecar.Cli.Commands.Events;
 using QuotaSidecar.Cli.Commands.Grants;
 using QuotaSidecar.Cli.Commands.Holds;
 using QuotaSidecar.Cli.Commands.Ledger;
@@ -34,6 +35,12 @@ internal static class QuotactlCommand
             new GrantListCommand(globals),
         });
         root.Subcommands.Add(new LedgerCommand(globals));
+        root.Subcommands.Add(new Command("events", "Balance events and their webhooks: list, tail, redeliver (admin)")
+        {
+            new EventsListCommand(globals),
+            new EventsTailCommand(globals),
+            new EventsRedeliverCommand(globals),
+        });
         root.Subcommands.Add(new ReserveCommand(globals));
         root.Subcommands.Add(new CommitCommand(globals));
         root.Subcommands.Add(new ReleaseCommand(globals));

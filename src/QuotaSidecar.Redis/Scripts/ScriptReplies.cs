@@ -37,6 +37,7 @@ internal static class ScriptReplies
         StoreRolledBack,
         UsageRestored,
         LabelOverflow,
+        EventsPending,
     }
 
     /// <summary><c>REPLY.account</c> in ledger.lua.</summary>
@@ -80,6 +81,13 @@ internal static class ScriptReplies
     /// <summary>The first element of every reply: 0 = unknown account, -1 = unknown grant, -2 = over the account
     /// total, 1 = done, 2 = grant exists.</summary>
     public static long Status(RedisResult reply) => (long)Items(reply)[0];
+
+    /// <summary>How many balance events of the account wait in its outbox after an exchange (to relay).</summary>
+    public static long EventsPending(RedisResult reply)
+    {
+        var r = Items(reply);
+        return r.Length > (int)ExchangeField.EventsPending ? (long)r[(int)ExchangeField.EventsPending] : 0;
+    }
 
     public static AccountView AccountView(string accountId, RedisResult reply)
     {

@@ -9,7 +9,7 @@
 --
 -- keys: 1 account hash, 2 grants hash (the working set), 3 leases hash, 4 exchanges hash, 5 ledger stream,
 --       6 drained grants hash (read only when asked for), 7 usage hash (label set -> credits; read by the exchange and
---       usage functions only) (README.md: key layout).
+--       usage functions only), 8 events outbox stream (README.md: key layout).
 -- args: 1 now (ms since the Unix epoch, from the caller's TimeProvider: never Redis TIME), 2 lease TTL (ms),
 --       3 max lease share, 4 reclaim window (ms), 5 max ledger entries, 6 reclaim grace (ms), 7 the largest total
 --       an account may reach (Validation.MaxAccountTotal), 8 instance record horizon (ms); a function's own
@@ -47,7 +47,7 @@ local REPLY = {
     'status', 'granted', 'overage_granted', 'revoked', 'lease_lost', 'lease_credits', 'lease_expires_at', 'available',
     'overage_headroom', 'reclaim_requested', 'account_status', 'overage_mode', 'overage_limit',
     'low_balance_threshold', 'unit', 'instance_expired', 'used_total', 'lease_overage', 'store_rolled_back',
-    'usage_restored', 'label_overflow',
+    'usage_restored', 'label_overflow', 'events_pending',
   },
   account = {
     'status', 'account_status', 'overage_mode', 'overage_limit', 'low_balance_threshold', 'unit', 'available',
@@ -213,7 +213,7 @@ end
 -- The call: its keys, settings and the account's state. A library's top-level locals outlive a call, so begin()
 -- sets every one of them at the start of each call; nothing is carried from one call to the next.
 
-local ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY
+local ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY, EVENTS_KEY
 local NOW, LEASE_TTL, MAX_LEASE_SHARE, RECLAIM_WINDOW, MAX_ENTRIES, RECLAIM_GRACE, INSTANCE_HORIZON
 -- Totals above 2^53 are not exact in doubles: compare with the cap by subtracting from it (exact whenever the totals
 -- are, e.g. 512 grants of 2^53), never by adding to a total, where 2^62 + 1 rounds back to 2^62.
@@ -230,14 +230,15 @@ local grants         -- the working set (and new grants), in burn-down order aft
 local grants_by_id   -- every grant read or created by this call
 local leases         -- instance -> lease
 local leases_raw     -- instance -> lease as read
+local expired_now    -- { grant id, unused } of each grant advance() expired in this call (its grant.expired event)
 
 local function begin(keys, args)
   if concat == nil then
     tonumber, pairs, ipairs, unpack, error, format, byte, find, sub, match, gmatch, min, max, floor, fmod, sort,
       concat = std()
   end
-  ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY =
-    keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
+  ACCOUNT_KEY, GRANTS_KEY, LEASES_KEY, EXCHANGES_KEY, LEDGER_KEY, DRAINED_GRANTS_KEY, EVENTS_KEY =
+    keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[8]
   NOW = tonumber(args[1])
   LEASE_TTL = tonumber(args[2])
   MAX_LEASE_SHARE = tonumber(args[3])
@@ -248,6 +249,7 @@ local function begin(keys, args)
   INSTANCE_HORIZON = tonumber(args[8])
   account, account_raw = nil, nil
   grants, grants_by_id, leases, leases_raw = {}, {}, {}, {}
+  expired_now = {}
 end
 
 ---------------------------------------------------------------------------------------------------------------------
@@ -385,6 +387,79 @@ local function find_grant(id)
   return g
 end
 
+-- Balance events (docs/design.md#balance-events; EmbeddedEventLog.Decide and BalanceState in C#). The customer
+-- balance B = granted - consumed - expired - voided is compared with the lines it can cross; which side it was on
+-- is kept in the account hash (ev_state: 'L' low, 'D' depleted, 'O' in overage, 'X' overage limit reached, each
+-- or '-'; ev_seq: the account's last event number). A flip is a crossing: its event goes to the account's outbox stream (entry id <n>-0, n the event
+-- number) in this same call, for the relay to copy to the global stream. An account without ev_state (new, or
+-- written before events existed) only records its state. Then the auto-recharge policy (docs/design.md#auto-recharge;
+-- EmbeddedEventLog.DecideRecharge): rc_policy 'threshold target max_per_month cooldown_ms', rc_state 'requested
+-- month count last_ms requests' (set by RedisRechargePolicies; absent: no policy).
+local function decide_events()
+  local b = account.granted - account.consumed - account.expired - account.voided
+  local n = tonumber(account_raw.ev_seq or '0')
+  local id = match(ACCOUNT_KEY, '{([^{}]*)}:account$')
+  local function emit(kind, line, recharge_id, amount, grant_id)
+    n = n + 1
+    redis.call('XADD', EVENTS_KEY, int(n) .. '-0', 'id', id .. ':' .. int(n), 'type', kind, 'account', id,
+      'balance', int(b), 'threshold', int(line), 'at', int(NOW), 'recharge_id', recharge_id, 'amount', int(amount),
+      'grant_id', grant_id or '')
+  end
+
+  local low = b <= account.low_balance_threshold
+  local depleted = account.mode ~= SOFT and b <= 0
+  local in_overage = account.debt > 0
+  local limit_reached = account.mode == SOFT and account.overage_limit > 0 and account.debt >= account.overage_limit
+  local state = (low and 'L' or '-') .. (depleted and 'D' or '-') .. (in_overage and 'O' or '-')
+    .. (limit_reached and 'X' or '-')
+  local was = account_raw.ev_state
+  if was ~= nil and was ~= state then
+    local was_low, was_depleted = sub(was, 1, 1) == 'L', sub(was, 2, 2) == 'D'
+    local was_overage, was_limit = sub(was, 3, 3) == 'O', sub(was, 4, 4) == 'X'
+    if low and not was_low then emit('balance.low', account.low_balance_threshold, '', 0) end
+    if depleted and not was_depleted then emit('balance.depleted', account.low_balance_threshold, '', 0) end
+    if was_low and not low then emit('balance.recovered', account.low_balance_threshold, '', 0) end
+    if in_overage and not was_overage then emit('overage.started', account.overage_limit, '', account.debt) end
+    if limit_reached and not was_limit then emit('overage.limit_reached', account.overage_limit, '', account.debt) end
+  end
+
+  for _, e in ipairs(expired_now) do emit('grant.expired', 0, '', e[2], e[1]) end
+  expired_now = {}
+
+  local policy = account_raw.rc_policy
+  if policy ~= nil then
+    local threshold, target, cap, cooldown = match(policy, '^(%d+) (%d+) (%d+) (%d+)$')
+    threshold, target, cap, cooldown = tonumber(threshold), tonumber(target), tonumber(cap), tonumber(cooldown)
+    local requested, month, count, last, requests = match(account_raw.rc_state or '0 0 0 - 0', '^(%d) (%d+) (%d+) (%S+) (%d+)$')
+    requested, month, count, last, requests = requested == '1', tonumber(month), tonumber(count), opt_number(last), tonumber(requests)
+    local rc_state = account_raw.rc_state
+    if cap > 0 then
+      if b > threshold then
+        requested = false
+      elseif not requested then
+        local y, m = civil_from_days(floor(NOW / DAY_MS))
+        local this_month = y * 12 + m
+        if month ~= this_month then count = 0 end
+        if count < cap and (last == nil or NOW - last >= cooldown) then
+          requests = requests + 1
+          requested, month, count, last = true, this_month, count + 1, NOW
+          emit('recharge.requested', threshold, 'recharge-' .. int(requests), target - b)
+        end
+      end
+      rc_state = concat({ requested and '1' or '0', int(month), int(count), opt_int(last), int(requests) }, ' ')
+    end
+    if rc_state ~= account_raw.rc_state then
+      redis.call('HSET', ACCOUNT_KEY, 'rc_state', rc_state)
+      account_raw.rc_state = rc_state
+    end
+  end
+
+  if was ~= state or n ~= tonumber(account_raw.ev_seq or '0') then
+    redis.call('HSET', ACCOUNT_KEY, 'ev_state', state, 'ev_seq', int(n))
+    account_raw.ev_state, account_raw.ev_seq = state, int(n)
+  end
+end
+
 -- Writes back what changed: only those grants (each in the hash it now belongs to), leases and account fields.
 local function save()
   local on_lease = {}
@@ -423,6 +498,7 @@ local function save()
   for _, k in ipairs(LEGACY_ACCOUNT_FIELDS) do
     if account_raw[k] ~= nil then redis.call('HDEL', ACCOUNT_KEY, k) end
   end
+  decide_events()
 end
 
 -- Exchange record (AccountBook's LastExchange), per instance in the exchanges hash:
@@ -581,6 +657,7 @@ function advance()
           g.closed = true
           if g.remaining > 0 then
             account.expired = account.expired + g.remaining
+            expired_now[#expired_now + 1] = { g.id, g.remaining }
             append(EXPIRED, g.remaining, g.id, '')
             g.remaining = 0
           end
@@ -1067,6 +1144,8 @@ local function exchange_entry(keys, args)
   save()
   -- Told once: a repeated or refused exchange added nothing (add_label_usage did not run).
   answer.label_overflow = label_overflow
+  -- Events not yet relayed (this call's, or an earlier relay's that failed): the sidecar relays them.
+  answer.events_pending = redis.call('XLEN', EVENTS_KEY)
   return pack(REPLY.exchange, answer)
 end
 

@@ -50,6 +50,10 @@ public sealed class QuotaOptions
     /// <summary>The admin API's bearer token.</summary>
     public AdminOptions Admin { get; set; } = new();
 
+    /// <summary>Balance events (<c>Quota:Events</c>): retention, watch and sweep bounds; validated by
+    /// <c>Events/EventOptionsValidator</c>.</summary>
+    public Core.Events.EventOptions Events { get; set; } = new();
+
     /// <summary>Where the central balance lives.</summary>
     /// <value>The default value is <see cref="StoreKind.Embedded"/>.</value>
     public StoreKind Store { get; set; } = StoreKind.Embedded;

@@ -11,7 +11,7 @@ using CoreGrants = QuotaSidecar.Core.Grants;
 namespace QuotaSidecar.Grpc;
 
 /// <summary>Accounts, grants and the ledger, straight against the central ledger. Every call needs the bearer token.</summary>
-internal sealed class QuotaAdminService(ICentralLedger ledger, QuotaEngine engine, AdminAuthorization auth) : QuotaAdmin.QuotaAdminBase
+internal sealed partial class QuotaAdminService(ICentralLedger ledger, QuotaEngine engine, AdminAuthorization auth) : QuotaAdmin.QuotaAdminBase
 {
     public override async Task<Account> UpsertAccount(UpsertAccountRequest request, ServerCallContext context)
     {

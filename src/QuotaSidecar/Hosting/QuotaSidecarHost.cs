@@ -11,6 +11,7 @@ using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Ledger;
 using QuotaSidecar.Core.Ledger.Embedded;
 using QuotaSidecar.Envoy;
+using QuotaSidecar.Events;
 using QuotaSidecar.Grpc;
 using QuotaSidecar.Health;
 using QuotaSidecar.Metrics;
@@ -61,6 +62,7 @@ public static class QuotaSidecarHost
         services.AddHostedService(sp => sp.GetRequiredService<JournalReplayService>());
         services.AddUsageExport(startup.Usage.Export); // before the engine's service: it stops after it, to send the last usage
         services.AddHostedService<EngineService>();
+        services.AddBalanceEvents();
 
         services.AddSingleton<AdminAuthorization>();
         services.AddSingleton<SettingsMetrics>();
@@ -167,7 +169,8 @@ public static class QuotaSidecarHost
         var o = sp.GetRequiredService<IOptions<QuotaOptions>>().Value;
         return o.Store switch
         {
-            StoreKind.Embedded => new EmbeddedLedger(sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>()),
+            StoreKind.Embedded => new EmbeddedLedger(
+                sp.GetRequiredService<CentralLedgerOptions>(), sp.GetRequiredService<TimeProvider>(), o.Events),
             StoreKind.Redis => ConnectRedis(sp, o),
             _ => throw new InvalidOperationException($"Quota:Store {o.Store} is not supported"),
         };

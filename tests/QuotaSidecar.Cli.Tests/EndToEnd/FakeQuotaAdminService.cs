@@ -166,6 +166,42 @@ internal sealed class FakeQuotaAdminService(CallRecorder recorder) : QuotaAdmin.
         GrantId = "g-1",
     };
 
+    public override Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
+    {
+        Accept(request, context);
+        var account = request.AccountId.Length > 0 ? request.AccountId : "acme";
+        return Task.FromResult(new ListEventsResponse { Events = { Event(account, 1), Event(account, 2) }, Next = "1767225600000-1" });
+    }
+
+    public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<BalanceEvent> responseStream, ServerCallContext context)
+    {
+        Accept(request, context);
+        await responseStream.WriteAsync(Event("acme", 1));
+        await responseStream.WriteAsync(Event("acme", 2));
+    }
+
+    public override Task<ListFailedDeliveriesResponse> ListFailedDeliveries(ListFailedDeliveriesRequest request, ServerCallContext context)
+    {
+        Accept(request, context);
+        return Task.FromResult(new ListFailedDeliveriesResponse
+        {
+            Deliveries = { new FailedDelivery { Event = Event("acme", 2), Attempts = 8, LastError = "HTTP 503", FailedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 1, 1, 1, 0, 0, TimeSpan.Zero)) } },
+        });
+    }
+
+    public override Task<RedeliverEventResponse> RedeliverEvent(RedeliverEventRequest request, ServerCallContext context)
+    {
+        Accept(request, context);
+        return request.EventId == "acme:2"
+            ? Task.FromResult(new RedeliverEventResponse())
+            : throw new RpcException(new Status(StatusCode.NotFound, $"no failed delivery of event '{request.EventId}'; list them with ListFailedDeliveries"));
+    }
+
+    // acme:1 balance.low at 50 of 100; acme:2 recharge.requested of 950.
+    private static BalanceEvent Event(string account, int n) => n == 1
+        ? new BalanceEvent { EventId = $"{account}:1", Type = "balance.low", AccountId = account, Balance = 50, Threshold = 100, At = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), Cursor = "1767225600000-0" }
+        : new BalanceEvent { EventId = $"{account}:2", Type = "recharge.requested", AccountId = account, Balance = 50, Threshold = 200, At = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), Cursor = "1767225600000-1", RechargeId = "recharge-1", Amount = 950 };
+
     private void Accept(Google.Protobuf.IMessage request, ServerCallContext context)
     {
         recorder.Record(request, context);

@@ -34,6 +34,10 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
 
     public AccountPolicy Policy { get; set; } = policy;
 
+    /// <summary>Grants that reached their expiry since the ledger last decided the account's events, with their unused
+    /// central remainder; drained by <see cref="EmbeddedLedger"/> after each call.</summary>
+    internal List<(string GrantId, long Unused)> ExpiredGrants { get; } = [];
+
     public Balance Balance()
     {
         long available = 0;
@@ -94,6 +98,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
                 if (g.Remaining > 0)
                 {
                     _expired += g.Remaining;
+                    ExpiredGrants.Add((g.Id, g.Remaining)); // its grant.expired event (docs/design.md#balance-events)
                     Append(now, LedgerEntryKind.Expired, g.Remaining, g.Id, "");
                     g.Remaining = 0;
                 }

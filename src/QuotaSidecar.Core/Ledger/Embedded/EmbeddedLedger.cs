@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using QuotaSidecar.Core.Accounts;
+using QuotaSidecar.Core.Events;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Usage;
 
@@ -9,18 +10,22 @@ namespace QuotaSidecar.Core.Ledger.Embedded;
 /// The in-process central ledger: the default store, so <c>dotnet run</c> needs nothing else. Thread-safe; each
 /// account is guarded by its own lock, and every call completes synchronously.
 /// </summary>
-public sealed class EmbeddedLedger : ICentralLedger
+public sealed partial class EmbeddedLedger : ICentralLedger
 {
     private readonly ConcurrentDictionary<string, AccountBook> _books = new(StringComparer.Ordinal);
     private readonly CentralLedgerOptions _options;
     private readonly TimeProvider _time;
 
-    public EmbeddedLedger(CentralLedgerOptions? options = null, TimeProvider? time = null)
+    public EmbeddedLedger(CentralLedgerOptions? options = null, TimeProvider? time = null, EventOptions? events = null)
     {
         _options = options ?? new CentralLedgerOptions();
         _options.Validate();
         _time = time ?? TimeProvider.System;
+        Events = new EmbeddedEventLog(events, _time);
     }
+
+    /// <summary>The balance events of this ledger's accounts (docs/design.md#balance-events).</summary>
+    public EmbeddedEventLog Events { get; }
 
     public ValueTask<LeaseExchangeResult> ExchangeAsync(LeaseExchange exchange, CancellationToken cancellationToken = default)
     {
@@ -33,7 +38,10 @@ public sealed class EmbeddedLedger : ICentralLedger
 
         lock (book)
         {
-            return ValueTask.FromResult(book.Exchange(exchange, _time.GetUtcNow()));
+            var now = _time.GetUtcNow();
+            var result = book.Exchange(exchange, now);
+            DecideEvents(book, now);
+            return ValueTask.FromResult(result);
         }
     }
 
@@ -59,7 +67,9 @@ public sealed class EmbeddedLedger : ICentralLedger
         lock (book)
         {
             book.Policy = policy;
-            book.Advance(_time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            book.Advance(now);
+            DecideEvents(book, now);
             return ValueTask.FromResult(new AccountView(book.Policy, book.Balance()));
         }
     }
@@ -74,7 +84,9 @@ public sealed class EmbeddedLedger : ICentralLedger
 
         lock (book)
         {
-            book.Advance(_time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            book.Advance(now);
+            DecideEvents(book, now);
             return ValueTask.FromResult<AccountView?>(new AccountView(book.Policy, book.Balance()));
         }
     }
@@ -86,7 +98,10 @@ public sealed class EmbeddedLedger : ICentralLedger
         var book = Book(spec.AccountId);
         lock (book)
         {
-            return ValueTask.FromResult(book.AddGrant(spec, _time.GetUtcNow()));
+            var now = _time.GetUtcNow();
+            var grant = book.AddGrant(spec, now);
+            DecideEvents(book, now);
+            return ValueTask.FromResult(grant);
         }
     }
 
@@ -96,7 +111,10 @@ public sealed class EmbeddedLedger : ICentralLedger
         var book = Book(accountId);
         lock (book)
         {
-            return ValueTask.FromResult(book.Void(grantId, _time.GetUtcNow()));
+            var now = _time.GetUtcNow();
+            var grant = book.Void(grantId, now);
+            DecideEvents(book, now);
+            return ValueTask.FromResult(grant);
         }
     }
 
@@ -105,7 +123,10 @@ public sealed class EmbeddedLedger : ICentralLedger
         var book = Book(accountId);
         lock (book)
         {
-            return ValueTask.FromResult(book.ListGrants(includeInactive, _time.GetUtcNow()));
+            var now = _time.GetUtcNow();
+            var grants = book.ListGrants(includeInactive, now);
+            DecideEvents(book, now);
+            return ValueTask.FromResult(grants);
         }
     }
 
@@ -119,7 +140,9 @@ public sealed class EmbeddedLedger : ICentralLedger
         var book = Book(accountId);
         lock (book)
         {
-            book.Advance(_time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            book.Advance(now);
+            DecideEvents(book, now);
             return ValueTask.FromResult(book.Entries(after, limit));
         }
     }
@@ -176,6 +199,14 @@ public sealed class EmbeddedLedger : ICentralLedger
         {
             _books[id] = book.Copy();
         }
+    }
+
+    // Every call that applies a change (or what time has made due) decides the account's balance events in the same
+    // locked step, as the Redis ledger's save() does in the same script (docs/design.md#balance-events).
+    private void DecideEvents(AccountBook book, DateTimeOffset now)
+    {
+        Events.Decide(book.Policy, book.Balance(), now, book.ExpiredGrants);
+        book.ExpiredGrants.Clear();
     }
 
     private AccountBook Book(string accountId)
