@@ -43,6 +43,8 @@ public sealed partial class MetricNamesTests
         ["quota_journal_records_total"] = "quota.journal.records",
         ["quota_journal_flush_duration_milliseconds_bucket"] = "quota.journal.flush.duration",
         ["quota_journal_failures_total"] = "quota.journal.failures",
+        ["quota_webhooks_failed_total"] = "quota.webhooks.failed",
+        ["quota_events_relay_failures_total"] = "quota.events.relay.failures",
         ["quota_journal_replayed_usage_total"] = "quota.journal.replayed.usage",
         ["quota_journal_lost_total"] = "quota.journal.lost",
         ["quota_journal_corrupt_total"] = "quota.journal.corrupt",
