@@ -2,11 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using QuotaSidecar.Tests.Infrastructure;
 using StandardWebhooks;
 
 namespace QuotaSidecar.Tests.Events;
@@ -20,11 +17,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 {
     public const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<Received> _received = new();
+    private WebApplication? _app;
     private int _requests;
-
-    private WebhookReceiver(WebApplication app) => _app = app;
 
     /// <summary>Given the request number (0, 1, ...) and the request, the status to answer.</summary>
     public Func<int, Received, Task<int>> Respond { get; set; } = (_, _) => Task.FromResult(204);
@@ -36,14 +31,8 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost("/hooks", receiver.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.Url = address + "/hooks";
+        var receiver = new WebhookReceiver();
+        (receiver._app, receiver.Url) = await LoopbackHttpServer.StartAsync("/hooks", (RequestDelegate)receiver.HandleAsync);
         return receiver;
     }
 
@@ -60,8 +49,11 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
     }
 
     private async Task HandleAsync(HttpContext context)

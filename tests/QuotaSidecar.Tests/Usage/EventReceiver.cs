@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+
+using QuotaSidecar.Tests.Infrastructure;
 
 namespace QuotaSidecar.Tests.Usage;
 
@@ -13,10 +11,8 @@ namespace QuotaSidecar.Tests.Usage;
 /// every POST's content type and CloudEvents, and answers the first <see cref="FailFirst"/> POSTs with 503.</summary>
 internal sealed class EventReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication? _app;
     private int _posts;
-
-    private EventReceiver(WebApplication app) => _app = app;
 
     /// <summary>POSTs answered 503 before the receiver accepts any.</summary>
     public int FailFirst { get; set; }
@@ -31,14 +27,8 @@ internal sealed class EventReceiver : IAsyncDisposable
 
     public static async Task<EventReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var receiver = new EventReceiver(app);
-        app.MapPost("/api/v1/events", receiver.ReceiveAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        receiver.Endpoint = address + "/api/v1/events";
+        var receiver = new EventReceiver();
+        (receiver._app, receiver.Endpoint) = await LoopbackHttpServer.StartAsync("/api/v1/events", receiver.ReceiveAsync);
         return receiver;
     }
 
@@ -53,7 +43,13 @@ internal sealed class EventReceiver : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 
     private async Task<IResult> ReceiveAsync(HttpRequest request)
     {
