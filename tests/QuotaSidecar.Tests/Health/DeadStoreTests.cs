@@ -33,8 +33,18 @@ public sealed class DeadStoreTests : IDisposable
         }
 
         Assert.Contains("Unhealthy: store: central store unreachable (breaker open)", ready, StringComparison.Ordinal);
-        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-        Assert.Matches(@"(?m)^quota_store_breaker_state(\{[^}]*\})? 2( |$)", metrics);
+        // The breaker goes half-open (1) for each trial and open (2) again when it fails: a scrape can land on either,
+        // so read until one shows it open (a CI run scraped in a trial once).
+        var metrics = "";
+        var open = new System.Text.RegularExpressions.Regex(@"(?m)^quota_store_breaker_state(\{[^}]*\})? 2( |$)");
+        deadline.Restart();
+        do
+        {
+            metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        }
+        while (!open.IsMatch(metrics) && deadline.Elapsed < TimeSpan.FromSeconds(10));
+
+        Assert.Matches(open, metrics);
         Assert.Matches(@"(?m)^quota_store_available(\{[^}]*\})? 0( |$)", metrics);
 
         var started = Stopwatch.StartNew();
