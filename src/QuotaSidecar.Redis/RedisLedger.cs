@@ -19,7 +19,7 @@ namespace QuotaSidecar.Redis;
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
 /// <see cref="QuotaError.Unavailable"/>.
 /// </summary>
-public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsyncDisposable, IDisposable
+public sealed class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IAsyncDisposable, IDisposable
 {
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
@@ -278,6 +278,25 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         Validation.AccountId(accountId, "account_id");
         var reply = await RunAsync(LedgerLibrary.Instance.Usage, accountId, [], cancellationToken).ConfigureAwait(false);
         return ScriptReplies.Status(reply) == 0 ? null : ScriptReplies.Usage(reply);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TouchAsync(string accountId, TimeSpan lead, CancellationToken cancellationToken = default)
+    {
+        Validation.AccountId(accountId, "account_id");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lead, TimeSpan.Zero);
+        var reply = await RunAsync(LedgerLibrary.Instance.Touch, accountId, [UnixMilliseconds.From(lead)], cancellationToken).ConfigureAwait(false);
+        if (ScriptReplies.Status(reply) == 0)
+        {
+            return false;
+        }
+
+        if ((long)((RedisResult[])reply!)[1] > 0)
+        {
+            EventsPending?.Invoke(accountId);
+        }
+
+        return true;
     }
 
     /// <summary>Raises <see cref="EventsPending"/> for an account whose outbox a call outside this class may have
