@@ -317,6 +317,10 @@ public sealed class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnin
     /// (docs/design.md#balance-events).</summary>
     public Events.RedisEventLog CreateEventLog(Core.Events.EventOptions? options = null) => new(_redis, _keyPrefix, options, _time);
 
+    /// <summary>The periodic pass that decides <c>grant.expiring</c> for every account of this ledger
+    /// (docs/design.md#grant-expiring).</summary>
+    public Events.RedisExpiryPass CreateExpiryPass(Core.Events.EventOptions? options = null) => new(this, _redis, _keyPrefix, options ?? new Core.Events.EventOptions());
+
     /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>, <see cref="Connect"/>).</summary>
     public async ValueTask DisposeAsync()
     {
