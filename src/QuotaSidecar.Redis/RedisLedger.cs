@@ -19,7 +19,7 @@ namespace QuotaSidecar.Redis;
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
 /// <see cref="QuotaError.Unavailable"/>.
 /// </summary>
-public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsyncDisposable, IDisposable
+public sealed class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IAsyncDisposable, IDisposable
 {
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
@@ -280,6 +280,25 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
         return ScriptReplies.Status(reply) == 0 ? null : ScriptReplies.Usage(reply);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<bool> TouchAsync(string accountId, TimeSpan lead, CancellationToken cancellationToken = default)
+    {
+        Validation.AccountId(accountId, "account_id");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lead, TimeSpan.Zero);
+        var reply = await RunAsync(LedgerLibrary.Instance.Touch, accountId, [UnixMilliseconds.From(lead)], cancellationToken).ConfigureAwait(false);
+        if (ScriptReplies.Status(reply) == 0)
+        {
+            return false;
+        }
+
+        if ((long)((RedisResult[])reply!)[1] > 0)
+        {
+            EventsPending?.Invoke(accountId);
+        }
+
+        return true;
+    }
+
     /// <summary>Raises <see cref="EventsPending"/> for an account whose outbox a call outside this class may have
     /// written to (a recharge policy applied by a read).</summary>
     internal Task RelaySignalAsync(string accountId)
@@ -297,6 +316,10 @@ public sealed class RedisLedger : ICentralLedger, IStoreConnectionEvents, IAsync
     /// <summary>The balance events of this ledger's accounts, on its connection, key prefix and clock
     /// (docs/design.md#balance-events).</summary>
     public Events.RedisEventLog CreateEventLog(Core.Events.EventOptions? options = null) => new(_redis, _keyPrefix, options, _time);
+
+    /// <summary>The periodic pass that decides <c>grant.expiring</c> for every account of this ledger
+    /// (docs/design.md#grant-expiring).</summary>
+    public Events.RedisExpiryPass CreateExpiryPass(Core.Events.EventOptions? options = null) => new(this, _redis, _keyPrefix, options ?? new Core.Events.EventOptions());
 
     /// <summary>Closes the connection if the ledger opened it (<see cref="ConnectAsync"/>, <see cref="Connect"/>).</summary>
     public async ValueTask DisposeAsync()

@@ -18,8 +18,9 @@ namespace QuotaSidecar.Core.Events;
 /// must use (<c>recharge-&lt;n&gt;</c>); empty otherwise.</param>
 /// <param name="Amount">For <see cref="BalanceEventType.RechargeRequested"/>: the credits that bring the balance to
 /// the policy's target; for the overage events: the debt; for <see cref="BalanceEventType.GrantExpired"/>: the
-/// credits that went unused; 0 otherwise.</param>
-/// <param name="GrantId">For <see cref="BalanceEventType.GrantExpired"/>: the grant; empty otherwise.</param>
+/// credits that went unused; for <see cref="BalanceEventType.GrantExpiring"/>: the grant's credits left centrally; 0 otherwise.</param>
+/// <param name="GrantId">For <see cref="BalanceEventType.GrantExpired"/> and <see cref="BalanceEventType.GrantExpiring"/>:
+/// the grant; empty otherwise.</param>
 public sealed record BalanceEvent(
     string Id,
     BalanceEventType Type,

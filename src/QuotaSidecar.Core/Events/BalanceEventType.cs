@@ -28,4 +28,9 @@ public enum BalanceEventType
     /// <summary>A grant reached its <c>expires_at</c> with credits left centrally; the event's amount is what went
     /// unused (<c>grant.expired</c>).</summary>
     GrantExpired = 7,
+
+    /// <summary>An active grant with credits left centrally will reach its <c>expires_at</c> within the lead time
+    /// (<c>Quota:Events:GrantExpiringLead</c>); once per grant. The event's amount is its central remainder
+    /// (<c>grant.expiring</c>).</summary>
+    GrantExpiring = 8,
 }

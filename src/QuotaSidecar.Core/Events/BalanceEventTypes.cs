@@ -13,6 +13,7 @@ public static class BalanceEventTypes
         BalanceEventType.OverageStarted => "overage.started",
         BalanceEventType.OverageLimitReached => "overage.limit_reached",
         BalanceEventType.GrantExpired => "grant.expired",
+        BalanceEventType.GrantExpiring => "grant.expiring",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown event type"),
     };
 
@@ -28,6 +29,7 @@ public static class BalanceEventTypes
             "overage.started" => BalanceEventType.OverageStarted,
             "overage.limit_reached" => BalanceEventType.OverageLimitReached,
             "grant.expired" => BalanceEventType.GrantExpired,
+            "grant.expiring" => BalanceEventType.GrantExpiring,
             _ => 0,
         };
         return type != 0;

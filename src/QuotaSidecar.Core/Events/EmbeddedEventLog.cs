@@ -112,7 +112,12 @@ public sealed class EmbeddedEventLog : IEventLog
     /// under the account's lock, so an account's decisions are serialised; the first call for an account only records
     /// its state (an account is not "crossing" because it was just created or the process started).
     /// </summary>
-    internal void Decide(AccountPolicy policy, Balance balance, DateTimeOffset now, List<(string GrantId, long Unused)>? expired = null)
+    internal void Decide(
+        AccountPolicy policy,
+        Balance balance,
+        DateTimeOffset now,
+        List<(string GrantId, long Unused)>? expired = null,
+        List<(string GrantId, long Remaining)>? expiring = null)
     {
         var customer = balance.Granted - balance.Consumed - balance.Expired - balance.Voided;
         var state = BalanceState.Of(customer, policy.LowBalanceThreshold, policy.OverageMode == OverageMode.Hard, balance.Overage, policy.OverageLimit);
@@ -135,6 +140,14 @@ public sealed class EmbeddedEventLog : IEventLog
                     Id(policy.AccountId, account.Number), types[i], policy.AccountId, customer,
                     overage ? policy.OverageLimit : policy.LowBalanceThreshold, now, "", Amount: overage ? balance.Overage : 0));
             }
+        }
+
+        foreach (var (grantId, remaining) in expiring ?? [])
+        {
+            account.Number++;
+            Append(new BalanceEvent(
+                Id(policy.AccountId, account.Number), BalanceEventType.GrantExpiring, policy.AccountId, customer, 0, now, "",
+                Amount: remaining, GrantId: grantId));
         }
 
         foreach (var (grantId, unused) in expired ?? [])

@@ -24,6 +24,20 @@ public sealed class EventOptions
     /// <value>The default value is 1,000.</value>
     public int SweepCount { get; set; } = 1_000;
 
+    /// <summary>How long before a grant's <c>expires_at</c> the <c>grant.expiring</c> event is sent
+    /// (docs/design.md#grant-expiring); zero turns the event and the expiry pass off.</summary>
+    /// <value>The default value is 72 hours.</value>
+    public TimeSpan GrantExpiringLead { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>How often the expiry pass (one sidecar of the fleet at a time) takes its next step over the accounts.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan ExpiryPassInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Keys the expiry pass asks each Redis primary to look at per step (SCAN COUNT; every account hash found
+    /// is touched), or accounts the embedded store touches per step.</summary>
+    /// <value>The default value is 1,000.</value>
+    public int ExpiryPassCount { get; set; } = 1_000;
+
     /// <summary>Webhook delivery (<c>Quota:Events:Webhook</c>); off unless its URL is set.</summary>
     public WebhookOptions Webhook { get; set; } = new();
 
@@ -55,6 +69,26 @@ public sealed class EventOptions
         if (SweepCount is < 10 or > 100_000)
         {
             throw new ArgumentException($"SweepCount must be between 10 and 100000 (got {SweepCount})");
+        }
+
+        if (GrantExpiringLead < TimeSpan.Zero || GrantExpiringLead > TimeSpan.FromDays(366))
+        {
+            throw new ArgumentException($"GrantExpiringLead must be between 0 (off) and 366 days (got {GrantExpiringLead})");
+        }
+
+        if (GrantExpiringLead > TimeSpan.Zero && GrantExpiringLead < TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException($"GrantExpiringLead must be 0 (off) or at least 1 minute (got {GrantExpiringLead})");
+        }
+
+        if (ExpiryPassInterval < TimeSpan.FromMilliseconds(100) || ExpiryPassInterval > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException($"ExpiryPassInterval must be between 100 ms and 1 hour (got {ExpiryPassInterval})");
+        }
+
+        if (ExpiryPassCount is < 10 or > 100_000)
+        {
+            throw new ArgumentException($"ExpiryPassCount must be between 10 and 100000 (got {ExpiryPassCount})");
         }
     }
 }

@@ -17,6 +17,8 @@ internal sealed class EventKeys
         Failed = Root + "failed";
         Attempts = Root + "attempts";
         OutboxPattern = (prefix.Length == 0 ? "" : prefix + ":") + "{*}:events";
+        ExpiryPass = Root + "expiry_pass";
+        AccountPattern = (prefix.Length == 0 ? "" : prefix + ":") + "{*}:account";
     }
 
     public string Root { get; }
@@ -38,6 +40,12 @@ internal sealed class EventKeys
 
     /// <summary>SCAN MATCH pattern of every account's outbox (<see cref="AccountKeys"/>, the 8th key).</summary>
     public string OutboxPattern { get; }
+
+    /// <summary>Which sidecar runs the expiry pass now (a short lease, like <see cref="Sweeper"/>).</summary>
+    public RedisKey ExpiryPass { get; }
+
+    /// <summary>SCAN MATCH pattern of every account's hash (<see cref="AccountKeys"/>, the 1st key).</summary>
+    public string AccountPattern { get; }
 
     /// <summary>An account's outbox: the events key of <see cref="AccountKeys"/> (found by name, not position, so the key
     /// list can grow).</summary>

@@ -30,6 +30,7 @@ internal sealed class LedgerLibrary
         ListGrants = Function("list_grants");
         ListEntries = Function("list_entries");
         Usage = Function("usage");
+        Touch = Function("touch");
         ReplyFields = Function("reply_fields");
     }
 
@@ -59,6 +60,9 @@ internal sealed class LedgerLibrary
     public LedgerFunction ListEntries { get; }
 
     public LedgerFunction Usage { get; }
+
+    /// <summary>Applies what time made due and decides <c>grant.expiring</c> with the lead time (docs/design.md#grant-expiring).</summary>
+    public LedgerFunction Touch { get; }
 
     /// <summary>The reply layouts the Lua side declares (for the test that compares them with <see cref="ScriptReplies"/>).</summary>
     public LedgerFunction ReplyFields { get; }

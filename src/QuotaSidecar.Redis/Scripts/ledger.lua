@@ -231,6 +231,7 @@ local grants_by_id   -- every grant read or created by this call
 local leases         -- instance -> lease
 local leases_raw     -- instance -> lease as read
 local expired_now    -- { grant id, unused } of each grant advance() expired in this call (its grant.expired event)
+local expiring_now   -- { grant id, remaining } of each grant touch() warns of in this call (its grant.expiring event)
 
 local function begin(keys, args)
   if concat == nil then
@@ -250,6 +251,7 @@ local function begin(keys, args)
   account, account_raw = nil, nil
   grants, grants_by_id, leases, leases_raw = {}, {}, {}, {}
   expired_now = {}
+  expiring_now = {}
 end
 
 ---------------------------------------------------------------------------------------------------------------------
@@ -423,6 +425,8 @@ local function decide_events()
     if limit_reached and not was_limit then emit('overage.limit_reached', account.overage_limit, '', account.debt) end
   end
 
+  for _, e in ipairs(expiring_now) do emit('grant.expiring', 0, '', e[2], e[1]) end
+  expiring_now = {}
   for _, e in ipairs(expired_now) do emit('grant.expired', 0, '', e[2], e[1]) end
   expired_now = {}
 
@@ -1233,6 +1237,40 @@ local function usage_entry(keys, args)
   return { 1, redis.call('HGETALL', keys[7]) }
 end
 
+-- Applies what time has made due (like a read), then warns once of each active grant with credits left centrally
+-- whose expires_at is within the lead time (docs/design.md#grant-expiring; EmbeddedLedger.TouchAsync). The grants
+-- already warned are kept in the account hash (ev_warned: their ids, space-separated, in burn-down order); an id
+-- leaves it when its grant is no longer active (expired, voided, drained), so the list stays as short as the active
+-- grants. args[9]: the lead time (ms, > 0). Reply: { 0 } unknown account, or { 1, events_pending }.
+local function touch_entry(keys, args)
+  if not opened(keys, args) then return { 0 } end
+  advance()
+  local lead = tonumber(args[9])
+  local warned = {}
+  for id in gmatch(account_raw.ev_warned or '', '%S+') do warned[id] = true end
+  local kept = {}
+  for _, g in ipairs(grants) do
+    if is_active(g) and g.expires ~= nil and g.expires > NOW then
+      if warned[g.id] then
+        kept[#kept + 1] = g.id
+      elseif g.remaining > 0 and g.expires - NOW <= lead then
+        expiring_now[#expiring_now + 1] = { g.id, g.remaining }
+        kept[#kept + 1] = g.id
+      end
+    end
+  end
+  local value = concat(kept, ' ')
+  if value ~= (account_raw.ev_warned or '') then
+    if value == '' then
+      redis.call('HDEL', ACCOUNT_KEY, 'ev_warned')
+    else
+      redis.call('HSET', ACCOUNT_KEY, 'ev_warned', value)
+    end
+  end
+  save()
+  return { 1, redis.call('XLEN', EVENTS_KEY) }
+end
+
 -- The reply layouts, for the test that compares them with ScriptReplies.cs: { name, { field, ... } } per reply.
 local function reply_fields_entry()
   return { { 'exchange', REPLY.exchange }, { 'account', REPLY.account }, { 'grant', REPLY.grant } }
@@ -1246,6 +1284,7 @@ redis.register_function('quota_grant_' .. VERSION, grant_entry)
 redis.register_function('quota_void_' .. VERSION, void_entry)
 redis.register_function('quota_list_grants_' .. VERSION, list_grants_entry)
 redis.register_function('quota_list_entries_' .. VERSION, list_entries_entry)
+redis.register_function('quota_touch_' .. VERSION, touch_entry)
 redis.register_function{
   function_name = 'quota_usage_' .. VERSION, callback = usage_entry, flags = { 'no-writes' },
 }

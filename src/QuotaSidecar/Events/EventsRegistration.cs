@@ -36,6 +36,7 @@ internal static class EventsRegistration
         });
         services.AddHostedService<EventRelayService>();
         services.AddHostedService<WebhookDeliveryService>();
+        services.AddHostedService<GrantExpiryService>();
         return services;
     }
 }

@@ -28,12 +28,13 @@ internal static class WebhookBody
                 json.WriteString("recharge_id", e.RechargeId);
             }
 
-            if (e.Type == BalanceEventType.GrantExpired)
+            if (e.Type is BalanceEventType.GrantExpired or BalanceEventType.GrantExpiring)
             {
                 json.WriteString("grant_id", e.GrantId);
             }
 
-            if (e.Type is BalanceEventType.RechargeRequested or BalanceEventType.OverageStarted or BalanceEventType.OverageLimitReached or BalanceEventType.GrantExpired)
+            if (e.Type is BalanceEventType.RechargeRequested or BalanceEventType.OverageStarted or BalanceEventType.OverageLimitReached
+                or BalanceEventType.GrantExpired or BalanceEventType.GrantExpiring)
             {
                 json.WriteNumber("amount", e.Amount);
             }

@@ -210,6 +210,107 @@ public abstract class BalanceEventsContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_grant_within_the_lead_is_warned_of_once_then_expires_as_before()
+    {
+        var id = await NewAccountAsync(threshold: 0);
+        await Ledger.GrantAsync(new GrantSpec(id, "promo", 1_000, ExpiresAt: Start.AddDays(2)));
+        await Ledger.GrantAsync(new GrantSpec(id, "paid", 500));
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await Take(id, "i1", 1, 300); // the promo burns first: 300 of it leased, 700 left centrally
+
+        Assert.True(await Touch(id, TimeSpan.FromDays(3)));
+        Assert.True(await Touch(id, TimeSpan.FromDays(3)));
+        Time.Advance(TimeSpan.FromDays(1));
+        Assert.True(await Touch(id, TimeSpan.FromDays(3)));
+
+        var expiring = Assert.Single(await EventsOf(id), e => e.Type == BalanceEventType.GrantExpiring);
+        Assert.Equal("promo", expiring.GrantId);
+        Assert.Equal(700, expiring.Amount); // the central remainder: the 300 on the lease are not in it
+        Assert.Equal(1_500, expiring.Balance);
+        Assert.Equal(0, expiring.Threshold);
+        Assert.Equal(Start.AddMinutes(1), expiring.At);
+
+        Time.Advance(TimeSpan.FromDays(2));
+        Assert.True(await Touch(id, TimeSpan.FromDays(3)));
+        Assert.Equal(
+            [BalanceEventType.BalanceRecovered, BalanceEventType.GrantExpiring, BalanceEventType.GrantExpired],
+            (await EventsOf(id)).Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task A_grant_beyond_the_lead_is_warned_of_when_the_clock_enters_it()
+    {
+        var id = await NewAccountAsync(threshold: 0);
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000, ExpiresAt: Start.AddDays(5)));
+        var lead = TimeSpan.FromDays(3);
+
+        await Touch(id, lead);
+        Time.Advance(TimeSpan.FromDays(2) - TimeSpan.FromMilliseconds(1));
+        await Touch(id, lead);
+        Assert.DoesNotContain(await EventsOf(id), e => e.Type == BalanceEventType.GrantExpiring);
+
+        Time.Advance(TimeSpan.FromMilliseconds(1)); // exactly the lead before expires_at
+        await Touch(id, lead);
+        await Touch(id, lead);
+
+        var expiring = Assert.Single(await EventsOf(id), e => e.Type == BalanceEventType.GrantExpiring);
+        Assert.Equal(1_000, expiring.Amount);
+        Assert.Equal(Start.AddDays(2), expiring.At);
+    }
+
+    [Fact]
+    public async Task Without_a_touch_no_step_warns_and_a_lead_of_zero_is_refused()
+    {
+        var id = await NewAccountAsync(threshold: 0);
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000, ExpiresAt: Start.AddDays(2)));
+        Time.Advance(TimeSpan.FromDays(1));
+        await Take(id, "i1", 1, 100);
+        await Ledger.GetAccountAsync(id);
+        Time.Advance(TimeSpan.FromDays(2));
+        await Ledger.GetAccountAsync(id);
+
+        var events = await EventsOf(id);
+        Assert.DoesNotContain(events, e => e.Type == BalanceEventType.GrantExpiring);
+        Assert.Single(events, e => e.Type == BalanceEventType.GrantExpired);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await Touch(id, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task A_voided_used_up_or_not_yet_effective_grant_is_not_warned_of()
+    {
+        var id = await NewAccountAsync(threshold: 0);
+        await Ledger.GrantAsync(new GrantSpec(id, "voided", 1_000, Priority: 1, ExpiresAt: Start.AddDays(2)));
+        await Ledger.GrantAsync(new GrantSpec(id, "used", 200, Priority: 2, ExpiresAt: Start.AddDays(2)));
+        await Ledger.GrantAsync(new GrantSpec(id, "later", 50, EffectiveAt: Start.AddDays(1), ExpiresAt: Start.AddDays(2)));
+        await Ledger.GrantAsync(new GrantSpec(id, "paid", 500, Priority: 3));
+        await Ledger.VoidGrantAsync(id, "voided");
+        await Take(id, "i1", 1, 200); // all of "used"
+        await Spend(id, "i1", 2, 200);
+
+        Assert.True(await Touch(id, TimeSpan.FromDays(3)));
+        Time.Advance(TimeSpan.FromDays(3));
+        Assert.True(await Touch(id, TimeSpan.FromDays(3)));
+
+        Assert.DoesNotContain(await EventsOf(id), e => e.Type == BalanceEventType.GrantExpiring);
+        Assert.False(await Touch(NewAccountId(), TimeSpan.FromDays(3)));
+    }
+
+    [Fact]
+    public async Task A_warned_grant_that_is_voided_is_forgotten_and_never_warned_of_again()
+    {
+        var id = await NewAccountAsync(threshold: 0);
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000, ExpiresAt: Start.AddDays(2)));
+        await Ledger.GrantAsync(new GrantSpec(id, "g2", 1_000, ExpiresAt: Start.AddDays(2)));
+        await Touch(id, TimeSpan.FromDays(3));
+        await Ledger.VoidGrantAsync(id, "g1");
+        Time.Advance(TimeSpan.FromHours(1));
+        await Touch(id, TimeSpan.FromDays(3));
+        await Touch(id, TimeSpan.FromDays(3));
+
+        Assert.Equal(["g1", "g2"], (await EventsOf(id)).Where(e => e.Type == BalanceEventType.GrantExpiring).Select(e => e.GrantId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Watching_from_a_cursor_resumes_without_gaps_or_repeats()
     {
         var id = await FundedAccountAsync(threshold: 100, credits: 1_000);
@@ -398,6 +499,9 @@ public abstract class BalanceEventsContract : IAsyncLifetime
         await Take(id, "i1", 1, credits);
         return id;
     }
+
+    protected async Task<bool> Touch(string id, TimeSpan lead) =>
+        await ((IGrantExpiryWarnings)Ledger).TouchAsync(id, lead);
 
     protected async Task Take(string id, string instance, long sequence, long want) =>
         await Ledger.ExchangeAsync(new LeaseExchange(id, instance, sequence, Want: want, MinAcceptable: 1));

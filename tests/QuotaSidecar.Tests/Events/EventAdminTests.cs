@@ -118,6 +118,39 @@ public sealed class EventAdminTests : IDisposable
         Assert.InRange(low.Balance, 50, 100);
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task The_expiry_pass_warns_of_a_grant_on_an_account_nobody_touches(string store)
+    {
+        // A short pass over the whole test Redis (every key in one step), a 3-day lead.
+        using var factory = (store == "redis" ? new SidecarFactory()
+                .With("Quota:Store", "Redis")
+                .With("Quota:Redis:ConnectionString", Environment.GetEnvironmentVariable("QUOTA_TEST_REDIS") ?? "127.0.0.1:6391")
+                .With("Quota:Redis:KeyPrefix", $"test-{Guid.NewGuid():N}")
+            : new SidecarFactory())
+            .With("Quota:Events:GrantExpiringLead", "3.00:00:00")
+            .With("Quota:Events:ExpiryPassInterval", "00:00:00.100")
+            .With("Quota:Events:ExpiryPassCount", "100000");
+        var admin = factory.Admin;
+        var id = $"acct-{Guid.NewGuid():N}";
+        var expiresAt = DateTimeOffset.UtcNow.AddDays(2);
+        await admin.UpsertAccountAsync(new UpsertAccountRequest { AccountId = id }, Calls.Admin());
+        await admin.GrantCreditsAsync(
+            new GrantCreditsRequest { AccountId = id, GrantId = "promo", Amount = 700, ExpiresAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(expiresAt) },
+            Calls.Admin());
+        await admin.GrantCreditsAsync(
+            new GrantCreditsRequest { AccountId = id, GrantId = "later", Amount = 50, ExpiresAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(expiresAt.AddDays(2)) },
+            Calls.Admin());
+
+        // Nothing touches the account after its grants: only the pass can find it.
+        var events = await ListUntilAsync(admin, id, 2);
+        await Task.Delay(500); // several more pass steps: still one warning
+
+        Assert.Equal(["balance.recovered", "grant.expiring"], events.Select(e => e.Type));
+        Assert.Equal(("promo", 700L, 750L), (events[1].GrantId, events[1].Amount, events[1].Balance));
+        Assert.Equal(2, (await admin.ListEventsAsync(new ListEventsRequest { AccountId = id, Limit = 1000 }, Calls.Admin())).Events.Count);
+    }
+
     [Fact]
     public async Task Bad_arguments_are_invalid_and_a_missing_token_is_unauthenticated()
     {

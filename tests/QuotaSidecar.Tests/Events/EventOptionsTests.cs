@@ -14,6 +14,10 @@ public sealed class EventOptionsTests
     [InlineData("MaxScan", "10", "Quota:Events:MaxScan must be between")]
     [InlineData("SweepInterval", "00:00:00.010", "Quota:Events:SweepInterval must be between")]
     [InlineData("SweepCount", "1", "Quota:Events:SweepCount must be between")]
+    [InlineData("GrantExpiringLead", "-00:00:01", "Quota:Events:GrantExpiringLead must be between")]
+    [InlineData("GrantExpiringLead", "00:00:30", "Quota:Events:GrantExpiringLead must be 0 (off) or at least 1 minute")]
+    [InlineData("ExpiryPassInterval", "00:00:00.010", "Quota:Events:ExpiryPassInterval must be between")]
+    [InlineData("ExpiryPassCount", "1", "Quota:Events:ExpiryPassCount must be between")]
     public void Bad_settings_are_rejected_with_a_clear_message(string key, string value, string message)
     {
         var configuration = new ConfigurationBuilder()

@@ -32,6 +32,7 @@ internal static class EventView
     private static string Detail(BalanceEvent e) => e.Type switch
     {
         "recharge.requested" => $"recharge {e.RechargeId} amount {ValueText.Number(e.Amount)}",
+        "grant.expiring" => $"grant {e.GrantId} left {ValueText.Number(e.Amount)}",
         "grant.expired" => $"grant {e.GrantId} unused {ValueText.Number(e.Amount)}",
         "overage.started" or "overage.limit_reached" => $"debt {ValueText.Number(e.Amount)}",
         _ => "-",

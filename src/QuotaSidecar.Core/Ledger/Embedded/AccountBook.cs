@@ -15,6 +15,9 @@ namespace QuotaSidecar.Core.Ledger.Embedded;
 internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions options)
 {
     private readonly List<GrantRecord> _grants = [];
+
+    // Grants already warned of by grant.expiring (still active): each is warned of once (Expiring).
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GrantRecord> _grantsById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LeaseRecord> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LastExchange> _lastExchange = new(StringComparer.Ordinal);
@@ -37,6 +40,38 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
     /// <summary>Grants that reached their expiry since the ledger last decided the account's events, with their unused
     /// central remainder; drained by <see cref="EmbeddedLedger"/> after each call.</summary>
     internal List<(string GrantId, long Unused)> ExpiredGrants { get; } = [];
+
+    /// <summary>
+    /// The active grants with credits left centrally whose expiry is within <paramref name="lead"/> and that were not
+    /// warned of before (docs/design.md#grant-expiring; touch_entry in ledger.lua), in burn-down order; they are
+    /// remembered as warned. Ids of grants no longer active are forgotten. Call after <see cref="Advance"/>.
+    /// </summary>
+    internal List<(string GrantId, long Remaining)> Expiring(DateTimeOffset now, TimeSpan lead)
+    {
+        var expiring = new List<(string GrantId, long Remaining)>();
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var g in _grants)
+        {
+            if (!g.IsActive || g.Spec.ExpiresAt is not { } expiresAt || expiresAt <= now)
+            {
+                continue;
+            }
+
+            if (_warned.Contains(g.Id))
+            {
+                kept.Add(g.Id);
+            }
+            else if (g.Remaining > 0 && expiresAt - now <= lead)
+            {
+                expiring.Add((g.Id, g.Remaining));
+                kept.Add(g.Id);
+            }
+        }
+
+        _warned.Clear();
+        _warned.UnionWith(kept);
+        return expiring;
+    }
 
     public Balance Balance()
     {
@@ -224,6 +259,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
 
         (copy._nextEntry, copy._granted, copy._consumed, copy._expired, copy._voided, copy._debt) = (_nextEntry, _granted, _consumed, _expired, _voided, _debt);
         (copy._reclaimRequestedAt, copy._idleSinceMin) = (_reclaimRequestedAt, _idleSinceMin);
+        copy._warned.UnionWith(_warned);
         return copy;
     }
 

@@ -10,7 +10,7 @@ namespace QuotaSidecar.Core.Ledger.Embedded;
 /// The in-process central ledger: the default store, so <c>dotnet run</c> needs nothing else. Thread-safe; each
 /// account is guarded by its own lock, and every call completes synchronously.
 /// </summary>
-public sealed partial class EmbeddedLedger : ICentralLedger
+public sealed partial class EmbeddedLedger : ICentralLedger, IGrantExpiryWarnings
 {
     private readonly ConcurrentDictionary<string, AccountBook> _books = new(StringComparer.Ordinal);
     private readonly CentralLedgerOptions _options;
@@ -146,6 +146,34 @@ public sealed partial class EmbeddedLedger : ICentralLedger
             return ValueTask.FromResult(book.Entries(after, limit));
         }
     }
+
+    /// <inheritdoc />
+    public ValueTask<bool> TouchAsync(string accountId, TimeSpan lead, CancellationToken cancellationToken = default)
+    {
+        Validation.AccountId(accountId, "account_id");
+        ValidateLead(lead);
+        if (!_books.TryGetValue(accountId, out var book))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        lock (book)
+        {
+            var now = _time.GetUtcNow();
+            book.Advance(now);
+            Events.Decide(book.Policy, book.Balance(), now, book.ExpiredGrants, book.Expiring(now, lead));
+            book.ExpiredGrants.Clear();
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <summary>The accounts this ledger holds, for the periodic expiry pass (a snapshot; accounts added meanwhile may
+    /// be missing).</summary>
+    public IReadOnlyList<string> AccountIds() => [.. _books.Keys];
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless the lead of a touch is positive.</summary>
+    internal static void ValidateLead(TimeSpan lead) =>
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lead, TimeSpan.Zero);
 
     /// <summary>What the account's book keeps (grants, leases, instance records, ledger entries); 0 for an unknown
     /// account. For tests that check nothing grows without bound.</summary>
