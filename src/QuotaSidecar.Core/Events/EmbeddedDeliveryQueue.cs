@@ -107,6 +107,10 @@ public sealed class EmbeddedDeliveryQueue : IEventDeliveryQueue
             if (_taken.Remove(delivery.Handle))
             {
                 _failed.Add(new FailedDelivery(delivery.Event, attempts, lastError, _time.GetUtcNow()));
+                if (_failed.Count > IEventDeliveryQueue.MaxFailedKept)
+                {
+                    _failed.RemoveAt(0); // the oldest, as the Redis store's MAXLEN does
+                }
             }
         }
 

@@ -7,6 +7,10 @@ namespace QuotaSidecar.Core.Events;
 /// </summary>
 public interface IEventDeliveryQueue
 {
+    /// <summary>The most failed deliveries a store keeps; past it the oldest go (they stay in the event stream for the
+    /// retention, and quota_webhooks_failed_total counted each).</summary>
+    public const int MaxFailedKept = 10_000;
+
     /// <summary>Up to <paramref name="max"/> events for <paramref name="consumer"/>: new ones, events to redeliver, and
     /// events another consumer took and left idle longer than <paramref name="claimIdle"/>.</summary>
     Task<IReadOnlyList<EventDelivery>> TakeAsync(string consumer, int max, TimeSpan claimIdle, CancellationToken cancellationToken = default);
@@ -18,7 +22,7 @@ public interface IEventDeliveryQueue
     /// <summary>The receiver answered 2xx: the event is done.</summary>
     Task DeliveredAsync(EventDelivery delivery, CancellationToken cancellationToken = default);
 
-    /// <summary>Out of attempts: the event moves to the failed list.</summary>
+    /// <summary>Out of attempts: the event moves to the failed list (at most <see cref="MaxFailedKept"/>, oldest dropped).</summary>
     Task FailedAsync(EventDelivery delivery, long attempts, string lastError, CancellationToken cancellationToken = default);
 
     /// <summary>The failed list, newest first.</summary>

@@ -15,7 +15,6 @@ namespace QuotaSidecar.Redis.Events;
 public sealed class RedisDeliveryQueue : IEventDeliveryQueue
 {
     private const string Group = "webhooks";
-    private const int MaxFailedKept = 10_000;
 
     // KEYS[1] the stream the event came from, KEYS[2] failed, KEYS[3] attempts; ARGV[1] entry id, ARGV[2] event id,
     // then field/value pairs. One step: the event is in the failed list exactly when it left the group's pending list.
@@ -115,7 +114,7 @@ public sealed class RedisDeliveryQueue : IEventDeliveryQueue
     {
         ArgumentNullException.ThrowIfNull(delivery);
         var (stream, entry) = Handle(delivery);
-        var args = new List<RedisValue> { entry, delivery.Event.Id, MaxFailedKept };
+        var args = new List<RedisValue> { entry, delivery.Event.Id, IEventDeliveryQueue.MaxFailedKept };
         args.AddRange(Fields(delivery.Event));
         args.AddRange(["attempts", attempts, "error", lastError, "failed_at", _time.GetUtcNow().ToUnixTimeMilliseconds()]);
         var db = _redis.GetDatabase();
@@ -150,7 +149,7 @@ public sealed class RedisDeliveryQueue : IEventDeliveryQueue
     {
         ArgumentException.ThrowIfNullOrEmpty(eventId);
         var db = _redis.GetDatabase();
-        var entries = await Run(() => db.StreamRangeAsync(_keys.Failed, "-", "+", MaxFailedKept)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var entries = await Run(() => db.StreamRangeAsync(_keys.Failed, "-", "+", IEventDeliveryQueue.MaxFailedKept)).WaitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var e in entries)
         {
             if ((string?)e["id"] == eventId && Parse(e) is { } ev)
