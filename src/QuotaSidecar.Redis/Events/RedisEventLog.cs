@@ -52,7 +52,7 @@ public sealed class RedisEventLog : IEventLog
     private readonly EventKeys _keys;
     private readonly EventOptions _options;
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, long> _scanCursors = new(StringComparer.Ordinal);
+    private readonly PrimaryScan _sweep;
 
     /// <param name="redis">The ledger's connection.</param>
     /// <param name="keyPrefix">The ledger's key prefix (<see cref="RedisLedgerOptions.KeyPrefix"/>).</param>
@@ -65,6 +65,7 @@ public sealed class RedisEventLog : IEventLog
         _redis = redis;
         _keyPrefix = keyPrefix;
         _keys = new EventKeys(keyPrefix);
+        _sweep = new PrimaryScan(redis, _keys.Sweeper, _keys.OutboxPattern, "stream");
         _options = options ?? new EventOptions();
         _options.Validate();
         _time = time ?? TimeProvider.System;
@@ -90,38 +91,18 @@ public sealed class RedisEventLog : IEventLog
     public async Task<int> SweepOnceAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        var db = _redis.GetDatabase();
-        var lease = _options.SweepInterval * 3;
         try
         {
-            if (!await db.StringSetAsync(_keys.Sweeper, instanceId, lease, When.NotExists).ConfigureAwait(false))
+            if (!await _sweep.HoldAsync(instanceId, _options.SweepInterval * 3).ConfigureAwait(false))
             {
-                if (await db.StringGetAsync(_keys.Sweeper).ConfigureAwait(false) != instanceId)
-                {
-                    return -1;
-                }
-
-                await db.KeyExpireAsync(_keys.Sweeper, lease).ConfigureAwait(false);
+                return -1;
             }
 
             var copied = 0;
-            foreach (var endpoint in _redis.GetEndPoints())
+            var (keys, _) = await _sweep.StepAsync(_options.SweepCount, cancellationToken).ConfigureAwait(false);
+            foreach (var key in keys)
             {
-                var server = _redis.GetServer(endpoint);
-                if (!server.IsConnected || server.IsReplica)
-                {
-                    continue;
-                }
-
-                var name = endpoint.ToString() ?? "";
-                _scanCursors.TryGetValue(name, out var cursor);
-                var reply = (RedisResult[])(await server.ExecuteAsync(
-                    "SCAN", cursor, "MATCH", _keys.OutboxPattern, "COUNT", _options.SweepCount, "TYPE", "stream").WaitAsync(cancellationToken).ConfigureAwait(false))!;
-                _scanCursors[name] = long.Parse((string)reply[0]!, CultureInfo.InvariantCulture);
-                foreach (var key in (RedisKey[])reply[1]!)
-                {
-                    copied += await RelayKeyAsync(key, cancellationToken).ConfigureAwait(false);
-                }
+                copied += await RelayKeyAsync(key, cancellationToken).ConfigureAwait(false);
             }
 
             return copied;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Events;
 using StackExchange.Redis;
@@ -14,11 +13,8 @@ namespace QuotaSidecar.Redis.Events;
 public sealed class RedisExpiryPass : IExpiryPass
 {
     private readonly RedisLedger _ledger;
-    private readonly IConnectionMultiplexer _redis;
-    private readonly EventKeys _keys;
     private readonly EventOptions _options;
-    private readonly Dictionary<string, long> _cursors = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _wrapped = new(StringComparer.Ordinal);
+    private readonly PrimaryScan _scan;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _passes;
 
@@ -26,9 +22,9 @@ public sealed class RedisExpiryPass : IExpiryPass
     {
         options.Validate();
         _ledger = ledger;
-        _redis = redis;
-        _keys = new EventKeys(keyPrefix);
         _options = options;
+        var keys = new EventKeys(keyPrefix);
+        _scan = new PrimaryScan(redis, keys.ExpiryPass, keys.AccountPattern, "hash");
     }
 
     /// <inheritdoc />
@@ -55,60 +51,28 @@ public sealed class RedisExpiryPass : IExpiryPass
 
     private async Task<int> StepLockedAsync(string instanceId, TimeSpan lead, CancellationToken cancellationToken)
     {
-        var db = _redis.GetDatabase();
-        var lease = _options.ExpiryPassInterval * 3;
-        if (!await db.StringSetAsync(_keys.ExpiryPass, instanceId, lease, When.NotExists).ConfigureAwait(false))
+        if (!await _scan.HoldAsync(instanceId, _options.ExpiryPassInterval * 3).ConfigureAwait(false))
         {
-            if (await db.StringGetAsync(_keys.ExpiryPass).ConfigureAwait(false) != instanceId)
-            {
-                return -1;
-            }
-
-            await db.KeyExpireAsync(_keys.ExpiryPass, lease).ConfigureAwait(false);
+            return -1;
         }
 
-        var touched = 0;
-        var primaries = 0;
-        foreach (var endpoint in _redis.GetEndPoints())
+        var (keys, passDone) = await _scan.StepAsync(_options.ExpiryPassCount, cancellationToken).ConfigureAwait(false);
+        var touches = new List<Task<bool>>();
+        foreach (var key in keys)
         {
-            var server = _redis.GetServer(endpoint);
-            if (!server.IsConnected || server.IsReplica)
+            if (AccountId(key) is { } id)
             {
-                continue;
+                touches.Add(_ledger.TouchAsync(id, lead, cancellationToken).AsTask());
             }
-
-            primaries++;
-            var name = endpoint.ToString() ?? "";
-            _cursors.TryGetValue(name, out var cursor);
-            var reply = (RedisResult[])(await server.ExecuteAsync(
-                "SCAN", cursor, "MATCH", _keys.AccountPattern, "COUNT", _options.ExpiryPassCount, "TYPE", "hash").WaitAsync(cancellationToken).ConfigureAwait(false))!;
-            cursor = long.Parse((string)reply[0]!, CultureInfo.InvariantCulture);
-            _cursors[name] = cursor;
-            if (cursor == 0)
-            {
-                _wrapped.Add(name);
-            }
-
-            var touches = new List<Task<bool>>();
-            foreach (var key in (RedisKey[])reply[1]!)
-            {
-                if (AccountId(key) is { } id)
-                {
-                    touches.Add(_ledger.TouchAsync(id, lead, cancellationToken).AsTask());
-                }
-            }
-
-            await Task.WhenAll(touches).ConfigureAwait(false);
-            touched += touches.Count;
         }
 
-        if (primaries > 0 && _wrapped.Count >= primaries)
+        await Task.WhenAll(touches).ConfigureAwait(false);
+        if (passDone)
         {
-            _wrapped.Clear();
             Interlocked.Increment(ref _passes);
         }
 
-        return touched;
+        return touches.Count;
     }
 
     // "<prefix>:{<id>}:account" -> id (an account id holds no braces: the hash tag would not be the whole id).
