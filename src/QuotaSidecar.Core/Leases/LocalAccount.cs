@@ -136,8 +136,11 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
 
     public bool IsSoft => Policy is { OverageMode: OverageMode.Soft };
 
-    /// <summary>Spendable estimate: the local lease plus central available as last seen.</summary>
-    public long BalanceHint => Free + CentralAvailable;
+    // Credits an exchange in flight returns have left Free and reach CentralAvailable only with its answer: counted
+    // meanwhile, or the hint dips by them for a round trip (a precision-mode settle returns the whole lease).
+
+    /// <summary>Spendable estimate: the local lease plus central available as last seen, plus what is being returned.</summary>
+    public long BalanceHint => Free + CentralAvailable + (InFlight?.Return ?? 0);
 
     public bool IsLowBalance => Policy is not null && BalanceHint <= Policy.LowBalanceThreshold;
 
