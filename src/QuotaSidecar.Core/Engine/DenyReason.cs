@@ -17,4 +17,7 @@ public enum DenyReason
 
     /// <summary>No local lease covers the request and the central store cannot be reached.</summary>
     StoreUnavailable = 4,
+
+    /// <summary>An ancestor of the account in its tree cannot cover the amount (the result's DeniedAccountId names it).</summary>
+    AncestorInsufficientCredits = 5,
 }

@@ -11,4 +11,10 @@ public enum RecurrencePeriod
 
     /// <summary>Every calendar month (the anchor's day, clamped to the month's length).</summary>
     Monthly = 3,
+
+    /// <summary>Every hour (spend-rate caps).</summary>
+    Hourly = 4,
+
+    /// <summary>Every minute (spend-rate caps).</summary>
+    Minute = 5,
 }
