@@ -70,6 +70,7 @@ internal sealed class QuotaGate(QuotaAuthorizationOptions options)
         QuotaDenyReason.UnknownAccount => "unknown_account",
         QuotaDenyReason.AccountSuspended => "account_suspended",
         QuotaDenyReason.StoreUnavailable => "store_unavailable",
+        QuotaDenyReason.AncestorInsufficientCredits => "ancestor_insufficient_credits",
         _ => "denied",
     };
 

@@ -70,7 +70,10 @@ public sealed class QuotaClient : IQuotaClient
             r.BalanceHint,
             r.LowBalance,
             r.Overage,
-            r.ShadowDenied ? (QuotaDenyReason)r.ShadowReason : null);
+            r.ShadowDenied ? (QuotaDenyReason)r.ShadowReason : null)
+        {
+            DeniedAccountId = r.DeniedAccountId,
+        };
     }
 
     /// <inheritdoc/>
@@ -88,6 +91,7 @@ public sealed class QuotaClient : IQuotaClient
         {
             ShadowDenied = r.ShadowDenied,
             ShadowReason = (QuotaDenyReason)r.ShadowReason,
+            DeniedAccountId = r.DeniedAccountId,
         };
     }
 

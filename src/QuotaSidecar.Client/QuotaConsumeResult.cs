@@ -14,4 +14,7 @@ public sealed record QuotaConsumeResult(bool Granted, QuotaDenyReason DenyReason
 
     /// <summary>Why the sidecar would have denied it, when <see cref="ShadowDenied"/>.</summary>
     public QuotaDenyReason ShadowReason { get; init; }
+
+    /// <summary>Denied: the account that refused, this one or an ancestor in its tree; empty when granted.</summary>
+    public string DeniedAccountId { get; init; } = "";
 }

@@ -17,4 +17,7 @@ public enum QuotaDenyReason
 
     /// <summary>No local lease covers the request and the central store cannot be reached (fail-closed).</summary>
     StoreUnavailable = 4,
+
+    /// <summary>An account above this one in its tree cannot cover the amount (the result's denied account names it).</summary>
+    AncestorInsufficientCredits = 5,
 }

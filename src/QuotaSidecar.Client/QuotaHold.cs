@@ -43,6 +43,9 @@ public sealed class QuotaHold : IAsyncDisposable
     /// <summary>Why the sidecar would have denied the hold, when <see cref="ShadowDenied"/>.</summary>
     public QuotaDenyReason ShadowReason { get; }
 
+    /// <summary>Denied: the account that refused, this one or an ancestor in its tree; empty when granted.</summary>
+    public string DeniedAccountId { get; init; } = "";
+
     /// <summary>The credits are held; false: denied, see <see cref="DenyReason"/>.</summary>
     public bool Granted { get; }
 

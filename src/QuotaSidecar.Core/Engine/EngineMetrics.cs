@@ -122,6 +122,7 @@ public sealed class EngineMetrics : IDisposable
         DenyReason.UnknownAccount => "unknown_account",
         DenyReason.AccountSuspended => "account_suspended",
         DenyReason.StoreUnavailable => "store_unavailable",
+        DenyReason.AncestorInsufficientCredits => "ancestor_insufficient_credits",
         _ => "other",
     };
 }

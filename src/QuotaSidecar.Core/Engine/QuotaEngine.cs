@@ -18,7 +18,7 @@ namespace QuotaSidecar.Core.Engine;
 /// <see cref="LeaseExchanger"/>'s. When the lease covers a request the answer is computed under the account's lock
 /// with no I/O and completes synchronously.
 /// </summary>
-public sealed class QuotaEngine : IAsyncDisposable
+public sealed partial class QuotaEngine : IAsyncDisposable
 {
     private readonly AccountTable _accounts;
     private readonly HoldTable _holds;
@@ -127,7 +127,9 @@ public sealed class QuotaEngine : IAsyncDisposable
         }
 
         if (_accounts.TryGet(accountId, out var account) && account.Known
-            && TryReserveLocal(account, amount, reservationId, ttlTicks, out var result))
+            && (account.ParentId is null
+                ? TryReserveLocal(account, amount, reservationId, ttlTicks, out var result)
+                : TryReservePathLocal(account, amount, reservationId, ttlTicks, out result)))
         {
             return new ValueTask<ReserveResult>(result);
         }
@@ -155,6 +157,11 @@ public sealed class QuotaEngine : IAsyncDisposable
             return HoldAnswers.Commit(reservationId, amount, HoldOutcome.Of(record));
         }
 
+        if (hold.Up is not null)
+        {
+            return CommitPath(hold, amount, labelSet);
+        }
+
         var account = hold.Account;
         lock (account.Gate)
         {
@@ -179,6 +186,11 @@ public sealed class QuotaEngine : IAsyncDisposable
         if (FindHold(reservationId, out var record) is not { } hold)
         {
             return HoldAnswers.Release(reservationId, HoldOutcome.Of(record));
+        }
+
+        if (hold.Up is not null)
+        {
+            return ReleasePath(hold);
         }
 
         var account = hold.Account;
@@ -212,7 +224,9 @@ public sealed class QuotaEngine : IAsyncDisposable
         }
 
         if (_accounts.TryGet(accountId, out var account) && account.Known
-            && TryConsumeLocal(account, amount, labelSet, out var result))
+            && (account.ParentId is null
+                ? TryConsumeLocal(account, amount, labelSet, out var result)
+                : TryConsumePathLocal(account, amount, labelSet, out result)))
         {
             return new ValueTask<ConsumeResult>(result);
         }
@@ -388,6 +402,7 @@ public sealed class QuotaEngine : IAsyncDisposable
             if (TryOpenHold(account, amount, reservationId, ttlTicks, now, out var hold, out taken))
             {
                 account.TakeForHold(hold, now);
+                ListIfTracked(account);
                 hold.BalanceHint = account.BalanceHint;
                 hold.LowBalance = account.IsLowBalance;
                 RefillIfLow(account);
@@ -427,12 +442,17 @@ public sealed class QuotaEngine : IAsyncDisposable
         var load = await LoadAsync(accountId, new ExchangeIntent(Need: amount), wait, cancellationToken);
         if (load.Account is not { } account)
         {
-            return DenyUnloaded(load, reservationId);
+            return DenyUnloaded(load, reservationId, accountId);
         }
 
         var policy = new ShortfallPolicy(load.Exchanged, _options.ReclaimWait);
         while (true)
         {
+            if (account.ParentId is not null)
+            {
+                return await ReservePathSlowAsync(account, amount, reservationId, ttlTicks, wait, load.Exchanged, cancellationToken);
+            }
+
             if (TryReserveLocal(account, amount, reservationId, ttlTicks, out var result))
             {
                 return result;
@@ -444,7 +464,7 @@ public sealed class QuotaEngine : IAsyncDisposable
                 load = await LoadAsync(accountId, new ExchangeIntent(Need: amount), wait, cancellationToken);
                 if (load.Account is null)
                 {
-                    return DenyUnloaded(load, reservationId);
+                    return DenyUnloaded(load, reservationId, accountId);
                 }
 
                 account = load.Account;
@@ -473,7 +493,7 @@ public sealed class QuotaEngine : IAsyncDisposable
             {
                 case ExchangeOutcome.UnknownAccount:
                     _accounts.RemoveIfUnknown(account);
-                    return Denied(DenyReason.UnknownAccount, reservationId);
+                    return Denied(DenyReason.UnknownAccount, reservationId, accountId);
                 case ExchangeOutcome.StoreUnavailable or ExchangeOutcome.TimedOut:
                     // Answered from what is local: the lease (others may have returned credits meanwhile), then the
                     // fail-open allowance, else a denial that says why.
@@ -485,13 +505,13 @@ public sealed class QuotaEngine : IAsyncDisposable
     }
 
     /// <summary>The denial when the account could not be loaded: the store was unreachable, or does not know it.</summary>
-    private ReserveResult DenyUnloaded(Load load, string? reservationId) =>
-        Denied(load.StoreUnavailable ? DenyReason.StoreUnavailable : DenyReason.UnknownAccount, reservationId);
+    private ReserveResult DenyUnloaded(Load load, string? reservationId, string accountId) =>
+        Denied(load.StoreUnavailable ? DenyReason.StoreUnavailable : DenyReason.UnknownAccount, reservationId, accountId);
 
-    private ReserveResult Denied(DenyReason reason, string? reservationId)
+    private ReserveResult Denied(DenyReason reason, string? reservationId, string accountId)
     {
         _metrics.Decision(Decision.Denied, reason);
-        return ReserveResult.Denied(reason, reservationId ?? "", 0, false);
+        return ReserveResult.Denied(reason, reservationId ?? "", 0, false, accountId);
     }
 
     private bool TryConsumeLocal(LocalAccount account, long amount, string? labelSet, out ConsumeResult result)
@@ -509,7 +529,7 @@ public sealed class QuotaEngine : IAsyncDisposable
             if (account.IsSuspended)
             {
                 _metrics.Decision(Decision.Denied, DenyReason.AccountSuspended);
-                result = ConsumeResult.Denied(DenyReason.AccountSuspended, account.BalanceHint, account.IsLowBalance);
+                result = ConsumeResult.Denied(DenyReason.AccountSuspended, account.BalanceHint, account.IsLowBalance, account.Id);
                 return true;
             }
 
@@ -518,6 +538,8 @@ public sealed class QuotaEngine : IAsyncDisposable
                 result = default;
                 return false;
             }
+
+            ListIfTracked(account);
 
             RefillIfLow(account);
             _metrics.Decision(Decision.Granted, DenyReason.None);
@@ -532,7 +554,7 @@ public sealed class QuotaEngine : IAsyncDisposable
         var reserved = await ReserveSlowAsync(accountId, amount, null, _defaultTtlTicks, cancellationToken);
         if (reserved.Decision != Decision.Granted)
         {
-            return ConsumeResult.Denied(reserved.DenyReason, reserved.BalanceHint, reserved.LowBalance);
+            return ConsumeResult.Denied(reserved.DenyReason, reserved.BalanceHint, reserved.LowBalance, reserved.DeniedAccountId);
         }
 
         var committed = Commit(reserved.ReservationId, amount, labelSet);
@@ -650,29 +672,33 @@ public sealed class QuotaEngine : IAsyncDisposable
         lock (hold.Account.Gate)
         {
             return hold.State == HoldState.Denied
-                ? ReserveResult.Denied(hold.DenyReason, hold.Id, hold.BalanceHint, hold.LowBalance)
+                ? ReserveResult.Denied(hold.DenyReason, hold.Id, hold.BalanceHint, hold.LowBalance, hold.DeniedAccountId ?? hold.Account.Id)
                 : ReserveResult.Granted(hold);
         }
     }
 
-    private ReserveResult DenyLocked(LocalAccount account, string? reservationId, long amount, long ttlTicks, DenyReason reason)
+    private ReserveResult DenyLocked(LocalAccount account, string? reservationId, long amount, long ttlTicks, DenyReason reason, LocalAccount? deniedBy = null)
     {
-        lock (account.Gate)
+        deniedBy ??= account;
+        lock (deniedBy.Gate)
         {
-            return Deny(account, reservationId, amount, ttlTicks, _time.GetUtcNow().UtcTicks, reason);
+            return Deny(account, reservationId, amount, ttlTicks, _time.GetUtcNow().UtcTicks, reason, deniedBy);
         }
     }
 
-    /// <summary>Records a denial; with a client-chosen id it is remembered so a retry gets the same answer.</summary>
-    private ReserveResult Deny(LocalAccount account, string? reservationId, long amount, long ttlTicks, long now, DenyReason reason)
+    /// <summary>Records a denial of a Reserve on <paramref name="account"/> by <paramref name="deniedBy"/> (the account
+    /// itself or an ancestor; the caller holds its gate); with a client-chosen id it is remembered so a retry gets the
+    /// same answer.</summary>
+    private ReserveResult Deny(LocalAccount account, string? reservationId, long amount, long ttlTicks, long now, DenyReason reason, LocalAccount? deniedBy = null)
     {
+        deniedBy ??= account;
         _metrics.Decision(Decision.Denied, reason);
         if (!string.IsNullOrEmpty(reservationId))
         {
-            _holds.TryAddReservation(Hold.DenialRecord(reservationId, account, amount, ttlTicks, now, reason), now);
+            _holds.TryAddReservation(Hold.DenialRecord(reservationId, account, amount, ttlTicks, now, reason, deniedBy), now);
         }
 
-        return ReserveResult.Denied(reason, reservationId ?? "", account.BalanceHint, account.IsLowBalance);
+        return ReserveResult.Denied(reason, reservationId ?? "", deniedBy.BalanceHint, deniedBy.IsLowBalance, deniedBy.Id);
     }
 
     /// <summary>
@@ -702,6 +728,16 @@ public sealed class QuotaEngine : IAsyncDisposable
                 $"{_options.IdempotencyWindow}, or less under Quota:Idempotency:MaxRecords); it stands as first answered and cannot be repeated"),
             _ => throw new InvalidOperationException($"unexpected ring lookup {found.Kind}"),
         };
+    }
+
+    /// <summary>A TRACK account's usage comes with no exchange (it has no lease): the settle pass must visit it to
+    /// report it. Caller holds the gate.</summary>
+    private void ListIfTracked(LocalAccount account)
+    {
+        if (account.IsTrack)
+        {
+            _accounts.MarkActive(account);
+        }
     }
 
     /// <summary>Queues a background refill when the lease fell under its low watermark. Caller holds the gate.</summary>

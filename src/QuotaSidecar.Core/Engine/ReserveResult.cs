@@ -9,6 +9,7 @@ namespace QuotaSidecar.Core.Engine;
 /// <param name="BalanceHint">This sidecar's estimate of what is still spendable.</param>
 /// <param name="LowBalance">The balance is at or below the account's low-balance threshold.</param>
 /// <param name="Overage">Some of the hold came from the account's overage allowance.</param>
+/// <param name="DeniedAccountId">Denied: the account of the path that refused (the request's own, or an ancestor).</param>
 public readonly record struct ReserveResult(
     Decision Decision,
     DenyReason DenyReason,
@@ -17,11 +18,12 @@ public readonly record struct ReserveResult(
     DateTimeOffset ExpiresAt,
     long BalanceHint,
     bool LowBalance,
-    bool Overage)
+    bool Overage,
+    string DeniedAccountId = "")
 {
     /// <summary>A denial: nothing held.</summary>
-    public static ReserveResult Denied(DenyReason reason, string reservationId, long balanceHint, bool lowBalance) =>
-        new(Decision.Denied, reason, reservationId, 0, default, balanceHint, lowBalance, false);
+    public static ReserveResult Denied(DenyReason reason, string reservationId, long balanceHint, bool lowBalance, string deniedAccountId) =>
+        new(Decision.Denied, reason, reservationId, 0, default, balanceHint, lowBalance, false, deniedAccountId);
 
     /// <summary>The answer for a hold that was granted (the first time and on every retry).</summary>
     internal static ReserveResult Granted(Hold hold) => new(

@@ -55,6 +55,17 @@ internal sealed class Hold(string id, LocalAccount account, long requested, long
 
     public long Overage { get; set; }
 
+    /// <summary>On a path hold (docs/design.md#path-holds): the same hold on the next account up the path (the
+    /// parent's part), or null at the top. Fixed when the hold opens: the hold finishes on the path it opened on.</summary>
+    public Hold? Up { get; set; }
+
+    /// <summary>This is an ancestor's part of a path hold: the request's own hold (at the bottom) is the one the
+    /// idempotency records know.</summary>
+    public bool IsAncestorPart { get; init; }
+
+    /// <summary>A denial record: the account of the path that refused.</summary>
+    public string? DeniedAccountId { get; init; }
+
     public Hold? Previous { get; set; }
 
     public Hold? Next { get; set; }
@@ -62,12 +73,13 @@ internal sealed class Hold(string id, LocalAccount account, long requested, long
     public long Total => Credits + OverageCredits + Unbacked;
 
     /// <summary>The remembered answer of a denied Reserve with a client-chosen id (a retry gets it again).</summary>
-    public static Hold DenialRecord(string reservationId, LocalAccount account, long amount, long ttlTicks, long nowTicks, DenyReason reason) =>
+    public static Hold DenialRecord(string reservationId, LocalAccount account, long amount, long ttlTicks, long nowTicks, DenyReason reason, LocalAccount deniedBy) =>
         new(reservationId, account, amount, ttlTicks, nowTicks)
         {
             State = HoldState.Denied,
             DenyReason = reason,
-            BalanceHint = account.BalanceHint,
-            LowBalance = account.IsLowBalance,
+            BalanceHint = deniedBy.BalanceHint,
+            LowBalance = deniedBy.IsLowBalance,
+            DeniedAccountId = deniedBy.Id,
         };
 }

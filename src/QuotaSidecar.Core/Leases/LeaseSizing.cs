@@ -24,7 +24,7 @@ internal sealed class LeaseSizing(EngineOptions options)
     }
 
     /// <summary>Whether the lease has fallen under its low watermark.</summary>
-    public bool BelowWatermark(LocalAccount account) => account.Free < LowWatermark(account);
+    public bool BelowWatermark(LocalAccount account) => !account.IsTrack && account.Free < LowWatermark(account);
 
     /// <summary>
     /// Precision mode (docs/design.md §4): once the pool this sidecar can see (central available plus its own lease)

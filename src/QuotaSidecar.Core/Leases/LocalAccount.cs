@@ -19,6 +19,8 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
 {
     private const double RateSmoothing = 0.3;
 
+    private static long s_lockOrders;
+
     /// <summary>Unreported usage per label set (docs/design.md#usage-labels); made at the first labelled usage, so an
     /// account used without labels never has one. At most <c>maxLabelSets</c> sets; further ones go to the overflow set.</summary>
     private Dictionary<string, long>? _labelUsage;
@@ -30,6 +32,11 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
     public string Id { get; } = id;
 
     public Lock Gate { get; } = new();
+
+    /// <summary>The one order in which a request takes the gates of several accounts (the nodes of a path,
+    /// docs/design.md#path-holds): ascending, unique per object, independent of the tree, so two paths can never wait
+    /// on each other whatever a stale view of the tree says.</summary>
+    public long LockOrder { get; } = Interlocked.Increment(ref s_lockOrders);
 
     /// <summary>The exchange with the store running for this account, if any (guarded by the gate): whoever needs
     /// one while it runs waits for it instead of queueing another (Settlement.LeaseExchanger).</summary>
@@ -136,6 +143,13 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
 
     public bool IsSoft => Policy is { OverageMode: OverageMode.Soft };
 
+    /// <summary>A TRACK account only records (docs/design.md#account-tree): it never refuses, holds no lease, and its
+    /// usage is reported for the store to charge (credits if it has any, else debt without a limit).</summary>
+    public bool IsTrack => Policy is { OverageMode: OverageMode.Track };
+
+    /// <summary>The account's parent in its tree as last learned from the store; null for a root.</summary>
+    public string? ParentId => Policy?.ParentId;
+
     // Credits an exchange in flight returns have left Free and reach CentralAvailable only with its answer: counted
     // meanwhile, or the hint dips by them for a round trip (a precision-mode settle returns the whole lease).
 
@@ -149,21 +163,34 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
 
     public bool LeaseUsable(long nowTicks) => nowTicks < LeaseExpiresTicks;
 
-    /// <summary>Whether the lease (credits, then overage allowance) covers a hold of <paramref name="amount"/> now.</summary>
-    public bool CanHold(long amount, long nowTicks) => LeaseUsable(nowTicks) && Free + OverageFree >= amount;
+    /// <summary>Whether the lease (credits, then overage allowance) covers a hold of <paramref name="amount"/> now; always
+    /// for a TRACK account.</summary>
+    public bool CanHold(long amount, long nowTicks) => IsTrack || (LeaseUsable(nowTicks) && Free + OverageFree >= amount);
 
-    /// <summary>Takes an open hold's amount from the lease: its credits first, then the overage allowance. The caller
-    /// checked <see cref="CanHold"/> under the same gate.</summary>
+    /// <summary>Whether the lease's credits cover a Consume of <paramref name="amount"/> now; always for a TRACK account.</summary>
+    public bool CanConsume(long amount, long nowTicks) => IsTrack || (LeaseUsable(nowTicks) && Free >= amount);
+
+    /// <summary>Takes an open hold's amount from the lease: its credits first, then the overage allowance (a TRACK
+    /// account's hold has nothing behind it: its usage is charged centrally). The caller checked <see cref="CanHold"/>
+    /// under the same gate.</summary>
     public void TakeForHold(Hold hold, long nowTicks)
     {
         AssertGateHeld();
+        LastUseTicks = nowTicks;
+        if (IsTrack)
+        {
+            Held += hold.Requested;
+            hold.Unbacked = hold.Requested;
+            Open(hold);
+            return;
+        }
+
         hold.Credits = Math.Min(hold.Requested, Free);
         hold.OverageCredits = hold.Requested - hold.Credits;
         Free -= hold.Credits;
         OverageFree -= hold.OverageCredits;
         Held += hold.Requested;
         HeldCredits += hold.Credits;
-        LastUseTicks = nowTicks;
         Open(hold);
     }
 
@@ -181,16 +208,21 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         Open(hold);
     }
 
-    /// <summary>Spends <paramref name="amount"/> of the lease's credits at once (a Consume), if it covers them.</summary>
+    /// <summary>Spends <paramref name="amount"/> of the lease's credits at once (a Consume), if it covers them (a TRACK
+    /// account only records it).</summary>
     public bool TryConsume(long amount, long nowTicks, string? labelSet = null)
     {
         AssertGateHeld();
-        if (!LeaseUsable(nowTicks) || Free < amount)
+        if (!CanConsume(amount, nowTicks))
         {
             return false;
         }
 
-        Free -= amount;
+        if (!IsTrack)
+        {
+            Free -= amount;
+        }
+
         AddUsage(amount, labelSet);
         LastUseTicks = nowTicks;
         AssertInvariants();
@@ -231,7 +263,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         hold.Released = hold.Total - fromCredits - fromOverage - fromUnbacked;
         hold.Overage = fromOverage + extraOverage + unbacked - centrallyCovered;
         hold.FinalBalanceHint = BalanceHint;
-        holds.Finished(hold, nowTicks);
+        Finished(hold, nowTicks);
         AssertInvariants();
     }
 
@@ -249,7 +281,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         hold.FinalBalanceHint = BalanceHint;
         HoldLabels(hold);
         Unlink(hold);
-        holds.Finished(hold, nowTicks);
+        Finished(hold, nowTicks);
         AssertInvariants();
     }
 
@@ -373,7 +405,7 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         OverageFree -= giveOverage;
 
         long want = 0, min = 0, overageWant = 0;
-        if (!intent.ReturnAll && !IsSuspended)
+        if (!intent.ReturnAll && !IsSuspended && !IsTrack)
         {
             var need = Math.Max(0, intent.Need - Free);
             var topUp = (intent.Refill || need > 0) && !sizing.Precise(this) ? Math.Max(0, target - Free) : 0;
@@ -492,6 +524,16 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         var credits = result.LeaseCredits - HeldCredits - Unreported;
         Free = Math.Max(0, credits);
         OverageFree = Math.Max(0, result.LeaseOverage - heldOverage + Math.Min(0, credits));
+    }
+
+    /// <summary>A hold of this account finished: its idempotency record is kept for the window, unless it is an
+    /// ancestor's part of a path hold (the request's own hold carries the record).</summary>
+    private void Finished(Hold hold, long nowTicks)
+    {
+        if (!hold.IsAncestorPart)
+        {
+            holds.Finished(hold, nowTicks);
+        }
     }
 
     private void AddUsage(long amount, string? labelSet)

@@ -274,7 +274,7 @@ public sealed class Settler
         // idle return would be returned again on the next pass.
         var refill = !quiet && account.Rate > 0 && _sizing.BelowWatermark(account) && !account.IsSuspended && !precise;
         // Renew on the heartbeat, and report before a lease runs out (it may be capped at a grant's expiry).
-        var renew = (hasCredits || account.Held > 0)
+        var renew = (hasCredits || account.Held > 0) && !account.IsTrack
             && (now - account.LastExchangeTicks >= _options.LeaseRenewInterval.Ticks
                 || now >= account.LeaseExpiresTicks - (2 * _options.SettleInterval.Ticks));
         return account.Unreported > 0 || account.InFlight is not null || refill || renew || account.Free > 2 * target

@@ -16,6 +16,7 @@ internal static class DenialReasons
         DenyReason.UnknownAccount => "unknown_account",
         DenyReason.AccountSuspended => "account_suspended",
         DenyReason.StoreUnavailable => "store_unavailable",
+        DenyReason.AncestorInsufficientCredits => "ancestor_insufficient_credits",
         _ => "denied",
     };
 }

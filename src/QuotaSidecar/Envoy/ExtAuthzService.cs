@@ -19,6 +19,10 @@ namespace QuotaSidecar.Envoy;
 /// </summary>
 internal sealed class ExtAuthzService(QuotaEngine engine, SettingsReload settings, AccountAllowList allowed, ShadowMode shadow, ILogger<ExtAuthzService> logger) : Authorization.AuthorizationBase
 {
+    /// <summary>On a denial: the account that refused, the request's own or an ancestor in its tree
+    /// (docs/design.md#account-tree).</summary>
+    public const string DeniedAccountHeader = "x-quota-denied-account";
+
     private static readonly Google.Rpc.Status Ok = new() { Code = (int)RpcCode.Ok };
 
     public override async Task<CheckResponse> Check(CheckRequest request, ServerCallContext context)
@@ -76,7 +80,9 @@ internal sealed class ExtAuthzService(QuotaEngine engine, SettingsReload setting
             DenyReason.StoreUnavailable => ((HttpCode)rules.Options.DeniedStatus, RpcCode.Unavailable),
             _ => ((HttpCode)rules.Options.DeniedStatus, RpcCode.ResourceExhausted),
         };
-        var denied = Refuse(rules, http, account, cost, status, code, reason, $"quota denied: {reason} (account '{account}', cost {cost})");
+        var deniedBy = string.IsNullOrEmpty(result.DeniedAccountId) ? account : result.DeniedAccountId;
+        var denied = Refuse(rules, http, account, cost, status, code, reason, $"quota denied: {reason} (account '{deniedBy}', cost {cost})");
+        denied.DeniedResponse.Headers.Add(Overwrite(DeniedAccountHeader, deniedBy));
         if (rules.Options.BalanceHeader is { Length: > 0 } balanceHeader)
         {
             denied.DeniedResponse.Headers.Add(Overwrite(balanceHeader, Math.Max(0, result.BalanceHint).ToString(CultureInfo.InvariantCulture)));

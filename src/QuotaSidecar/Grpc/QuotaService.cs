@@ -36,6 +36,7 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
                 BalanceHint = r.BalanceHint,
                 LowBalance = r.LowBalance,
                 Overage = r.Overage,
+                DeniedAccountId = r.DeniedAccountId ?? "",
             };
             if (r.Decision == CoreDecision.Granted)
             {
@@ -50,6 +51,7 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
                 response.ShadowReason = (Api.V1.DenyReason)r.DenyReason;
                 response.ReservationId = "";
                 response.Amount = 0;
+                response.DeniedAccountId = "";
             }
 
             return response;
@@ -94,6 +96,7 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
                 BalanceHint = r.BalanceHint,
                 LowBalance = r.LowBalance,
                 Overage = r.Overage,
+                DeniedAccountId = r.DeniedAccountId ?? "",
             };
             if (r.Decision != CoreDecision.Granted && shadow.Overrides(request.AccountId, r.DenyReason, request.Amount, "Consume"))
             {
@@ -101,6 +104,7 @@ internal sealed class QuotaService(QuotaEngine engine, HostMetrics metrics, Acco
                 response.DenyReason = Api.V1.DenyReason.Unspecified;
                 response.ShadowDenied = true;
                 response.ShadowReason = (Api.V1.DenyReason)r.DenyReason;
+                response.DeniedAccountId = "";
             }
 
             return response;
