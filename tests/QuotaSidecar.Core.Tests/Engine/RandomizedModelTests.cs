@@ -93,6 +93,14 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
             _accounts.Add(await NewAccountAsync("loose", OverageMode.Hard, 0, strict: false));
             _accounts.Add(await NewAccountAsync("soft", OverageMode.Soft, 300, strict: true));
 
+            // A tree (docs/design.md#account-tree): an org pool, a team with a cap of its own under it, and a key that
+            // only records (TRACK) under the team. Every charge of a node charges its ancestors: each node's usage is
+            // its own plus its descendants'. Strict, so neither HARD node may ever see overage.
+            var org = await NewAccountAsync("org", OverageMode.Hard, 0, strict: true);
+            var team = await NewAccountAsync("team", OverageMode.Hard, 0, strict: true, parent: org);
+            var key = await NewAccountAsync("key", OverageMode.Track, 0, strict: true, parent: team);
+            _accounts.AddRange([org, team, key]);
+
             for (Step = 0; Step < operations;)
             {
                 var roll = _random.Next(100);
@@ -131,12 +139,26 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
             "ops: " + string.Join(", ", _counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))
             + "; usage: " + string.Join(", ", _accounts.Select(a => $"{a.Name}={a.Usage}"));
 
-        private async Task<ModelAccount> NewAccountAsync(string name, OverageMode mode, long limit, bool strict)
+        private async Task<ModelAccount> NewAccountAsync(string name, OverageMode mode, long limit, bool strict, ModelAccount? parent = null)
         {
             var id = $"{name}-{seed}";
-            await _h.Central.UpsertAccountAsync(new AccountPolicy(id, AccountStatus.Active, mode, limit, 50));
-            await _h.Central.GrantAsync(new GrantSpec(id, "seed", 2_000));
-            return new ModelAccount(name, id, mode, strict);
+            await _h.Central.UpsertAccountAsync(new AccountPolicy(id, AccountStatus.Active, mode, limit, 50, ParentId: parent?.Id));
+            await _h.Central.GrantAsync(new GrantSpec(id, "seed", name == "org" ? 4_000 : 2_000));
+
+            return new ModelAccount(name, id, mode, strict) { Parent = parent };
+        }
+
+        /// <summary>A denial must name a node of the request's path, with the reason for it (the account itself short,
+        /// or an ancestor), and that node must really be short; a TRACK node never refuses.</summary>
+        private async Task AssertRightDenialAsync(ModelAccount account, long amount, DenyReason reason, string deniedAccountId)
+        {
+            var denier = account.Path.FirstOrDefault(a => a.Id == deniedAccountId)
+                ?? throw new InvalidOperationException($"{account.Name}: denied by '{deniedAccountId}', not on its path");
+            Assert.NotEqual(OverageMode.Track, denier.Mode);
+            Assert.Equal(denier == account ? DenyReason.InsufficientCredits : DenyReason.AncestorInsufficientCredits, reason);
+            var kind = denier == account ? "denied-by-self" : "denied-by-ancestor";
+            _counts[kind] = _counts.GetValueOrDefault(kind) + 1;
+            await AssertReallyShortAsync(denier, amount);
         }
 
         private ModelAccount AnyAccount() => _accounts[_random.Next(_accounts.Count)];
@@ -187,8 +209,7 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
                 return $"reserve {account.Name} {amount} granted";
             }
 
-            Assert.Equal(DenyReason.InsufficientCredits, r.DenyReason);
-            await AssertReallyShortAsync(account, amount);
+            await AssertRightDenialAsync(account, amount, r.DenyReason, r.DeniedAccountId);
             if (id is not null)
             {
                 _holds.Add(new ModelHold(id, account, amount, ttl, Now + ttl, r) { State = HoldState.Denied });
@@ -242,7 +263,7 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
                 Assert.Equal(Math.Max(0, hold.Amount - actual), c.Released);
                 hold.State = HoldState.Committed;
                 hold.Committed = actual;
-                hold.Account.Usage += actual;
+                hold.Account.AddUsage(actual);
                 return "commit ok";
             }
 
@@ -285,12 +306,11 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
             var r = await _h.Engine.ConsumeAsync(account.Id, amount);
             if (r.Decision == Decision.Granted)
             {
-                account.Usage += amount;
+                account.AddUsage(amount);
                 return "consume granted";
             }
 
-            Assert.Equal(DenyReason.InsufficientCredits, r.DenyReason);
-            await AssertReallyShortAsync(account, amount);
+            await AssertRightDenialAsync(account, amount, r.DenyReason, r.DeniedAccountId);
             return "consume denied";
         }
 
@@ -391,7 +411,7 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
                     Assert.True(b.Overage + b.OverageLeased <= 300, $"soft account beyond its overage limit: {b}");
                 }
 
-                var held = _holds.Where(h => h.Account == account && h.StateAt(Now) == HoldState.Open).Sum(h => h.Amount);
+                var held = _holds.Where(h => h.Account.Path.Contains(account) && h.StateAt(Now) == HoldState.Open).Sum(h => h.Amount);
                 if (Step % 10 == 0 || held > 0)
                 {
                     var view = await _h.Engine.GetBalanceAsync(account.Id);
@@ -414,9 +434,33 @@ public sealed class RandomizedModelTests(ITestOutputHelper output)
 
         public bool Strict { get; } = strict;
 
-        public long Usage { get; set; }
+        /// <summary>Its own usage and its descendants' (what its ledger must show).</summary>
+        public long Usage { get; private set; }
 
         public List<string> Grants { get; } = ["seed"];
+
+        public ModelAccount? Parent { get; init; }
+
+        /// <summary>The account, then its ancestors.</summary>
+        public IEnumerable<ModelAccount> Path
+        {
+            get
+            {
+                for (var a = this; a is not null; a = a.Parent)
+                {
+                    yield return a;
+                }
+            }
+        }
+
+        /// <summary>Usage granted on this account: charged to it and every ancestor.</summary>
+        public void AddUsage(long amount)
+        {
+            foreach (var a in Path)
+            {
+                a.Usage += amount;
+            }
+        }
     }
 
     private enum HoldState
