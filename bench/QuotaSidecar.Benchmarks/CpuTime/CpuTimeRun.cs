@@ -25,6 +25,8 @@ internal static class CpuTimeRun
 
         var bench = new HotPathBenchmarks();
         bench.Setup();
+        var tree = new AccountTreeBenchmarks();
+        tree.Setup();
         try
         {
             Console.WriteLine($"Thread CPU time per operation, median (p10-p90) of {samples} batches of {HotPathBenchmarks.Batch}, incl. forgetting each batch's records:");
@@ -36,6 +38,10 @@ internal static class CpuTimeRun
                 ("Reserve denied (suspended, local)", bench.ReserveDeniedSuspended),
                 ("Reserve denied (no credits, asks store)", bench.ReserveDeniedNoCredits),
                 ("GetBalance", bench.GetBalance),
+                ("Tree: Reserve+Commit, flat", tree.ReserveCommitFlat),
+                ("Tree: Reserve+Commit, depth 3", tree.ReserveCommitDepth3),
+                ("Tree: Consume, flat", tree.ConsumeFlat),
+                ("Tree: Consume, depth 3", tree.ConsumeDepth3),
             ];
             foreach (var (name, batch) in all)
             {
@@ -57,6 +63,7 @@ internal static class CpuTimeRun
         finally
         {
             bench.Cleanup();
+            tree.Cleanup();
         }
     }
 

@@ -68,6 +68,11 @@ internal sealed class EngineFixture : IAsyncDisposable
 
         fixture.Fund(SuspendedAccount, 1_000_000, AccountStatus.Suspended);
         fixture.Fund(EmptyAccount, 0);
+
+        // A depth-3 path (docs/design.md#path-holds): org pool, team cap, key; every node funded and leased.
+        fixture.Fund(TreeOrg, 1_000_000_000_000_000);
+        fixture.Fund(TreeTeam, 1_000_000_000_000_000, parent: TreeOrg);
+        fixture.Fund(TreeKey, 1_000_000_000_000_000, parent: TreeTeam);
         return fixture;
     }
 
@@ -75,6 +80,14 @@ internal sealed class EngineFixture : IAsyncDisposable
 
     /// <summary>An account with no credits: a Reserve there asks the store (here the embedded ledger) and is denied.</summary>
     public const string EmptyAccount = "bench-empty";
+
+    /// <summary>The root of the benchmark tree.</summary>
+    public const string TreeOrg = "bench-org";
+
+    public const string TreeTeam = "bench-team";
+
+    /// <summary>The leaf of the depth-3 path bench-key → bench-team → bench-org.</summary>
+    public const string TreeKey = "bench-key";
 
     public static string AccountId(int i) => "bench-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -93,9 +106,9 @@ internal sealed class EngineFixture : IAsyncDisposable
         Journal?.Dispose();
     }
 
-    private void Fund(string accountId, long credits, AccountStatus status = AccountStatus.Active)
+    private void Fund(string accountId, long credits, AccountStatus status = AccountStatus.Active, string? parent = null)
     {
-        Ledger.UpsertAccountAsync(new AccountPolicy(accountId, status, OverageMode.Hard)).AsTask().GetAwaiter().GetResult();
+        Ledger.UpsertAccountAsync(new AccountPolicy(accountId, status, OverageMode.Hard, ParentId: parent)).AsTask().GetAwaiter().GetResult();
         if (credits > 0)
         {
             Ledger.GrantAsync(new GrantSpec(accountId, "bench-grant", credits)).AsTask().GetAwaiter().GetResult();
