@@ -22,6 +22,12 @@ public sealed class LimitOptions
     /// <value>The default value is 256.</value>
     public int MaxStreamsPerConnection { get; set; } = 256;
 
+    /// <summary>How long a shed call waits for the rest of its request (its DATA frame and END_STREAM) before it is
+    /// answered RESOURCE_EXHAUSTED: an answer that beats the request makes Kestrel reset the stream and track it for 5 s,
+    /// and a connection with too many such streams is refused new streams and then closed (docs/reliability.md).</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan ShedDrainTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>An account with nothing local (no lease, holds or unreported usage) unused this long is forgotten
     /// (<see cref="EngineOptions.EvictIdleAfter"/>).</summary>
     /// <value>The engine's default: 5 minutes.</value>

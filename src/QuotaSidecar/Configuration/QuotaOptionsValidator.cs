@@ -168,6 +168,7 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             errors.Add($"Quota:Limits:MaxStreamsPerConnection must be 1-10000 (got {options.Limits.MaxStreamsPerConnection})");
         }
 
+        Range(errors, "Quota:Limits:ShedDrainTimeout", options.Limits.ShedDrainTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(30));
         Range(errors, "Quota:Limits:EvictIdleAccountsAfter", options.Limits.EvictIdleAccountsAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         foreach (var allowed in options.AllowedAccounts)
         {

@@ -30,4 +30,7 @@ internal static partial class HostLog
 
     [LoggerMessage(108, LogLevel.Information, "Shadow mode: {Api} of {Amount} credits for account {AccountId} would have been denied ({Reason}); answered GRANTED, nothing charged ({Unlogged} more shadow denials since the last such line)")]
     public static partial void ShadowDenied(ILogger logger, string api, string accountId, long amount, string reason, long unlogged);
+
+    [LoggerMessage(109, LogLevel.Warning, "A shed call was answered before its request ended ({Reason}; bounds: Quota:Limits:ShedDrainTimeout {Timeout}, {MaxBytes} bytes): Kestrel resets such streams and keeps them draining, and too many on one connection make it refuse streams or close the connection ({Unlogged} more since the last such line)")]
+    public static partial void ShedUndrained(ILogger logger, string reason, TimeSpan timeout, long maxBytes, long unlogged);
 }

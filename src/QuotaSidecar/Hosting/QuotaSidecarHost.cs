@@ -70,7 +70,7 @@ public static class QuotaSidecarHost
         services.AddHostedService(sp => sp.GetRequiredService<SettingsReload>());
         services.AddSingleton<AccountAllowList>();
         services.AddSingleton<ShadowMode>();
-        services.AddRequestLimits(startup.Limits);
+        services.AddRequestLimits(startup.Limits, startup.Grpc.MaxReceiveMessageSize);
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();

@@ -7,12 +7,14 @@ namespace QuotaSidecar.Hosting;
 
 /// <summary>
 /// Overload and abuse protection for gRPC calls: a global cap on requests in flight (beyond it, shed at once rather
-/// than queue without bound) and a token bucket per connection. Rejections are gRPC RESOURCE_EXHAUSTED.
+/// than queue without bound) and a token bucket per connection. Rejections are gRPC RESOURCE_EXHAUSTED (<see cref="ShedAnswer"/>).
 /// </summary>
 internal static class RequestLimits
 {
-    public static IServiceCollection AddRequestLimits(this IServiceCollection services, LimitOptions limits)
+    public static IServiceCollection AddRequestLimits(this IServiceCollection services, LimitOptions limits, int maxReceiveMessageSize)
     {
+        services.AddSingleton(sp => new ShedAnswer(
+            sp.GetRequiredService<HostMetrics>(), sp.GetRequiredService<TimeProvider>(), limits.ShedDrainTimeout, maxReceiveMessageSize, sp.GetRequiredService<ILogger<ShedAnswer>>()));
         services.AddRateLimiter(o =>
         {
             var inFlight = PartitionedRateLimiter.Create<HttpContext, string>(context => IsGrpc(context)
@@ -29,18 +31,10 @@ internal static class RequestLimits
                 })
                 : RateLimitPartition.GetNoLimiter("other"));
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(inFlight, perConnection);
-            o.OnRejected = (context, _) =>
-            {
-                context.HttpContext.RequestServices.GetRequiredService<HostMetrics>().Shed();
-
-                // A trailers-only gRPC response, so clients see RESOURCE_EXHAUSTED rather than a bare HTTP 503.
-                var response = context.HttpContext.Response;
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = "application/grpc";
-                response.Headers["grpc-status"] = "8";
-                response.Headers["grpc-message"] = Uri.EscapeDataString("sidecar overloaded: too many requests in flight or too many per second on this connection; retry with backoff");
-                return ValueTask.CompletedTask;
-            };
+            // RESOURCE_EXHAUSTED once the request has been read: see ShedAnswer for why an answer must not beat the
+            // client's END_STREAM.
+            o.OnRejected = (context, aborted) =>
+                context.HttpContext.RequestServices.GetRequiredService<ShedAnswer>().AnswerAsync(context.HttpContext, aborted);
         });
         return services;
     }
