@@ -51,6 +51,22 @@ public static class AccountTree
         }
     }
 
+    /// <summary>Throws InvalidArgument for a malformed request for a page of children: the account id, the cursor (an
+    /// account id from a previous page, or empty) and the limit (1..1000). Both ledgers check the same way.</summary>
+    public static void ValidatePage(string accountId, string? after, int limit)
+    {
+        Validation.AccountId(accountId, "account_id");
+        if (limit is < 1 or > 1000)
+        {
+            throw QuotaException.Invalid($"limit must be between 1 and 1000 (got {limit})");
+        }
+
+        if (!string.IsNullOrEmpty(after))
+        {
+            Validation.AccountId(after, "after");
+        }
+    }
+
     /// <summary>The parent named does not exist.</summary>
     public static QuotaException ParentNotFound(string parentId) =>
         new(QuotaError.NotFound, $"parent_id '{parentId}' not found; create the parent account first");

@@ -14,7 +14,7 @@ public sealed partial class EmbeddedLedger
 
     public ValueTask<ChildPage> ListChildrenAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default)
     {
-        ValidateChildPage(accountId, after, limit);
+        AccountTree.ValidatePage(accountId, after, limit);
         _ = Book(accountId);
         lock (_tree)
         {
@@ -43,22 +43,6 @@ public sealed partial class EmbeddedLedger
             }
 
             return ValueTask.FromResult(new ChildPage(ids, more ? ids[^1] : ""));
-        }
-    }
-
-    /// <summary>Throws InvalidArgument for a malformed page request: the account id, the cursor (an account id from a
-    /// previous page, or empty) and the limit (1..1000). Both ledgers check the same way.</summary>
-    internal static void ValidateChildPage(string accountId, string? after, int limit)
-    {
-        Validation.AccountId(accountId, "account_id");
-        if (limit is < 1 or > 1000)
-        {
-            throw QuotaException.Invalid($"limit must be between 1 and 1000 (got {limit})");
-        }
-
-        if (!string.IsNullOrEmpty(after))
-        {
-            Validation.AccountId(after, "after");
         }
     }
 
