@@ -10,7 +10,7 @@ internal static class AccountKeys
 {
     public static RedisKey[] For(string prefix, string accountId)
     {
-        var root = prefix.Length == 0 ? $"{{{accountId}}}:" : $"{prefix}:{{{accountId}}}:";
+        var root = Root(prefix, accountId);
         return
         [
             root + "account",        // hash: policy, totals, reclaim_at, counters
@@ -24,4 +24,15 @@ internal static class AccountKeys
             root + "events",         // stream: balance events not yet relayed to the global stream (Events/)
         ];
     }
+
+    /// <summary>The account hash alone (KEYS[1]), for the tree's reads across slots (RedisLedger.Tree.cs).</summary>
+    public static RedisKey Account(string prefix, string accountId) => Root(prefix, accountId) + "account";
+
+    /// <summary>The account's children index (docs/design.md#account-tree): a sorted set of child ids, all of score 0
+    /// (so ZRANGE BYLEX pages them by id), in the PARENT's slot. Written by RedisLedger, never by the library: a child
+    /// and its parent live in different slots.</summary>
+    public static RedisKey Children(string prefix, string accountId) => Root(prefix, accountId) + "children";
+
+    private static string Root(string prefix, string accountId) =>
+        prefix.Length == 0 ? $"{{{accountId}}}:" : $"{prefix}:{{{accountId}}}:";
 }

@@ -19,7 +19,7 @@ namespace QuotaSidecar.Redis;
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
 /// <see cref="QuotaError.Unavailable"/>.
 /// </summary>
-public sealed class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IAsyncDisposable, IDisposable
+public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IAsyncDisposable, IDisposable
 {
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
@@ -157,20 +157,6 @@ public sealed class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnin
         }
 
         return ScriptReplies.Exchange(exchange.AccountId, reply);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<AccountView> UpsertAccountAsync(AccountPolicy policy, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(policy);
-        policy.Validate();
-        var reply = await RunAsync(
-            LedgerLibrary.Instance.UpsertAccount,
-            policy.AccountId,
-            [(int)policy.Status, (int)policy.OverageMode, policy.OverageLimit, policy.LowBalanceThreshold, policy.Unit],
-            cancellationToken).ConfigureAwait(false);
-        EventsPending?.Invoke(policy.AccountId);
-        return ScriptReplies.AccountView(policy.AccountId, reply);
     }
 
     /// <inheritdoc />
@@ -429,10 +415,12 @@ public sealed class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnin
         }
     }
 
-    private void Count(LedgerFunction function)
+    private void Count(LedgerFunction function) => Count(function.Name);
+
+    private void Count(string script)
     {
         Interlocked.Increment(ref _callCount);
-        _calls.Add(1, new KeyValuePair<string, object?>("script", function.Name));
+        _calls.Add(1, new KeyValuePair<string, object?>("script", script));
     }
 
     /// <summary>The exchange function's arguments followed by its usage per label set (ledger.lua, exchange_entry):

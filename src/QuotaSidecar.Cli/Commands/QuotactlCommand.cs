@@ -27,6 +27,7 @@ internal static class QuotactlCommand
         {
             new AccountUpsertCommand(globals),
             new AccountGetCommand(globals),
+            new AccountTreeCommand(globals),
         });
         root.Subcommands.Add(new Command("grant", "Add, void and list an account's grants (admin)")
         {

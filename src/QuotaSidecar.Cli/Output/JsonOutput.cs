@@ -18,4 +18,12 @@ internal static class JsonOutput
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteLine(Formatter.Format(message));
     }
+
+    /// <summary>Several messages as one JSON array, each in the same mapping as <see cref="Write"/>.</summary>
+    public static void WriteArray(TextWriter writer, IEnumerable<IMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(messages);
+        writer.WriteLine("[" + string.Join(",\n", messages.Select(m => Formatter.Format(m))) + "]");
+    }
 }

@@ -120,11 +120,20 @@ public sealed class EmbeddedEventLog : IEventLog
         List<(string GrantId, long Remaining)>? expiring = null)
     {
         var customer = balance.Granted - balance.Consumed - balance.Expired - balance.Voided;
-        var state = BalanceState.Of(customer, policy.LowBalanceThreshold, policy.OverageMode == OverageMode.Hard, balance.Overage, policy.OverageLimit);
+        // A TRACK account has no limit to warn about: it is on no side of any line and decides no crossing
+        // (docs/design.md#account-tree); grant events and the recharge policy still apply.
+        var track = policy.OverageMode == OverageMode.Track;
+        var state = track
+            ? default
+            : BalanceState.Of(customer, policy.LowBalanceThreshold, policy.OverageMode == OverageMode.Hard, balance.Overage, policy.OverageLimit);
         var account = _accounts.GetOrAdd(policy.AccountId, static _ => new AccountEvents());
         if (!account.Known)
         {
             account.Known = true;
+            account.State = state;
+        }
+        else if (track)
+        {
             account.State = state;
         }
         else if (account.State != state)

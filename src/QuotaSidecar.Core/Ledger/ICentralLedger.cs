@@ -19,7 +19,10 @@ public interface ICentralLedger
     /// </summary>
     ValueTask<LeaseExchangeResult> ExchangeAsync(LeaseExchange exchange, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates or updates an account's settings; its grants and balance are kept.</summary>
+    /// <summary>Creates or updates an account's settings; its grants and balance are kept. The policy's
+    /// <see cref="AccountPolicy.ParentId"/> is the account's parent from now on (null: a root); a new or changed parent
+    /// must pass <see cref="AccountTree.CheckParent"/> (NotFound, InvalidArgument), and an existing account's parent
+    /// changes only while no sidecar holds a lease on it (FailedPrecondition, <see cref="AccountTree.Leased"/>).</summary>
     ValueTask<AccountView> UpsertAccountAsync(AccountPolicy policy, CancellationToken cancellationToken = default);
 
     /// <summary>The account with its balance, or null when it does not exist.</summary>
@@ -37,6 +40,11 @@ public interface ICentralLedger
 
     /// <summary>Ledger entries after the <paramref name="after"/> cursor (empty: from the oldest kept), oldest first.</summary>
     ValueTask<LedgerPage> ListEntriesAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The account's children (docs/design.md#account-tree), ordered by id (ordinal), after the
+    /// <paramref name="after"/> cursor (empty: from the first), at most <paramref name="limit"/> (1..1000) of them.
+    /// NotFound for an unknown account.</summary>
+    ValueTask<ChildPage> ListChildrenAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>The account's usage per label set (running totals since the account began, the overflow set included),
     /// ordered by label set (ordinal). Null when the account does not exist.</summary>

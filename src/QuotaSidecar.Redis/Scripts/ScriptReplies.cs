@@ -38,6 +38,7 @@ internal static class ScriptReplies
         UsageRestored,
         LabelOverflow,
         EventsPending,
+        ParentId,
     }
 
     /// <summary><c>REPLY.account</c> in ledger.lua.</summary>
@@ -57,6 +58,7 @@ internal static class ScriptReplies
         Overage,
         Granted,
         OverageLeased,
+        ParentId,
     }
 
     /// <summary><c>REPLY.grant</c> in ledger.lua.</summary>
@@ -79,7 +81,9 @@ internal static class ScriptReplies
     }
 
     /// <summary>The first element of every reply: 0 = unknown account, -1 = unknown grant, -2 = over the account
-    /// total, 1 = done, 2 = grant exists.</summary>
+    /// total, 1 = done, 2 = grant exists; upsert only: -3 = the parent cannot change while leased (then leased credits
+    /// and overage allowance), -4 = the parent is not the one the caller read, -5 = the parent would change and the
+    /// caller has not checked the tree.</summary>
     public static long Status(RedisResult reply) => (long)Items(reply)[0];
 
     /// <summary>How many balance events of the account wait in its outbox after an exchange (to relay).</summary>
@@ -99,7 +103,8 @@ internal static class ScriptReplies
             (OverageMode)(int)Long(AccountField.OverageMode),
             Long(AccountField.OverageLimit),
             Long(AccountField.LowBalanceThreshold),
-            (string?)r[(int)AccountField.Unit] ?? "");
+            (string?)r[(int)AccountField.Unit] ?? "",
+            Parent(r[(int)AccountField.ParentId]));
         var balance = new Balance(
             Available: Long(AccountField.Available),
             Leased: Long(AccountField.Leased),
@@ -127,7 +132,8 @@ internal static class ScriptReplies
             (OverageMode)(int)Long(ExchangeField.OverageMode),
             Long(ExchangeField.OverageLimit),
             Long(ExchangeField.LowBalanceThreshold),
-            (string?)r[(int)ExchangeField.Unit] ?? "");
+            (string?)r[(int)ExchangeField.Unit] ?? "",
+            Parent(r[(int)ExchangeField.ParentId]));
         return new LeaseExchangeResult(
             AccountExists: true,
             Policy: policy,
@@ -231,6 +237,16 @@ internal static class ScriptReplies
         usage.Sort(static (a, b) => string.CompareOrdinal(a.LabelSet, b.LabelSet));
         return usage;
     }
+
+    /// <summary>The figures of an upsert refused with status -3: credits and overage allowance on leases.</summary>
+    public static (long Leased, long OverageLeased) LeasedOut(RedisResult reply)
+    {
+        var r = Items(reply);
+        return ((long)r[1], (long)r[2]);
+    }
+
+    // '' in a reply (and an absent field in the account hash) is a root.
+    private static string? Parent(RedisResult value) => (string?)value is { Length: > 0 } id ? id : null;
 
     private static DateTimeOffset? OptionalTime(RedisResult value)
     {

@@ -30,7 +30,7 @@ local tonumber, pairs, ipairs, unpack, error, format, byte, find, sub, match, gm
   concat
 
 -- Enum values shared with C#: AccountStatus, OverageMode, GrantCategory, RecurrencePeriod, LedgerEntryKind.
-local ACTIVE, SOFT, PROMOTIONAL = 1, 2, 2
+local ACTIVE, HARD, SOFT, TRACK, PROMOTIONAL = 1, 1, 2, 3, 2
 local DAILY, MONTHLY = 1, 3
 local GRANTED, CONSUMED, EXPIRED, VOIDED, OVERAGE, RENEWED, OVERAGE_PAID = 1, 2, 3, 4, 5, 6, 7
 local DAY_MS = 86400000
@@ -39,7 +39,8 @@ local MAX_AMOUNT = 9007199254740992
 
 ---------------------------------------------------------------------------------------------------------------------
 -- Replies: every reply starts with a status (0 = unknown account, -1 = unknown grant, -2 = over the account total,
--- 1 = done, 2 = grant exists). The fields of each reply, in order; ScriptReplies.cs names the same fields in its
+-- 1 = done, 2 = grant exists; upsert only: -3 = the parent cannot change while leased, -4 = the parent is not the one
+-- the caller read, -5 = the parent would change and the caller has not checked the tree). The fields of each reply, in order; ScriptReplies.cs names the same fields in its
 -- enums and a test compares the two lists (the reply_fields function below).
 
 local REPLY = {
@@ -47,11 +48,11 @@ local REPLY = {
     'status', 'granted', 'overage_granted', 'revoked', 'lease_lost', 'lease_credits', 'lease_expires_at', 'available',
     'overage_headroom', 'reclaim_requested', 'account_status', 'overage_mode', 'overage_limit',
     'low_balance_threshold', 'unit', 'instance_expired', 'used_total', 'lease_overage', 'store_rolled_back',
-    'usage_restored', 'label_overflow', 'events_pending',
+    'usage_restored', 'label_overflow', 'events_pending', 'parent_id',
   },
   account = {
     'status', 'account_status', 'overage_mode', 'overage_limit', 'low_balance_threshold', 'unit', 'available',
-    'leased', 'consumed', 'expired', 'voided', 'overage', 'granted', 'overage_leased',
+    'leased', 'consumed', 'expired', 'voided', 'overage', 'granted', 'overage_leased', 'parent_id',
   },
   grant = {
     'grant_id', 'amount', 'remaining', 'priority', 'category', 'effective_at', 'effective_given', 'expires_at',
@@ -263,7 +264,7 @@ local LEGACY_ACCOUNT_FIELDS = { 'lease_slots', 'lease_free' }
 local function new_account()
   account_raw = {}
   account = {
-    status = ACTIVE, mode = 1, overage_limit = 0, low_balance_threshold = 0, unit = '',
+    status = ACTIVE, mode = 1, overage_limit = 0, low_balance_threshold = 0, unit = '', parent_id = '',
     granted = 0, consumed = 0, expired = 0, voided = 0, debt = 0, reclaim_at = nil, pending = 0,
     entry_seq = 0, idle_since_min = nil,
   }
@@ -278,6 +279,8 @@ local function load_account()
   account = {
     status = tonumber(r.status), mode = tonumber(r.mode), overage_limit = tonumber(r.overage_limit),
     low_balance_threshold = tonumber(r.low_balance_threshold), unit = r.unit or '',
+    -- Absent: a root (an account written before the tree, or one without a parent). Written by the upsert only.
+    parent_id = r.parent_id or '',
     granted = tonumber(r.granted), consumed = tonumber(r.consumed), expired = tonumber(r.expired),
     voided = tonumber(r.voided), debt = tonumber(r.debt), reclaim_at = opt_number(r.reclaim_at),
     pending = tonumber(r.pending or '0'), entry_seq = tonumber(r.entry_seq),
@@ -408,14 +411,17 @@ local function decide_events()
       'grant_id', grant_id or '')
   end
 
-  local low = b <= account.low_balance_threshold
-  local depleted = account.mode ~= SOFT and b <= 0
-  local in_overage = account.debt > 0
+  -- A TRACK account has no limit to warn about: it is on no side of any line and decides no crossing
+  -- (docs/design.md#account-tree); grant events and the recharge policy still apply.
+  local track = account.mode == TRACK
+  local low = not track and b <= account.low_balance_threshold
+  local depleted = account.mode == HARD and b <= 0
+  local in_overage = not track and account.debt > 0
   local limit_reached = account.mode == SOFT and account.overage_limit > 0 and account.debt >= account.overage_limit
   local state = (low and 'L' or '-') .. (depleted and 'D' or '-') .. (in_overage and 'O' or '-')
     .. (limit_reached and 'X' or '-')
   local was = account_raw.ev_state
-  if was ~= nil and was ~= state then
+  if was ~= nil and was ~= state and not track then
     local was_low, was_depleted = sub(was, 1, 1) == 'L', sub(was, 2, 2) == 'D'
     local was_overage, was_limit = sub(was, 3, 3) == 'O', sub(was, 4, 4) == 'X'
     if low and not was_low then emit('balance.low', account.low_balance_threshold, '', 0) end
@@ -1110,6 +1116,7 @@ local function account_reply()
   b.overage_limit = account.overage_limit
   b.low_balance_threshold = account.low_balance_threshold
   b.unit = account.unit
+  b.parent_id = account.parent_id
   return pack(REPLY.account, b)
 end
 
@@ -1150,21 +1157,53 @@ local function exchange_entry(keys, args)
   answer.label_overflow = label_overflow
   -- Events not yet relayed (this call's, or an earlier relay's that failed): the sidecar relays them.
   answer.events_pending = redis.call('XLEN', EVENTS_KEY)
+  -- Always the current parent, never the recorded answer's (it is not part of the record): the engine charges that
+  -- path (docs/design.md#account-tree).
+  answer.parent_id = account.parent_id
   return pack(REPLY.exchange, answer)
 end
 
 -- Creates the account or replaces its policy; grants and balance are kept. args[9..13]: status, overage_mode,
--- overage_limit, low_balance_threshold, unit. Reply: REPLY.account.
+-- overage_limit, low_balance_threshold, unit; args[14]: parent_id ('' = a root); args[15]: the parent the caller read
+-- before it checked the tree ('' = a root, '-' = no such account), or '?': the caller checked nothing, so the call
+-- applies only if the parent stays what it is (a new account: a root), else { -5 } and the caller checks the tree and
+-- calls again. The tree checks that span slots (the parent exists, no cycle, depth) are RedisLedger's; this call
+-- refuses what is decided on the account's own slot: { -4 } when the account's parent (or existence) is no longer what
+-- the caller read (it reads and checks again), and { -3, leased, overage_leased } when the parent would change while
+-- sidecars hold a lease on the account (AccountTree.Leased). Otherwise REPLY.account. Absent args[14..15] (a caller
+-- before the tree): the parent is kept.
 local function upsert_account_entry(keys, args)
   begin(keys, args)
-  if not load_account() then new_account() end
+  local existed = load_account()
+  if not existed then new_account() end
+  local parent, expected = args[14] or account.parent_id, args[15]
+  if expected == '?' then
+    if parent ~= account.parent_id then return { -5 } end
+  elseif expected ~= nil and expected ~= (existed and account.parent_id or '-') then
+    return { -4 }
+  end
+  load_book()
+  advance()
+  if existed and parent ~= account.parent_id then
+    local b = balance()
+    if b.leased > 0 or b.overage_leased > 0 then
+      save()
+      return { -3, b.leased, b.overage_leased }
+    end
+  end
   account.status = tonumber(args[9])
   account.mode = tonumber(args[10])
   account.overage_limit = tonumber(args[11])
   account.low_balance_threshold = tonumber(args[12])
   account.unit = args[13]
-  load_book()
-  advance()
+  if parent ~= account.parent_id then
+    if parent == '' then
+      redis.call('HDEL', ACCOUNT_KEY, 'parent_id')
+    else
+      redis.call('HSET', ACCOUNT_KEY, 'parent_id', parent)
+    end
+    account.parent_id = parent
+  end
   save()
   return account_reply()
 end

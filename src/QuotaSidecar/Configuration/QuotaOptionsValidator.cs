@@ -204,6 +204,15 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             {
                 Validation.AccountId(seed.AccountId, $"Quota:Seed:Accounts:{i}:AccountId");
                 Validation.NonNegativeAmount(seed.Credits, $"Quota:Seed:Accounts:{i}:Credits");
+                if (!string.IsNullOrEmpty(seed.ParentId))
+                {
+                    Validation.AccountId(seed.ParentId, $"Quota:Seed:Accounts:{i}:ParentId");
+                    var parentAt = options.Seed.Accounts.FindIndex(a => a.AccountId == seed.ParentId);
+                    if (parentAt >= i)
+                    {
+                        errors.Add($"Quota:Seed:Accounts:{i}:ParentId '{seed.ParentId}' is seeded at index {parentAt}: list a parent before its children (or an account cannot be its own parent)");
+                    }
+                }
             }
             catch (QuotaException e)
             {

@@ -16,4 +16,8 @@ public sealed class SeedAccount
     public long LowBalanceThreshold { get; set; }
 
     public string Unit { get; set; } = "";
+
+    /// <summary>The account's parent in its tree (docs/design.md#account-tree); empty: a root. Set when the account is
+    /// created (a seed never changes an existing account); a parent that is seeded too must be listed before it.</summary>
+    public string? ParentId { get; set; }
 }

@@ -22,10 +22,39 @@ internal sealed partial class QuotaAdminService(ICentralLedger ledger, QuotaEngi
             RequestValidation.Enum(request.OverageMode, CoreAccounts.OverageMode.Hard, "overage_mode"),
             request.OverageLimit,
             request.LowBalanceThreshold,
-            request.Unit);
+            request.Unit,
+            await ParentOf(request, context.CancellationToken));
         var view = await ledger.UpsertAccountAsync(policy, context.CancellationToken);
         engine.ApplyPolicy(view.Policy);
         return ToProto(view);
+    }
+
+    /// <summary>The accounts whose parent is the account (docs/design.md#account-tree), ordered by id, paged.</summary>
+    public override async Task<ListChildAccountsResponse> ListChildAccounts(ListChildAccountsRequest request, ServerCallContext context)
+    {
+        auth.Check(context);
+        Validation.AccountId(request.AccountId, "account_id");
+        if (request.PageSize is < 0 or > 1000)
+        {
+            throw new QuotaException(QuotaError.InvalidArgument, $"page_size must be between 0 (default 100) and 1000 (got {request.PageSize})");
+        }
+
+        if (request.PageToken.Length > 0)
+        {
+            try
+            {
+                Validation.AccountId(request.PageToken, "page_token");
+            }
+            catch (QuotaException e)
+            {
+                throw new QuotaException(QuotaError.InvalidArgument, $"page_token must be the next_page_token of a previous page: {e.Message}");
+            }
+        }
+
+        var page = await ledger.ListChildrenAsync(request.AccountId, request.PageToken, request.PageSize == 0 ? 100 : request.PageSize, context.CancellationToken);
+        var response = new ListChildAccountsResponse { NextPageToken = page.Next };
+        response.ChildIds.Add(page.ChildIds);
+        return response;
     }
 
     public override async Task<Account> GetAccount(GetAccountRequest request, ServerCallContext context)
@@ -125,9 +154,24 @@ internal sealed partial class QuotaAdminService(ICentralLedger ledger, QuotaEngi
         return UsageAnswer.For(request.AccountId, usage, request.Labels);
     }
 
+    // parent_id unset keeps the account's parent (none for a new account): read it first. A change made between this read
+    // and the upsert by another admin call is overwritten, like any other field of a concurrent upsert. Empty: a root.
+    private async Task<string?> ParentOf(UpsertAccountRequest request, CancellationToken cancellationToken)
+    {
+        if (request.HasParentId)
+        {
+            return request.ParentId.Length == 0 ? null : request.ParentId;
+        }
+
+        Validation.AccountId(request.AccountId, "account_id");
+        var current = await ledger.GetAccountAsync(request.AccountId, cancellationToken);
+        return current?.Policy.ParentId;
+    }
+
     private static Account ToProto(AccountView view) => new()
     {
         AccountId = view.Policy.AccountId,
+        ParentId = view.Policy.ParentId ?? "",
         Status = (AccountStatus)view.Policy.Status,
         OverageMode = (OverageMode)view.Policy.OverageMode,
         OverageLimit = view.Policy.OverageLimit,

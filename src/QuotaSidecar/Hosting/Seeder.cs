@@ -22,7 +22,9 @@ internal sealed class Seeder(ICentralLedger ledger, IOptions<QuotaOptions> optio
             if (existing is null)
             {
                 await ledger.UpsertAccountAsync(
-                    new AccountPolicy(seed.AccountId, AccountStatus.Active, seed.OverageMode, seed.OverageLimit, seed.LowBalanceThreshold, seed.Unit),
+                    new AccountPolicy(
+                        seed.AccountId, AccountStatus.Active, seed.OverageMode, seed.OverageLimit, seed.LowBalanceThreshold, seed.Unit,
+                        string.IsNullOrEmpty(seed.ParentId) ? null : seed.ParentId),
                     cancellationToken);
             }
 

@@ -9,7 +9,7 @@ public sealed class EnumVocabularyTests
     public void Names_are_the_value_names_without_prefix_in_lower_case_and_without_unspecified()
     {
         Assert.Equal(["active", "suspended"], EnumVocabulary<AccountStatus>.Instance.Names);
-        Assert.Equal(["hard", "soft"], EnumVocabulary<OverageMode>.Instance.Names);
+        Assert.Equal(["hard", "soft", "track"], EnumVocabulary<OverageMode>.Instance.Names);
         Assert.Equal(["paid", "promotional"], EnumVocabulary<GrantCategory>.Instance.Names);
         Assert.Equal(["daily", "weekly", "monthly"], EnumVocabulary<RecurrencePeriod>.Instance.Names);
         Assert.Equal("daily|weekly|monthly", EnumVocabulary<RecurrencePeriod>.Instance.HelpName);

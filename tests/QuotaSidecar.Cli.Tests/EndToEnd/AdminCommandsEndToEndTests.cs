@@ -49,6 +49,7 @@ public sealed class AdminCommandsEndToEndTests(FakeSidecar sidecar)
         Assert.Equal(
             """
             account                acme
+            parent                 org
             status                 active
             overage mode           soft
             overage limit          5000
@@ -105,6 +106,31 @@ public sealed class AdminCommandsEndToEndTests(FakeSidecar sidecar)
         Assert.Equal(OverageMode.Hard, request.OverageMode);
         Assert.Equal(0, request.OverageLimit);
         Assert.Empty(request.Unit);
+    }
+
+    [Theory]
+    [InlineData("acct-parent-set", "org", "--parent", "org")]
+    [InlineData("acct-parent-none", "", "--no-parent")]
+    [InlineData("acct-parent-empty", "", "--parent", "")]
+    [InlineData("acct-parent-kept", null)]
+    public async Task Account_upsert_sends_the_parent_only_when_given(string account, string? parent, params string[] options)
+    {
+        var result = await Admin(["account", "upsert", account, "--overage-mode", "track", .. options]);
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        var (request, _) = sidecar.Recorder.Single<UpsertAccountRequest>("UpsertAccount", r => r.AccountId == account);
+        Assert.Equal(OverageMode.Track, request.OverageMode);
+        Assert.Equal(parent is not null, request.HasParentId);
+        Assert.Equal(parent ?? "", request.ParentId);
+    }
+
+    [Fact]
+    public async Task Account_upsert_refuses_a_parent_and_no_parent_together()
+    {
+        var result = await Admin("account", "upsert", "acct-parent-both", "--parent", "org", "--no-parent");
+
+        Assert.True(result.ExitCode == ExitCodes.UsageError, result.ToString());
+        Assert.Contains("--parent and --no-parent contradict each other", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

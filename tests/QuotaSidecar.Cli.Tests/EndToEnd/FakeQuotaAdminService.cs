@@ -38,6 +38,7 @@ internal sealed class FakeQuotaAdminService(CallRecorder recorder) : QuotaAdmin.
         return Task.FromResult(new Account
         {
             AccountId = request.AccountId,
+            ParentId = "org",
             Status = AccountStatus.Active,
             OverageMode = OverageMode.Soft,
             OverageLimit = 5000,

@@ -104,6 +104,12 @@ internal sealed class SwitchableLedger(ICentralLedger inner) : ICentralLedger
         return inner.ListEntriesAsync(accountId, after, limit, cancellationToken);
     }
 
+    public ValueTask<ChildPage> ListChildrenAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return inner.ListChildrenAsync(accountId, after, limit, cancellationToken);
+    }
+
     public ValueTask<IReadOnlyList<LabelUsage>?> GetUsageAsync(string accountId, CancellationToken cancellationToken = default)
     {
         Check();

@@ -190,6 +190,38 @@ public abstract class BalanceEventsContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_track_account_decides_no_balance_or_overage_event_but_its_grants_still_expire()
+    {
+        var id = NewAccountId();
+        await Ledger.UpsertAccountAsync(new AccountPolicy(id, OverageMode: OverageMode.Track, OverageLimit: 10, LowBalanceThreshold: 100));
+        await Ledger.GrantAsync(new GrantSpec(id, "promo", 50, ExpiresAt: Start.AddHours(1)));
+        Time.Advance(TimeSpan.FromHours(2));
+        await Ledger.GetAccountAsync(id); // the promo expires unused
+        await Ledger.GrantAsync(new GrantSpec(id, "g1", 1_000));
+        await Take(id, "i1", 1, 1_000);
+        await Spend(id, "i1", 2, 980); // low
+        await Spend(id, "i1", 3, 600); // depleted, in debt far past the overage limit it does not have
+
+        var events = await EventsOf(id);
+
+        Assert.Equal([BalanceEventType.GrantExpired], events.Select(e => e.Type));
+        Assert.True((await Ledger.GetAccountAsync(id))!.Balance.Overage > 10);
+    }
+
+    [Fact]
+    public async Task An_account_that_becomes_track_while_low_makes_no_recovered_event()
+    {
+        var id = await FundedAccountAsync(threshold: 100, credits: 1_000);
+        await Spend(id, "i1", 2, 950); // low
+        await Ledger.UpsertAccountAsync(new AccountPolicy(id, OverageMode: OverageMode.Track, LowBalanceThreshold: 100));
+        await Ledger.GrantAsync(new GrantSpec(id, "g2", 10_000));
+
+        var events = await EventsOf(id);
+
+        Assert.Equal([BalanceEventType.BalanceRecovered, BalanceEventType.BalanceLow], events.Select(e => e.Type));
+    }
+
+    [Fact]
     public async Task An_expiring_grant_says_how_much_went_unused_once()
     {
         var id = await NewAccountAsync(threshold: 0);

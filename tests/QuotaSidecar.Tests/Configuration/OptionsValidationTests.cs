@@ -39,6 +39,24 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void A_seeded_parent_must_be_listed_before_its_children()
+    {
+        var options = new QuotaOptions();
+        options.Seed.Accounts.Add(new SeedAccount { AccountId = "team", ParentId = "org" });
+        options.Seed.Accounts.Add(new SeedAccount { AccountId = "org" });
+        options.Seed.Accounts.Add(new SeedAccount { AccountId = "other", ParentId = "not an id" });
+
+        var result = new QuotaOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("Quota:Seed:Accounts:0:ParentId 'org' is seeded at index 1", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("Quota:Seed:Accounts:2:ParentId may contain only", StringComparison.Ordinal));
+        options.Seed.Accounts.Reverse(0, 2);
+        options.Seed.Accounts.RemoveAt(2);
+        Assert.True(new QuotaOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
     public void Defaults_are_valid()
     {
         Assert.True(new QuotaOptionsValidator().Validate(null, new QuotaOptions()).Succeeded);

@@ -26,5 +26,7 @@ internal sealed class SlowLedger(ICentralLedger inner, TimeSpan delay) : ICentra
 
     public ValueTask<LedgerPage> ListEntriesAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default) => inner.ListEntriesAsync(accountId, after, limit, cancellationToken);
 
+    public ValueTask<ChildPage> ListChildrenAsync(string accountId, string? after, int limit, CancellationToken cancellationToken = default) => inner.ListChildrenAsync(accountId, after, limit, cancellationToken);
+
     public ValueTask<IReadOnlyList<LabelUsage>?> GetUsageAsync(string accountId, CancellationToken cancellationToken = default) => inner.GetUsageAsync(accountId, cancellationToken);
 }

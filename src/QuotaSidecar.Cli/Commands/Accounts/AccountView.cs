@@ -13,6 +13,7 @@ internal static class AccountView
         ArgumentNullException.ThrowIfNull(account);
         new KeyValueBlock()
             .Add("account", account.AccountId)
+            .Add("parent", ValueText.Text(account.ParentId))
             .Add("status", EnumVocabulary<AccountStatus>.Instance.Display(account.Status))
             .Add("overage mode", EnumVocabulary<OverageMode>.Instance.Display(account.OverageMode))
             .Add("overage limit", ValueText.Number(account.OverageLimit))

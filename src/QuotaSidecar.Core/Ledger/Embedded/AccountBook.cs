@@ -147,8 +147,12 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         var known = _lastExchange.TryGetValue(ex.InstanceId, out var last);
         if (known && ex.Sequence <= last.Sequence)
         {
-            // A retry of the last exchange gets its first answer; an older one changes nothing.
-            return ex.Sequence == last.Sequence ? last.Result : Snapshot(ex.InstanceId, now, instanceExpired: false, last.Result.UsedTotal);
+            // A retry of the last exchange gets its first answer; an older one changes nothing. The parent is always the
+            // current one (as in ledger.lua, where it is not part of the recorded answer): the engine charges that path
+            // (docs/design.md#account-tree).
+            return ex.Sequence == last.Sequence
+                ? WithCurrentParent(last.Result)
+                : Snapshot(ex.InstanceId, now, instanceExpired: false, last.Result.UsedTotal);
         }
 
         var restored = RolledBackUsage(ex, known ? last : null, now);
@@ -785,6 +789,11 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             LeaseOverage = lease?.Overage ?? 0,
         };
     }
+
+    private LeaseExchangeResult WithCurrentParent(LeaseExchangeResult result) =>
+        result.Policy is { } recorded && !string.Equals(recorded.ParentId, Policy.ParentId, StringComparison.Ordinal)
+            ? result with { Policy = recorded with { ParentId = Policy.ParentId } }
+            : result;
 
     private void StoreRecord(string instance, LastExchange record)
     {

@@ -13,6 +13,9 @@ namespace QuotaSidecar.Core.Ledger.Embedded;
 public sealed partial class EmbeddedLedger : ICentralLedger, IGrantExpiryWarnings
 {
     private readonly ConcurrentDictionary<string, AccountBook> _books = new(StringComparer.Ordinal);
+
+    // Guards every parent change and the children index (EmbeddedLedger.Tree.cs); taken before a book's lock.
+    private readonly Lock _tree = new();
     private readonly CentralLedgerOptions _options;
     private readonly TimeProvider _time;
 
@@ -63,14 +66,43 @@ public sealed partial class EmbeddedLedger : ICentralLedger, IGrantExpiryWarning
     {
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
-        var book = _books.GetOrAdd(policy.AccountId, static (_, p) => new AccountBook(p.policy, p.options), (policy, options: _options));
-        lock (book)
+
+        // Upserts are serialised by the tree's lock (admin calls, rare): the tree checks, the parent change and the
+        // children index are one step, so two concurrent upserts cannot make a cycle (docs/design.md#account-tree).
+        lock (_tree)
         {
-            book.Policy = policy;
-            var now = _time.GetUtcNow();
-            book.Advance(now);
-            DecideEvents(book, now);
-            return ValueTask.FromResult(new AccountView(book.Policy, book.Balance()));
+            _books.TryGetValue(policy.AccountId, out var existing);
+            var parentBefore = existing?.Policy.ParentId; // a parent changes only under _tree: no book lock needed
+            var moves = !string.Equals(parentBefore, policy.ParentId, StringComparison.Ordinal);
+            if (moves && policy.ParentId is { } parentId)
+            {
+                AccountTree.CheckParent(
+                    policy.AccountId, parentId, Ancestors(parentId, policy.AccountId), existing is null ? 1 : SubtreeHeight(policy.AccountId));
+            }
+
+            var book = existing ?? _books.GetOrAdd(policy.AccountId, static (_, p) => new AccountBook(p.policy, p.options), (policy, options: _options));
+            AccountView view;
+            lock (book)
+            {
+                var now = _time.GetUtcNow();
+                book.Advance(now);
+                if (existing is not null && moves && book.Balance() is { } held && (held.Leased > 0 || held.OverageLeased > 0))
+                {
+                    DecideEvents(book, now);
+                    throw AccountTree.Leased(policy.AccountId, held.Leased, held.OverageLeased);
+                }
+
+                book.Policy = policy;
+                DecideEvents(book, now);
+                view = new AccountView(book.Policy, book.Balance());
+            }
+
+            if (moves)
+            {
+                MoveInIndex(policy.AccountId, parentBefore, policy.ParentId);
+            }
+
+            return ValueTask.FromResult(view);
         }
     }
 
@@ -214,6 +246,15 @@ public sealed partial class EmbeddedLedger : ICentralLedger, IGrantExpiryWarning
     /// answered and then lost. The backup stays usable.
     /// </summary>
     internal void Restore(IReadOnlyDictionary<string, AccountBook> backup)
+    {
+        lock (_tree)
+        {
+            RestoreBooks(backup);
+            RebuildIndex();
+        }
+    }
+
+    private void RestoreBooks(IReadOnlyDictionary<string, AccountBook> backup)
     {
         foreach (var id in _books.Keys)
         {
