@@ -204,6 +204,31 @@ public sealed class ExtAuthzServiceTests : IClassFixture<EnvoySidecar>
         Assert.Equal("missing_account", Header(unmapped.DeniedResponse.Headers, "x-quota-denied-reason"));
     }
 
+    [Fact]
+    public async Task The_header_names_the_leaf_of_a_tree_and_a_denial_names_the_account_that_refused()
+    {
+        // org (100) → team (cap 3) → key (TRACK): the mesh names only the key; the sidecar charges the path.
+        var admin = _sidecar.Factory.Admin;
+        var org = await _sidecar.NewAccountAsync(100);
+        var team = await EnvoySidecar.NewAccountAsync(_sidecar.Factory, 3);
+        await admin.UpsertAccountAsync(new Api.V1.UpsertAccountRequest { AccountId = team, ParentId = org }, Calls.Admin());
+        var key = EnvoySidecar.NewAccountId();
+        await admin.UpsertAccountAsync(new Api.V1.UpsertAccountRequest { AccountId = key, ParentId = team, OverageMode = Api.V1.OverageMode.Track }, Calls.Admin());
+        var request = EnvoyRequests.Check("GET", "/", key);
+
+        var answers = new List<CheckResponse>();
+        for (var i = 0; i < 4; i++)
+        {
+            answers.Add(await CheckAsync(request));
+        }
+
+        Assert.All(answers.Take(3), a => Assert.Equal(GrpcOk, a.Status.Code));
+        Assert.Equal(GrpcResourceExhausted, answers[3].Status.Code);
+        Assert.Equal("ancestor_insufficient_credits", Header(answers[3].DeniedResponse.Headers, "x-quota-denied-reason"));
+        Assert.Equal(team, Header(answers[3].DeniedResponse.Headers, "x-quota-denied-account"));
+        Assert.Equal(97, await _sidecar.SpendableAsync(org));
+    }
+
     private async Task<CheckResponse> CheckAsync(CheckRequest request) => await _sidecar.Authorization.CheckAsync(request, Calls.Deadline);
 
     private static string? Header(IEnumerable<HeaderValueOption> headers, string key) =>

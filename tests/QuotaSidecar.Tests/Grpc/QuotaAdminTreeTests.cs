@@ -114,6 +114,33 @@ public sealed class QuotaAdminTreeTests(SidecarFactory sidecar) : IClassFixture<
         Assert.Equal(first, (await Admin.GetAccountAsync(new GetAccountRequest { AccountId = child }, Calls.Admin())).ParentId);
     }
 
+    [Fact]
+    public async Task Requests_on_a_leaf_charge_the_path_and_a_denial_names_the_account_that_refused()
+    {
+        var org = await CreateAsync();
+        await Admin.GrantCreditsAsync(new GrantCreditsRequest { AccountId = org, GrantId = "pool", Amount = 10 }, Calls.Admin());
+        var team = NewId();
+        await Admin.UpsertAccountAsync(new UpsertAccountRequest { AccountId = team, ParentId = org }, Calls.Admin());
+        await Admin.GrantCreditsAsync(new GrantCreditsRequest { AccountId = team, GrantId = "cap", Amount = 1_000 }, Calls.Admin());
+        var key = NewId();
+        await Admin.UpsertAccountAsync(new UpsertAccountRequest { AccountId = key, ParentId = team, OverageMode = OverageMode.Track }, Calls.Admin());
+
+        var held = await sidecar.Quota.ReserveAsync(new ReserveRequest { AccountId = key, Amount = 8 }, Calls.Deadline);
+        var denied = await sidecar.Quota.ReserveAsync(new ReserveRequest { AccountId = key, Amount = 3 }, Calls.Deadline);
+        var consumeDenied = await sidecar.Quota.ConsumeAsync(new ConsumeRequest { AccountId = team, Amount = 3 }, Calls.Deadline);
+        await sidecar.Quota.CommitAsync(new CommitRequest { ReservationId = held.ReservationId, Amount = 8 }, Calls.Deadline);
+
+        Assert.Equal(Decision.Granted, held.Decision);
+        Assert.Equal("", held.DeniedAccountId);
+        Assert.Equal(Decision.Denied, denied.Decision);
+        Assert.Equal(DenyReason.AncestorInsufficientCredits, denied.DenyReason);
+        Assert.Equal(org, denied.DeniedAccountId);
+        Assert.Equal(DenyReason.AncestorInsufficientCredits, consumeDenied.DenyReason);
+        Assert.Equal(org, consumeDenied.DeniedAccountId);
+        Assert.Equal(2, (await sidecar.Quota.GetBalanceAsync(new GetBalanceRequest { AccountId = org }, Calls.Deadline)).Spendable);
+        Assert.Equal(992, (await sidecar.Quota.GetBalanceAsync(new GetBalanceRequest { AccountId = team }, Calls.Deadline)).Spendable);
+    }
+
     private static string NewId() => $"acct-{Guid.NewGuid():N}";
 
     private async Task<string> CreateAsync()
