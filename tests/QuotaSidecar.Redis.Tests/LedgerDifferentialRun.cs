@@ -214,7 +214,7 @@ internal sealed class LedgerDifferentialRun
         };
         DateTimeOffset? expires = _rng.Next(20) < 11 ? null : (effective ?? now) + Millis(1_000, 5 * 86_400_000L);
         var recurrence = _rng.Next(100) < 15
-            ? new Recurrence(Pick([RecurrencePeriod.Daily, RecurrencePeriod.Weekly, RecurrencePeriod.Monthly]), Pick([0L, amount / 2, amount * 2]))
+            ? new Recurrence(Pick([RecurrencePeriod.Daily, RecurrencePeriod.Weekly, RecurrencePeriod.Monthly, RecurrencePeriod.Hourly, RecurrencePeriod.Minute]), Pick([0L, amount / 2, amount * 2]))
             : null;
         var metadata = _rng.Next(100) < 15
             ? new Dictionary<string, string> { ["order"] = $"o {_rng.Next(1000)} \"x\"", ["empty"] = "" }
