@@ -3,7 +3,6 @@ using QuotaSidecar.Core.Accounts;
 using QuotaSidecar.Core.Engine;
 using QuotaSidecar.Core.Grants;
 using QuotaSidecar.Core.Ledger;
-using QuotaSidecar.Core.Ledger.Embedded;
 using Xunit.Abstractions;
 
 namespace QuotaSidecar.Core.Tests.Engine;
@@ -165,9 +164,3 @@ public abstract class RateCapContract(ITestOutputHelper output)
     }
 }
 
-/// <summary>The rate cap on the embedded ledger.</summary>
-public sealed class EmbeddedRateCapTests(ITestOutputHelper output) : RateCapContract(output)
-{
-    protected override ICentralLedger CreateLedger(FakeTimeProvider time, CentralLedgerOptions options) =>
-        new EmbeddedLedger(options, time);
-}

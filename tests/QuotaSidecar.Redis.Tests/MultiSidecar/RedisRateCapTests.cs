@@ -11,3 +11,4 @@ public sealed class RedisRateCapTests(RedisFixture redis, ITestOutputHelper outp
     protected override ICentralLedger CreateLedger(FakeTimeProvider time, CentralLedgerOptions options) =>
         new RedisLedger(redis.Connection, new RedisLedgerOptions { KeyPrefix = redis.KeyPrefix, Central = options }, time);
 }
+
