@@ -45,8 +45,8 @@ public sealed class ProgramTests
     [InlineData("error: --meta has key 'a' more than once", "grant", "add", "acme", "5", "--meta", "a=1", "--meta", "a=2")]
     [InlineData("error: --status must be one of active, suspended (got 'paused')", "account", "upsert", "acme", "--status", "paused")]
     [InlineData("error: --category must be one of paid, promotional (got 'free')", "grant", "add", "acme", "5", "--category", "free")]
-    [InlineData("error: --recurrence must be one of daily, weekly, monthly (got 'yearly')", "grant", "add", "acme", "5", "--recurrence", "yearly")]
-    [InlineData("error: --rollover-max needs --recurrence daily|weekly|monthly", "grant", "add", "acme", "5", "--rollover-max", "10")]
+    [InlineData("error: --recurrence must be one of daily, weekly, monthly, hourly, minute (got 'yearly')", "grant", "add", "acme", "5", "--recurrence", "yearly")]
+    [InlineData("error: --rollover-max needs --recurrence daily|weekly|monthly|hourly|minute", "grant", "add", "acme", "5", "--rollover-max", "10")]
     [InlineData("error: --expires-at must be an ISO 8601 date or time such as 2025-07-01 or 2025-07-01T09:30:00Z (got 'soon')", "grant", "add", "acme", "5", "--expires-at", "soon")]
     [InlineData("error: amount must be a whole number (got 'ten')", "consume", "acme", "ten")]
     [InlineData("error: --priority must be a whole number (got 'high')", "grant", "add", "acme", "5", "--priority", "high")]
@@ -83,7 +83,7 @@ public sealed class ProgramTests
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Contains("quotactl grant add <account> <amount> [options]", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("--recurrence <daily|weekly|monthly>", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--recurrence <daily|weekly|monthly|hourly|minute>", result.Stdout, StringComparison.Ordinal);
         Assert.Empty(result.Stderr);
     }
 

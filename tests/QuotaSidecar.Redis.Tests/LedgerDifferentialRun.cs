@@ -214,7 +214,7 @@ internal sealed class LedgerDifferentialRun
         };
         DateTimeOffset? expires = _rng.Next(20) < 11 ? null : (effective ?? now) + Millis(1_000, 5 * 86_400_000L);
         var recurrence = _rng.Next(100) < 15
-            ? new Recurrence(Pick([RecurrencePeriod.Daily, RecurrencePeriod.Weekly, RecurrencePeriod.Monthly]), Pick([0L, amount / 2, amount * 2]))
+            ? new Recurrence(Pick(expires is null ? LongPeriods : AllPeriods), Pick([0L, amount / 2, amount * 2]))
             : null;
         var metadata = _rng.Next(100) < 15
             ? new Dictionary<string, string> { ["order"] = $"o {_rng.Next(1000)} \"x\"", ["empty"] = "" }
@@ -305,6 +305,11 @@ internal sealed class LedgerDifferentialRun
 
         return usage.Sum(u => u.Amount) <= used ? usage : null;
     }
+
+    // Minute and hour periods only on grants that expire (at most 5 days: 7,200 renewals): missed periods are applied
+    // one by one, and the clock jumps up to 40 days at a time.
+    private static readonly RecurrencePeriod[] LongPeriods = [RecurrencePeriod.Daily, RecurrencePeriod.Weekly, RecurrencePeriod.Monthly];
+    private static readonly RecurrencePeriod[] AllPeriods = [.. LongPeriods, RecurrencePeriod.Hourly, RecurrencePeriod.Minute];
 
     private TimeSpan ClockJump() => _rng.Next(100) switch
     {

@@ -43,7 +43,7 @@ public sealed record GrantSpec(
         {
             if (!Enum.IsDefined(r.Period))
             {
-                throw QuotaException.Invalid($"recurrence.period must be DAILY, WEEKLY or MONTHLY (got {(int)r.Period})");
+                throw QuotaException.Invalid($"recurrence.period must be DAILY, WEEKLY, MONTHLY, HOURLY or MINUTE (got {(int)r.Period})");
             }
 
             Validation.NonNegativeAmount(r.RolloverMax, "recurrence.rollover_max");

@@ -13,6 +13,8 @@ public sealed record Recurrence(RecurrencePeriod Period, long RolloverMax)
         RecurrencePeriod.Daily => anchor.AddDays(index),
         RecurrencePeriod.Weekly => anchor.AddDays(7 * index),
         RecurrencePeriod.Monthly => anchor.AddMonths(checked((int)index)),
+        RecurrencePeriod.Hourly => anchor.AddTicks(checked(index * TimeSpan.TicksPerHour)),
+        RecurrencePeriod.Minute => anchor.AddTicks(checked(index * TimeSpan.TicksPerMinute)),
         _ => throw new InvalidOperationException($"unknown recurrence period {Period}"),
     };
 
@@ -24,14 +26,17 @@ public sealed record Recurrence(RecurrencePeriod Period, long RolloverMax)
             return 0;
         }
 
-        // A first guess from the average period length, then a walk to the exact boundary.
-        var approxDays = Period switch
+        // A first guess from the average period length, then a walk to the exact boundary (a step or two: a minute
+        // grant a year old is 525,600 periods, and the guess is exact to within one).
+        var approxTicks = Period switch
         {
-            RecurrencePeriod.Daily => 1.0,
-            RecurrencePeriod.Weekly => 7.0,
-            _ => 30.436875,
+            RecurrencePeriod.Daily => TimeSpan.TicksPerDay,
+            RecurrencePeriod.Weekly => 7 * TimeSpan.TicksPerDay,
+            RecurrencePeriod.Hourly => TimeSpan.TicksPerHour,
+            RecurrencePeriod.Minute => TimeSpan.TicksPerMinute,
+            _ => (long)(30.436875 * TimeSpan.TicksPerDay),
         };
-        var index = Math.Max(0, (long)((now - anchor).TotalDays / approxDays) - 1);
+        var index = Math.Max(0, ((now - anchor).Ticks / approxTicks) - 1);
         while (BoundaryAt(anchor, index + 1) <= now)
         {
             index++;

@@ -31,9 +31,11 @@ local tonumber, pairs, ipairs, unpack, error, format, byte, find, sub, match, gm
 
 -- Enum values shared with C#: AccountStatus, OverageMode, GrantCategory, RecurrencePeriod, LedgerEntryKind.
 local ACTIVE, HARD, SOFT, TRACK, PROMOTIONAL = 1, 1, 2, 3, 2
-local DAILY, MONTHLY = 1, 3
+local DAILY, WEEKLY, MONTHLY, HOURLY, MINUTE = 1, 2, 3, 4, 5
 local GRANTED, CONSUMED, EXPIRED, VOIDED, OVERAGE, RENEWED, OVERAGE_PAID = 1, 2, 3, 4, 5, 6, 7
 local DAY_MS = 86400000
+-- The fixed length of each period but the calendar month (ms).
+local PERIOD_MS = { [DAILY] = DAY_MS, [WEEKLY] = 7 * DAY_MS, [HOURLY] = 3600000, [MINUTE] = 60000 }
 -- Validation.MaxAmount (2^53): the largest amount, and where an instance's usage total begins anew.
 local MAX_AMOUNT = 9007199254740992
 
@@ -188,9 +190,8 @@ end
 
 -- Recurrence.BoundaryAt: the start of period k (0 = the anchor).
 local function boundary_at(period, anchor, k)
-  if period == DAILY then return anchor + k * DAY_MS end
   if period == MONTHLY then return add_months(anchor, k) end
-  return anchor + 7 * k * DAY_MS
+  return anchor + k * PERIOD_MS[period]
 end
 
 -- Recurrence.PeriodIndexAt: how many boundaries lie in (anchor, at].
@@ -202,7 +203,7 @@ local function period_index_at(period, anchor, at)
     local y2, m2 = civil_from_days(floor(at / DAY_MS))
     index = (y2 - y1) * 12 + (m2 - m1) - 1
   else
-    index = floor((at - anchor) / (period == DAILY and DAY_MS or 7 * DAY_MS)) - 1
+    index = floor((at - anchor) / PERIOD_MS[period]) - 1
   end
   if index < 0 then index = 0 end
   while boundary_at(period, anchor, index + 1) <= at do index = index + 1 end
@@ -321,6 +322,10 @@ local function decode_grant(id, raw, stored)
   }
   -- What a call may change, as read: save() writes only grants that differ.
   g.was = { g.remaining, g.activated, g.closed, g.voided, g.period_index }
+  -- GrantRecord.Carried, in the account hash ('carried:<id>' = 'period_index credits'; absent or of another period:
+  -- 0), so the grant's encoding stays what the previous library reads.
+  local c_period, c_amount = match(account_raw['carried:' .. id] or '', '^(%d+) (%d+)$')
+  g.carried = tonumber(c_period) == g.period_index and tonumber(c_amount) or 0
   if stored == 'drained' and not g.closed and g.voided == nil and g.expires ~= nil and g.expires <= NOW then
     g.closed = true -- what advance() would have done: nothing is left to expire
   end
@@ -488,6 +493,12 @@ local function save()
       g.stored = where
       g.was = { g.remaining, g.activated, g.closed, g.voided, g.period_index }
     end
+    local field = 'carried:' .. id
+    local carried = (g.carried > 0 and not drained) and (int(g.period_index) .. ' ' .. int(g.carried)) or nil
+    if carried ~= account_raw[field] then
+      if carried then redis.call('HSET', ACCOUNT_KEY, field, carried) else redis.call('HDEL', ACCOUNT_KEY, field) end
+      account_raw[field] = carried
+    end
   end
   local legacy = account_raw.lease_slots ~= nil
   for instance in pairs(leases_raw) do
@@ -615,13 +626,31 @@ local function slice_grants_in_burn_order(l)
   return list
 end
 
--- LeaseRecord.GrantsInUsageOrder: credits of voided or expired grants first (they cannot be spent later), then
--- burn-down order.
-local function slice_grants_in_usage_order(l)
+-- LeaseRecord.IsLive: the slice's credits may still be spent later (an active grant, not of an ended period).
+local function is_live(g, ended)
+  return is_active(g) and not ended[g.id]
+end
+
+-- LeaseRecord.EndedPeriodSlices: the grants (id -> true) whose slice holds credits of a recurring period that ended
+-- since the lease's last exchange, which capped the expiry at the period's end (docs/design.md#lease-expiry).
+local function ended_period_slices(l)
+  local ended = {}
+  for id in pairs(l.slices) do
+    local g = find_grant(id)
+    if is_active(g) and g.period ~= 0 and boundary_at(g.period, g.effective, g.period_index) >= l.expires then
+      ended[id] = true
+    end
+  end
+  return ended
+end
+
+-- LeaseRecord.GrantsInUsageOrder: credits of voided or expired grants, and of a recurring grant's ended period,
+-- first (they cannot be spent later), then burn-down order.
+local function slice_grants_in_usage_order(l, ended)
   local list = {}
   for id in pairs(l.slices) do list[#list + 1] = find_grant(id) end
   sort(list, function(a, b)
-    local ia, ib = is_active(a), is_active(b)
+    local ia, ib = is_live(a, ended), is_live(b, ended)
     if ia ~= ib then return ib end
     return burns_before(a, b)
   end)
@@ -732,16 +761,20 @@ function exchange(ex)
     leases[ex.instance] = lease
   end
 
+  -- Slices of a recurring period that ended since the lease's last exchange: charged first, the rest goes back by the
+  -- recurrence rule (docs/design.md#recurrence), never into the new period.
+  local ended = ended_period_slices(lease)
+
   -- After a rollback the usage the ledger lost is charged again first, as a report of its own; the sidecar's figure
   -- (the ledger's own, as it last answered) is then the running total.
-  apply_usage(lease, restored or 0, ex.instance)
-  apply_usage(lease, ex.used, ex.instance)
+  apply_usage(lease, restored or 0, ex.instance, ended)
+  apply_usage(lease, ex.used, ex.instance, ended)
   add_label_usage(ex.label_usage)
   local base = restored ~= nil and ex.acknowledged_usage or (last and last.answer.used_total or 0)
   local used_total = add_to_total(base, ex.used)
-  return_credits(lease, ex.return_amount)
+  return_credits(lease, ex.return_amount, ended)
   lease.overage = lease.overage - min(lease.overage, ex.return_overage)
-  local revoked = revoke_inactive_slices(lease, ex.held)
+  local revoked = revoke_inactive_slices(lease, ex.held, ended)
 
   local granted, overage_granted = 0, 0
   local overage_possible = ex.overage_want > 0 and account.mode == SOFT
@@ -794,7 +827,7 @@ function add_grant(spec)
     id = spec.id, stored = nil, amount = spec.amount, remaining = 0, priority = spec.priority,
     category = spec.category, effective = spec.effective or NOW, explicit = spec.effective ~= nil,
     expires = spec.expires, voided = nil, period = spec.period, rollover = spec.rollover, activated = false,
-    closed = false, period_index = 0, created = NOW, meta = spec.meta,
+    closed = false, period_index = 0, created = NOW, meta = spec.meta, carried = 0,
   }
   grants[#grants + 1] = g
   grants_by_id[g.id] = g
@@ -849,7 +882,8 @@ function reclaim_expired_leases()
   sort(expired, ordinal_less)
   for _, instance in ipairs(expired) do
     local l = leases[instance]
-    for _, g in ipairs(slice_grants_in_burn_order(l)) do give_back(g, l.slices[g.id]) end
+    local ended = ended_period_slices(l)
+    for _, g in ipairs(slice_grants_in_burn_order(l)) do give_back(g, l.slices[g.id], ended) end
     leases[instance] = nil
     -- The instance's record stays (its holder learns the lease was lost); the horizon starts now.
     local r = load_record(instance)
@@ -925,6 +959,7 @@ function renew(g)
       append(EXPIRED, unused - kept, g.id, '')
     end
     g.remaining = kept + g.amount
+    g.carried = kept
     account.granted = account.granted + g.amount
     append(RENEWED, g.amount, g.id, '')
     pay_off_debt(g)
@@ -942,10 +977,10 @@ end
 
 -- Usage: the lease's slices (inactive grants' first, then burn order), then its overage allowance, then central
 -- credits (a commit above its hold, or a lease lost to reclaim), the rest is debt.
-function apply_usage(lease, used, source)
+function apply_usage(lease, used, source, ended)
   if used == 0 then return end
   local covered, left = 0, used
-  for _, g in ipairs(slice_grants_in_usage_order(lease)) do
+  for _, g in ipairs(slice_grants_in_usage_order(lease, ended)) do
     local x = min(left, lease.slices[g.id])
     take_from_slice(lease, g, x)
     covered = covered + x
@@ -971,7 +1006,7 @@ function apply_usage(lease, used, source)
 end
 
 -- Give back what burns last, so the lease keeps what should be spent first.
-function return_credits(lease, amount)
+function return_credits(lease, amount, ended)
   if amount <= 0 then return end
   local list = slice_grants_in_burn_order(lease)
   for i = #list, 1, -1 do
@@ -979,7 +1014,7 @@ function return_credits(lease, amount)
     local g = list[i]
     local x = min(amount, lease.slices[g.id])
     take_from_slice(lease, g, x)
-    give_back(g, x)
+    give_back(g, x, ended)
     amount = amount - x
   end
 end
@@ -987,10 +1022,10 @@ end
 -- Unused credits of grants voided or expired since they were leased. Credits still held for open reservations
 -- count against those slices first (usage is charged to them first too), so only what exceeds the holds goes back,
 -- last-burning first.
-function revoke_inactive_slices(lease, held)
+function revoke_inactive_slices(lease, held, ended)
   local inactive = 0
   for id, amount in pairs(lease.slices) do
-    if not is_active(find_grant(id)) then inactive = inactive + amount end
+    if not is_live(find_grant(id), ended) then inactive = inactive + amount end
   end
   local revocable = max(0, inactive - held)
   if revocable <= 0 then return 0 end
@@ -999,10 +1034,10 @@ function revoke_inactive_slices(lease, held)
   for i = #list, 1, -1 do
     if revocable <= 0 then break end
     local g = list[i]
-    if not is_active(g) then
+    if not is_live(g, ended) then
       local x = min(revocable, lease.slices[g.id])
       take_from_slice(lease, g, x)
-      give_back(g, x)
+      give_back(g, x, ended)
       revoked = revoked + x
       revocable = revocable - x
     end
@@ -1010,10 +1045,20 @@ function revoke_inactive_slices(lease, held)
   return revoked
 end
 
--- Unused leased credits go back to their grant, or to voided/expired if the grant is gone.
-function give_back(g, amount)
+-- Unused leased credits go back to their grant, or to voided/expired if the grant is gone. Credits of a recurring
+-- grant's ended period are carried into the current period as far as the rollover maximum leaves room (with what the
+-- boundary carried); the rest expires.
+function give_back(g, amount, ended)
   if amount == 0 then return end
-  if is_active(g) then
+  if is_active(g) and ended[g.id] then
+    local carried = min(amount, max(0, g.rollover - g.carried))
+    g.remaining = g.remaining + carried
+    g.carried = g.carried + carried
+    if amount - carried > 0 then
+      account.expired = account.expired + amount - carried
+      append(EXPIRED, amount - carried, g.id, '')
+    end
+  elseif is_active(g) then
     g.remaining = g.remaining + amount
   elseif g.voided ~= nil then
     account.voided = account.voided + amount
@@ -1052,13 +1097,20 @@ function take(lease, instance, want, min_acceptable, overage_possible)
   return give
 end
 
--- A lease never outlives the earliest expiry of the credits it carries; slices of inactive grants stay only for
--- credits already held and do not shorten it.
+-- A lease never outlives the earliest expiry of the credits it carries, nor the period of a recurring grant's credits
+-- (its next boundary, unless the total cap held that renewal back); slices of inactive grants stay only for credits
+-- already held and do not shorten it.
 function lease_expiry(lease)
   local expiry = NOW + LEASE_TTL
   for id in pairs(lease.slices) do
     local g = find_grant(id)
-    if is_active(g) and g.expires ~= nil and g.expires < expiry then expiry = g.expires end
+    if is_active(g) then
+      if g.expires ~= nil and g.expires < expiry then expiry = g.expires end
+      if g.period ~= 0 then
+        local next_boundary = boundary_at(g.period, g.effective, g.period_index + 1)
+        if next_boundary > NOW and next_boundary < expiry then expiry = next_boundary end
+      end
+    end
   end
   return expiry
 end

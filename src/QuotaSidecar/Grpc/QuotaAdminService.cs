@@ -73,7 +73,7 @@ internal sealed partial class QuotaAdminService(ICentralLedger ledger, QuotaEngi
         {
             if (r.Period == RecurrencePeriod.Unspecified)
             {
-                throw new QuotaException(QuotaError.InvalidArgument, "recurrence.period must be DAILY, WEEKLY or MONTHLY when recurrence is set");
+                throw new QuotaException(QuotaError.InvalidArgument, "recurrence.period must be DAILY, WEEKLY, MONTHLY, HOURLY or MINUTE when recurrence is set");
             }
 
             recurrence = new CoreGrants.Recurrence(RequestValidation.Enum(r.Period, CoreGrants.RecurrencePeriod.Daily, "recurrence.period"), r.RolloverMax);

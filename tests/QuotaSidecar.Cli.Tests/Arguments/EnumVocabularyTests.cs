@@ -11,8 +11,16 @@ public sealed class EnumVocabularyTests
         Assert.Equal(["active", "suspended"], EnumVocabulary<AccountStatus>.Instance.Names);
         Assert.Equal(["hard", "soft", "track"], EnumVocabulary<OverageMode>.Instance.Names);
         Assert.Equal(["paid", "promotional"], EnumVocabulary<GrantCategory>.Instance.Names);
-        Assert.Equal(["daily", "weekly", "monthly"], EnumVocabulary<RecurrencePeriod>.Instance.Names);
-        Assert.Equal("daily|weekly|monthly", EnumVocabulary<RecurrencePeriod>.Instance.HelpName);
+    }
+
+    [Fact]
+    public void Recurrence_words_include_the_rate_cap_periods()
+    {
+        Assert.Equal(["daily", "weekly", "monthly", "hourly", "minute"], EnumVocabulary<RecurrencePeriod>.Instance.Names);
+        Assert.Equal("daily|weekly|monthly|hourly|minute", EnumVocabulary<RecurrencePeriod>.Instance.HelpName);
+        Assert.True(EnumVocabulary<RecurrencePeriod>.Instance.TryParse("MINUTE", out var minute, out _));
+        Assert.Equal(RecurrencePeriod.Minute, minute);
+        Assert.Equal("hourly", EnumVocabulary<RecurrencePeriod>.Instance.Display(RecurrencePeriod.Hourly));
     }
 
     [Theory]

@@ -171,6 +171,20 @@ public sealed class AdminCommandsEndToEndTests(FakeSidecar sidecar)
             result.Stdout);
     }
 
+    [Theory]
+    [InlineData("minute", RecurrencePeriod.Minute)]
+    [InlineData("hourly", RecurrencePeriod.Hourly)]
+    public async Task Grant_add_sends_a_rate_cap_period_and_shows_it(string word, RecurrencePeriod period)
+    {
+        var result = await Admin("grant", "add", "acct-cap", "200", "--id", $"cap-{word}", "--recurrence", word, "--effective-at", "2025-07-01T09:30:00Z");
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+        var (request, _) = sidecar.Recorder.Single<GrantCreditsRequest>("GrantCredits", r => r.GrantId == $"cap-{word}");
+        Assert.Equal(period, request.Recurrence.Period);
+        Assert.Equal(0, request.Recurrence.RolloverMax);
+        Assert.Contains($"recurrence  {word}, rollover max 0", result.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Grant_add_without_id_makes_a_new_guid_and_a_paid_one_off_grant()
     {

@@ -24,7 +24,7 @@ internal sealed class GrantAddCommand : RpcCommand
     private readonly Option<Timestamp?> _expiresAt =
         TimestampSyntax.Option("--expires-at", "When the unused remainder expires; UTC unless an offset is given (default: never)");
     private readonly Option<RecurrencePeriod?> _recurrence =
-        EnumVocabulary<RecurrencePeriod>.Instance.Option("--recurrence", "Renew the amount every period, anchored at --effective-at (default: a one-off grant)");
+        EnumVocabulary<RecurrencePeriod>.Instance.Option("--recurrence", "Renew the amount every period, anchored at --effective-at; hourly and minute make a spend-rate cap (default: a one-off grant)");
     private readonly Option<long?> _rolloverMax =
         IntegerSyntax.Option("--rollover-max", "With --recurrence: unused credits carried into the next period, at most this many (default: 0)");
     private readonly Option<Dictionary<string, string>> _metadata =
@@ -48,7 +48,7 @@ internal sealed class GrantAddCommand : RpcCommand
             // A rollover without a period would be silently dropped: say so instead.
             if (result.GetResult(_rolloverMax) is not null && result.GetResult(_recurrence) is null)
             {
-                result.AddError("--rollover-max needs --recurrence daily|weekly|monthly");
+                result.AddError($"--rollover-max needs --recurrence {EnumVocabulary<RecurrencePeriod>.Instance.HelpName}");
             }
         });
     }

@@ -171,15 +171,19 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             _leases[ex.InstanceId] = lease;
         }
 
+        // Slices of a recurring period that ended since the lease's last exchange: charged first, the rest goes back
+        // by the recurrence rule (docs/design.md#recurrence), never into the new period.
+        var ended = lease.EndedPeriodSlices();
+
         // After a rollback the usage the ledger lost is charged again first, as a report of its own; the sidecar's
         // figure (the ledger's own, as it last answered) is then the running total.
-        ApplyUsage(lease, restored ?? 0, ex.InstanceId, now);
-        ApplyUsage(lease, ex.Used, ex.InstanceId, now);
+        ApplyUsage(lease, restored ?? 0, ex.InstanceId, now, ended);
+        ApplyUsage(lease, ex.Used, ex.InstanceId, now, ended);
         var labelOverflow = AddLabelUsage(ex.LabelUsage);
         var usedTotal = AddToTotal(restored is null ? (known ? last.Result.UsedTotal : 0) : ex.AcknowledgedUsage, ex.Used);
-        ReturnCredits(lease, ex.Return, now);
+        ReturnCredits(lease, ex.Return, now, ended);
         lease.Overage -= Math.Min(lease.Overage, ex.ReturnOverage);
-        var revoked = RevokeInactiveSlices(lease, ex.Held, now);
+        var revoked = RevokeInactiveSlices(lease, ex.Held, now, ended);
 
         long granted = 0, overageGranted = 0;
         if (Policy.Status == AccountStatus.Active)
@@ -232,7 +236,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         {
             var c = new GrantRecord(g.Spec, g.EffectiveAt, g.CreatedAt)
             {
-                Remaining = g.Remaining, Activated = g.Activated, Closed = g.Closed, VoidedAt = g.VoidedAt, PeriodIndex = g.PeriodIndex,
+                Remaining = g.Remaining, Activated = g.Activated, Closed = g.Closed, VoidedAt = g.VoidedAt, PeriodIndex = g.PeriodIndex, Carried = g.Carried,
             };
             grants.Add(g, c);
             copy._grants.Add(c);
@@ -424,9 +428,10 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         foreach (var instance in expired)
         {
             var lease = _leases[instance];
+            var ended = lease.EndedPeriodSlices();
             foreach (var grant in lease.GrantsInBurnOrder())
             {
-                GiveBack(grant, lease.Slices[grant], now);
+                GiveBack(grant, lease.Slices[grant], now, ended);
             }
 
             _leases.Remove(instance);
@@ -520,6 +525,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             }
 
             g.Remaining = kept + g.Spec.Amount;
+            g.Carried = kept;
             _granted += g.Spec.Amount;
             Append(now, LedgerEntryKind.Renewed, g.Spec.Amount, g.Id, "");
             PayOffDebt(g, now);
@@ -540,7 +546,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         Append(now, LedgerEntryKind.OveragePaid, paid, g.Id, "");
     }
 
-    private void ApplyUsage(LeaseRecord lease, long used, string source, DateTimeOffset now)
+    private void ApplyUsage(LeaseRecord lease, long used, string source, DateTimeOffset now, HashSet<GrantRecord>? ended)
     {
         if (used == 0)
         {
@@ -549,7 +555,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
 
         long covered = 0;
         var left = used;
-        foreach (var grant in lease.GrantsInUsageOrder())
+        foreach (var grant in lease.GrantsInUsageOrder(ended))
         {
             var x = Math.Min(left, lease.Slices[grant]);
             lease.TakeFrom(grant, x);
@@ -592,7 +598,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         }
     }
 
-    private void ReturnCredits(LeaseRecord lease, long amount, DateTimeOffset now)
+    private void ReturnCredits(LeaseRecord lease, long amount, DateTimeOffset now, HashSet<GrantRecord>? ended)
     {
         if (amount <= 0)
         {
@@ -606,21 +612,22 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
             var grant = grants[i];
             var x = Math.Min(amount, lease.Slices[grant]);
             lease.TakeFrom(grant, x);
-            GiveBack(grant, x, now);
+            GiveBack(grant, x, now, ended);
             amount -= x;
         }
     }
 
     /// <summary>
-    /// Takes back unused credits of voided or expired grants. Credits held for open reservations are counted
-    /// against those slices first (usage is charged to them first too), so only what exceeds the holds goes back.
+    /// Takes back unused credits of voided or expired grants, and of a recurring grant's ended period. Credits held for
+    /// open reservations are counted against those slices first (usage is charged to them first too), so only what
+    /// exceeds the holds goes back.
     /// </summary>
-    private long RevokeInactiveSlices(LeaseRecord lease, long held, DateTimeOffset now)
+    private long RevokeInactiveSlices(LeaseRecord lease, long held, DateTimeOffset now, HashSet<GrantRecord>? ended)
     {
         long inactive = 0;
         foreach (var (grant, amount) in lease.Slices)
         {
-            if (!grant.IsActive)
+            if (!LeaseRecord.IsLive(grant, ended))
             {
                 inactive += amount;
             }
@@ -637,14 +644,14 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         for (var i = grants.Count - 1; i >= 0 && revocable > 0; i--)
         {
             var grant = grants[i];
-            if (grant.IsActive)
+            if (LeaseRecord.IsLive(grant, ended))
             {
                 continue;
             }
 
             var x = Math.Min(revocable, lease.Slices[grant]);
             lease.TakeFrom(grant, x);
-            GiveBack(grant, x, now);
+            GiveBack(grant, x, now, ended);
             revoked += x;
             revocable -= x;
         }
@@ -652,15 +659,30 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         return revoked;
     }
 
-    /// <summary>Unused leased credits go back to their grant, or to voided/expired if the grant is gone.</summary>
-    private void GiveBack(GrantRecord grant, long amount, DateTimeOffset now)
+    /// <summary>
+    /// Unused leased credits go back to their grant, or to voided/expired if the grant is gone. Credits of a recurring
+    /// grant's ended period (<paramref name="ended"/>) are carried into the current period as far as the rollover
+    /// maximum leaves room (with what the boundary carried); the rest expires.
+    /// </summary>
+    private void GiveBack(GrantRecord grant, long amount, DateTimeOffset now, HashSet<GrantRecord>? ended)
     {
         if (amount == 0)
         {
             return;
         }
 
-        if (grant.IsActive)
+        if (grant.IsActive && ended is not null && ended.Contains(grant))
+        {
+            var carried = Math.Min(amount, Math.Max(0, grant.Spec.Recurrence!.RolloverMax - grant.Carried));
+            grant.Remaining += carried;
+            grant.Carried += carried;
+            if (amount - carried > 0)
+            {
+                _expired += amount - carried;
+                Append(now, LedgerEntryKind.Expired, amount - carried, grant.Id, "");
+            }
+        }
+        else if (grant.IsActive)
         {
             grant.Remaining += amount;
         }
@@ -733,9 +755,22 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         foreach (var grant in lease.Slices.Keys)
         {
             // Slices of inactive grants stay only for credits already held; they do not shorten the lease.
-            if (grant.IsActive && grant.Spec.ExpiresAt is { } e && e < expiry)
+            if (!grant.IsActive)
+            {
+                continue;
+            }
+
+            if (grant.Spec.ExpiresAt is { } e && e < expiry)
             {
                 expiry = e;
+            }
+
+            // A recurring grant's credits are spendable in their own period only: the lease ends at its next boundary,
+            // so a rate cap holds across sidecars (docs/design.md#lease-expiry). A boundary not yet renewed (the total
+            // cap held it back) does not end it.
+            if (grant.Spec.Recurrence is { } r && r.BoundaryAt(grant.EffectiveAt, grant.PeriodIndex + 1) is var next && next > now && next < expiry)
+            {
+                expiry = next;
             }
         }
 

@@ -26,6 +26,10 @@ internal sealed class GrantRecord(GrantSpec spec, DateTimeOffset effectiveAt, Da
     /// <summary>For a recurring grant, the index of the current period.</summary>
     public long PeriodIndex { get; set; }
 
+    /// <summary>For a recurring grant, the credits carried into the current period so far (at most its rollover
+    /// maximum): at the boundary, and from credits of an ended period that came back from a lease after it.</summary>
+    public long Carried { get; set; }
+
     public bool IsActive => Activated && !Closed && VoidedAt is null;
 
     public Grant ToGrant() => new(

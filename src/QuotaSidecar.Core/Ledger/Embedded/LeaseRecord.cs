@@ -40,14 +40,41 @@ internal sealed class LeaseRecord
         }
     }
 
-    /// <summary>The order usage is charged to slices: credits of voided or expired grants first (they cannot be spent
-    /// later), then burn-down order.</summary>
-    public List<GrantRecord> GrantsInUsageOrder()
+    /// <summary>The order usage is charged to slices: credits of voided or expired grants, and of a recurring grant's
+    /// ended period (<paramref name="ended"/>), first (they cannot be spent later), then burn-down order.</summary>
+    public List<GrantRecord> GrantsInUsageOrder(HashSet<GrantRecord>? ended)
     {
         var grants = GrantsInBurnOrder();
-        grants.Sort((a, b) => a.IsActive == b.IsActive ? GrantRecord.Compare(a, b) : a.IsActive ? 1 : -1);
+        grants.Sort((a, b) =>
+        {
+            bool liveA = IsLive(a, ended), liveB = IsLive(b, ended);
+            return liveA == liveB ? GrantRecord.Compare(a, b) : liveA ? 1 : -1;
+        });
         return grants;
     }
+
+    /// <summary>
+    /// The grants whose slice holds credits of a recurring period that has ended since this lease's last exchange
+    /// (docs/design.md#lease-expiry): that exchange capped the expiry at the period's end, so the current period
+    /// starting at or after the expiry means the period changed. Null when there are none.
+    /// </summary>
+    public HashSet<GrantRecord>? EndedPeriodSlices()
+    {
+        HashSet<GrantRecord>? ended = null;
+        foreach (var grant in Slices.Keys)
+        {
+            if (grant.IsActive && grant.Spec.Recurrence is { } r && r.BoundaryAt(grant.EffectiveAt, grant.PeriodIndex) >= ExpiresAt)
+            {
+                (ended ??= new HashSet<GrantRecord>(ReferenceEqualityComparer.Instance)).Add(grant);
+            }
+        }
+
+        return ended;
+    }
+
+    /// <summary>Whether the slice's credits may still be spent later: an active grant, not of an ended period.</summary>
+    public static bool IsLive(GrantRecord grant, HashSet<GrantRecord>? ended) =>
+        grant.IsActive && (ended is null || !ended.Contains(grant));
 
     /// <summary>The slices in burn-down order of their grants.</summary>
     public List<GrantRecord> GrantsInBurnOrder()
