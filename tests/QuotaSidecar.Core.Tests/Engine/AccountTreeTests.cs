@@ -153,13 +153,58 @@ public sealed class AccountTreeTests : IAsyncLifetime
         await AssertUsageAsync((org, 0), (team, 0), (key, 0));
     }
 
-    private async Task<string> NodeAsync(string name, long credits, OverageMode mode = OverageMode.Hard, string? parent = null)
+    [Fact]
+    public async Task With_the_store_down_each_node_short_of_lease_takes_from_its_own_fail_open_allowance()
+    {
+        await using var h = new EngineHarness(o => (o.MinLease, o.MaxLease, o.FailOpenAllowance) = (10, 10, 5));
+        var org = await NodeAsync(h, "org", 1_000);
+        var team = await NodeAsync(h, "team", 1_000, parent: org);
+        Assert.Equal(Decision.Granted, (await h.Engine.ConsumeAsync(team, 10)).Decision); // both leases now used up
+
+        h.Store.Down = true;
+        var open = await h.Engine.ConsumeAsync(team, 5);
+        var beyond = await h.Engine.ConsumeAsync(team, 1);
+
+        Assert.Equal(Decision.Granted, open.Decision);
+        Assert.Equal(DenyReason.StoreUnavailable, beyond.DenyReason); // the allowance is per node, and spent
+        Assert.Contains(beyond.DeniedAccountId, new[] { org, team });
+        h.Store.Down = false;
+        await h.DrainAsync();
+        Assert.Equal(15, (await h.CentralBalanceAsync(org)).Consumed);
+        Assert.Equal(15, (await h.CentralBalanceAsync(team)).Consumed);
+    }
+
+    [Fact]
+    public async Task An_evicted_ancestor_is_loaded_again_by_the_next_request_on_its_child()
+    {
+        await using var h = new EngineHarness(o => o.EvictIdleAfter = TimeSpan.FromMinutes(1));
+        var org = await NodeAsync(h, "org", 1_000);
+        var team = await NodeAsync(h, "team", 1_000, parent: org);
+        Assert.Equal(Decision.Granted, (await h.Engine.ConsumeAsync(team, 1)).Decision);
+        for (var i = 0; i < 4; i++)
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(30));
+            await h.Engine.SettleOnceAsync();
+        }
+
+        Assert.Equal(0, h.Engine.ActiveAccounts); // both forgotten, leases returned
+
+        Assert.Equal(Decision.Granted, (await h.Engine.ConsumeAsync(team, 2)).Decision);
+        await h.DrainAsync();
+        Assert.Equal(3, (await h.CentralBalanceAsync(org)).Consumed);
+        Assert.Equal(3, (await h.CentralBalanceAsync(team)).Consumed);
+    }
+
+    private Task<string> NodeAsync(string name, long credits, OverageMode mode = OverageMode.Hard, string? parent = null) =>
+        NodeAsync(_h, name, credits, mode, parent);
+
+    private static async Task<string> NodeAsync(EngineHarness h, string name, long credits, OverageMode mode = OverageMode.Hard, string? parent = null)
     {
         var id = $"{name}-{Guid.NewGuid():N}";
-        await _h.Central.UpsertAccountAsync(new AccountPolicy(id, AccountStatus.Active, mode, ParentId: parent));
+        await h.Central.UpsertAccountAsync(new AccountPolicy(id, AccountStatus.Active, mode, ParentId: parent));
         if (credits > 0)
         {
-            await _h.Central.GrantAsync(new GrantSpec(id, "initial", credits));
+            await h.Central.GrantAsync(new GrantSpec(id, "initial", credits));
         }
 
         return id;
