@@ -354,24 +354,25 @@ public sealed partial class QuotaEngine
                 return HoldAnswers.Commit(hold.Id, amount, HoldOutcome.Of(hold));
             }
 
-            var hint = long.MaxValue;
-            for (var part = hold; part is not null; part = part.Up)
+            // Top down, so the request's own part, committed last, answers with the smallest hint of the path.
+            var above = long.MaxValue;
+            for (var i = path.Count - 1; i >= 0; i--)
             {
+                var part = PartAt(hold, i);
                 var node = part.Account;
                 if (part.State == HoldState.Open)
                 {
-                    node.Commit(part, amount, now, part == hold ? labelSet : null);
+                    node.Commit(part, amount, now, i == 0 ? labelSet : null, i == 0 ? above : long.MaxValue);
                     ListIfTracked(node);
                     RefillIfLow(node);
                 }
 
-                if (!node.IsTrack)
+                if (i > 0 && !node.IsTrack)
                 {
-                    hint = Math.Min(hint, node.BalanceHint);
+                    above = Math.Min(above, node.BalanceHint);
                 }
             }
 
-            hold.FinalBalanceHint = hint == long.MaxValue ? hold.FinalBalanceHint : hint;
             return new CommitResult(hold.Committed, hold.Released, hold.Overage, hold.FinalBalanceHint);
         }
         finally
@@ -391,11 +392,18 @@ public sealed partial class QuotaEngine
             ExpirePartsIfDue(hold, now);
             if (hold.State == HoldState.Open)
             {
-                for (var part = hold; part is not null; part = part.Up)
+                var above = long.MaxValue;
+                for (var i = path.Count - 1; i >= 0; i--)
                 {
+                    var part = PartAt(hold, i);
                     if (part.State == HoldState.Open)
                     {
-                        part.Account.ReturnHold(part, HoldState.Released, now);
+                        part.Account.ReturnHold(part, HoldState.Released, now, i == 0 ? above : long.MaxValue);
+                    }
+
+                    if (i > 0 && !part.Account.IsTrack)
+                    {
+                        above = Math.Min(above, part.Account.BalanceHint);
                     }
                 }
             }
@@ -418,6 +426,18 @@ public sealed partial class QuotaEngine
         }
 
         return path;
+    }
+
+    /// <summary>The part of a path hold <paramref name="index"/> steps up from the request's own (0).</summary>
+    private static Hold PartAt(Hold hold, int index)
+    {
+        var part = hold;
+        for (var i = 0; i < index; i++)
+        {
+            part = part.Up!;
+        }
+
+        return part;
     }
 
     /// <summary>Expires every part whose time has come (they share one expiry, so all or none). Gates held.</summary>

@@ -237,7 +237,9 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
     /// The usage is attributed to <paramref name="labelSet"/> (canonical), or when null to the Reserve's set if it had
     /// one (<see cref="LabelHold"/>), else it is unlabelled.
     /// </summary>
-    public void Commit(Hold hold, long amount, long nowTicks, string? labelSet = null)
+    /// <param name="pathHint">On a path hold's own part: the smallest hint of the nodes above it (the answer is what can
+    /// still be spent through the path); long.MaxValue otherwise.</param>
+    public void Commit(Hold hold, long amount, long nowTicks, string? labelSet = null, long pathHint = long.MaxValue)
     {
         AssertGateHeld();
         Debug.Assert(hold.State == HoldState.Open, "only an open hold is committed");
@@ -262,13 +264,13 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         hold.Committed = amount;
         hold.Released = hold.Total - fromCredits - fromOverage - fromUnbacked;
         hold.Overage = fromOverage + extraOverage + unbacked - centrallyCovered;
-        hold.FinalBalanceHint = BalanceHint;
+        hold.FinalBalanceHint = PathHint(pathHint);
         Finished(hold, nowTicks);
         AssertInvariants();
     }
 
     /// <summary>Puts an open hold's credits back and closes it as <paramref name="final"/> (released or expired).</summary>
-    public void ReturnHold(Hold hold, HoldState final, long nowTicks)
+    public void ReturnHold(Hold hold, HoldState final, long nowTicks, long pathHint = long.MaxValue)
     {
         AssertGateHeld();
         var total = hold.Total;
@@ -278,12 +280,16 @@ internal sealed class LocalAccount(string id, long bornTicks, HoldTable holds, U
         HeldCredits -= hold.Credits;
         hold.State = final;
         hold.Released = total;
-        hold.FinalBalanceHint = BalanceHint;
+        hold.FinalBalanceHint = PathHint(pathHint);
         HoldLabels(hold);
         Unlink(hold);
         Finished(hold, nowTicks);
         AssertInvariants();
     }
+
+    /// <summary>The balance hint of an answer on a path: this account's, capped by the nodes above it (a TRACK account's
+    /// own says nothing: only theirs).</summary>
+    public long PathHint(long above) => above == long.MaxValue ? BalanceHint : IsTrack ? above : Math.Min(BalanceHint, above);
 
     /// <summary>Gives an open hold the Reserve's label set, for its Commit (without labels of its own) to use.</summary>
     public void LabelHold(Hold hold, string labelSet)

@@ -82,6 +82,8 @@ public sealed class AccountTreeTests : IAsyncLifetime
         var commit = Engine.Commit(hold.ReservationId, 25);
         Assert.Equal(25, commit.Committed);
         Assert.Equal(0, commit.Overage);
+        Assert.Equal(175, commit.BalanceHint); // the key's 200 less 25: the smallest of the path
+        Assert.Equal(commit, Engine.Commit(hold.ReservationId, 25)); // a retry answers as the first
         foreach (var node in new[] { org, team, key })
         {
             Assert.Equal(0, (await Engine.GetBalanceAsync(node)).Held);
