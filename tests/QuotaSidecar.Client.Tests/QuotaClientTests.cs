@@ -106,6 +106,8 @@ public sealed class QuotaClientTests : IClassFixture<SidecarRun>, IDisposable
         Assert.Contains("was denied (InsufficientCredits)", e.Message, StringComparison.Ordinal);
         Assert.False(unknown.Granted);
         Assert.Equal(QuotaDenyReason.UnknownAccount, unknown.DenyReason);
+        Assert.Equal(account, hold.DeniedAccountId);
+        Assert.Equal("nobody-by-that-name", unknown.DeniedAccountId);
     }
 
     [Fact]
