@@ -24,6 +24,7 @@ internal sealed class FakeQuotaService(CallRecorder recorder) : Quota.QuotaBase
                 DenyReason = DenyReason.InsufficientCredits,
                 BalanceHint = 3,
                 LowBalance = true,
+                DeniedAccountId = request.AccountId,
             });
         }
 

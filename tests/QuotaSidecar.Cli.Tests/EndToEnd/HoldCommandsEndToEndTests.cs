@@ -67,6 +67,7 @@ public sealed class HoldCommandsEndToEndTests(FakeSidecar sidecar)
         Assert.Equal(
             """
             DENIED (INSUFFICIENT_CREDITS)
+            denied by     broke-reserve
             balance hint  3
             low balance   yes
             overage       no

@@ -41,8 +41,13 @@ internal sealed class ConsumeCommand : RpcCommand
         run.Print(response, writer =>
         {
             writer.WriteLine(DecisionText.Format(response.Decision, response.DenyReason, response.ShadowDenied, response.ShadowReason));
-            new KeyValueBlock()
-                .Add("balance hint", ValueText.Number(response.BalanceHint))
+            var block = new KeyValueBlock();
+            if (response.DeniedAccountId.Length > 0)
+            {
+                block.Add("denied by", response.DeniedAccountId); // the account itself, or an ancestor in its tree
+            }
+
+            block.Add("balance hint", ValueText.Number(response.BalanceHint))
                 .Add("low balance", ValueText.Flag(response.LowBalance))
                 .Add("overage", ValueText.Flag(response.Overage))
                 .Write(writer);

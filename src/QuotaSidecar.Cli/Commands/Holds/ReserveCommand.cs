@@ -56,6 +56,11 @@ internal sealed class ReserveCommand : RpcCommand
             block.Add("reservation", response.ReservationId);
         }
 
+        if (response.DeniedAccountId.Length > 0)
+        {
+            block.Add("denied by", response.DeniedAccountId); // the account itself, or an ancestor in its tree
+        }
+
         if (response.Decision == Decision.Granted)
         {
             block.Add("amount", ValueText.Number(response.Amount))
