@@ -3,7 +3,7 @@ using QuotaSidecar.Core.Ledger;
 
 namespace QuotaSidecar.Core.Tests.Ledger;
 
-/// <summary>A run of missed periods in the steady state is one step (docs/design.md#recurrence): the balances are
+/// <summary>A run of missed periods in the steady state is one step (docs/design.md#renewal-run): the balances are
 /// those of one period at a time, only the entries are fewer, and an idle grant's next call does bounded work.</summary>
 public abstract partial class CentralLedgerContract
 {

@@ -517,7 +517,7 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         {
             // In the steady state (no debt, remaining at amount + rollover_max) every period expires `amount` and renews
             // `amount`: a run of them is one step, so an idle grant's missed periods cost bounded work
-            // (docs/design.md#recurrence), of as many periods as fit under the total cap, as one by one would apply.
+            // (docs/design.md#renewal-run), of as many periods as fit under the total cap, as one by one would apply.
             var run = Math.Min(index - g.PeriodIndex, (Validation.MaxAccountTotal - _granted) / g.Spec.Amount);
             if (run >= 2 && _debt == 0 && g.Remaining - g.Spec.Amount == recurrence.RolloverMax)
             {
