@@ -951,10 +951,10 @@ function renew(g)
   if g.expires ~= nil and g.expires <= NOW then upto = g.expires - 1 end
   local index = period_index_at(g.period, g.effective, upto)
   while g.period_index < index and g.amount <= MAX_ACCOUNT_TOTAL - account.granted do
-    -- AccountBook.Renew (docs/design.md#renewal-run): in the steady state (no debt, remaining at amount + rollover_max) every period expires
-    -- `amount` and renews `amount`, so a run of them is one step (bounded work for an idle grant), of as many periods
-    -- as fit under the total cap. Exact in doubles: remaining - amount and room are differences of integers <= 2^53;
-    -- room / amount floors exactly there, and the product check guards it.
+    -- AccountBook.Renew (docs/design.md#renewal-run): in the steady state (no debt, remaining at amount +
+    -- rollover_max) every period expires `amount` and renews `amount`, so a run of them is one step (bounded work for
+    -- an idle grant), of as many periods as fit under the total cap. Exact in doubles: remaining - amount and room are
+    -- differences of integers <= 2^53; room / amount floors exactly there, and the product check guards it.
     local room = MAX_ACCOUNT_TOTAL - account.granted
     local run = min(index - g.period_index, floor(room / g.amount))
     if run * g.amount > room then run = run - 1 end
