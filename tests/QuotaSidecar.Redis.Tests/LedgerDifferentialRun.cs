@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Accounts;
@@ -118,6 +119,17 @@ internal sealed class LedgerDifferentialRun
                 if (expectedEntries.Count(e => e.StartsWith("Voided ", StringComparison.Ordinal)) >= 2)
                 {
                     Count("several Voided entries in one step");
+                }
+
+                // A Renewed entry larger than its grant's amount is a run of steady periods applied as one step.
+                foreach (var entry in expectedEntries.Where(e => e.StartsWith("Renewed ", StringComparison.Ordinal)))
+                {
+                    var parts = entry.Split(' ');
+                    var grantId = parts[2]["grant=".Length..];
+                    if (_specs.GetValueOrDefault(account)?.Find(s => s.GrantId == grantId) is { } spec && long.Parse(parts[1], CultureInfo.InvariantCulture) > spec.Amount)
+                    {
+                        Count("entry Renewed run");
+                    }
                 }
             }
         }
@@ -306,8 +318,8 @@ internal sealed class LedgerDifferentialRun
         return usage.Sum(u => u.Amount) <= used ? usage : null;
     }
 
-    // Minute and hour periods only on grants that expire (at most 5 days: 7,200 renewals): missed periods are applied
-    // one by one, and the clock jumps up to 40 days at a time.
+    // Minute and hour periods only on grants that expire (at most 5 days: 7,200 renewals): missed periods before the
+    // steady state are applied one by one, and the clock jumps up to 40 days at a time.
     private static readonly RecurrencePeriod[] LongPeriods = [RecurrencePeriod.Daily, RecurrencePeriod.Weekly, RecurrencePeriod.Monthly];
     private static readonly RecurrencePeriod[] AllPeriods = [.. LongPeriods, RecurrencePeriod.Hourly, RecurrencePeriod.Minute];
 

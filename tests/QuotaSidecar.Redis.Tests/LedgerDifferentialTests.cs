@@ -81,7 +81,7 @@ public sealed class LedgerDifferentialTests(RedisFixture redis, ITestOutputHelpe
                 "exchange granted credits", "exchange granted overage", "exchange revoked", "exchange lease lost",
                 "exchange reclaim requested", "exchange suspended", "error AlreadyExists", "error NotFound",
                 "entry Granted", "entry Consumed", "entry Expired", "entry Voided", "entry Overage", "entry Renewed",
-                "entry OveragePaid",
+                "entry OveragePaid", "entry Renewed run",
             ];
             Assert.All(paths, p => Assert.True(run.Coverage.GetValueOrDefault(p) > 0, $"seed {seed}: no '{p}' in {steps} steps"));
         }

@@ -951,18 +951,35 @@ function renew(g)
   if g.expires ~= nil and g.expires <= NOW then upto = g.expires - 1 end
   local index = period_index_at(g.period, g.effective, upto)
   while g.period_index < index and g.amount <= MAX_ACCOUNT_TOTAL - account.granted do
-    g.period_index = g.period_index + 1
-    local unused = g.remaining
-    local kept = min(unused, g.rollover)
-    if unused - kept > 0 then
-      account.expired = account.expired + unused - kept
-      append(EXPIRED, unused - kept, g.id, '')
+    -- AccountBook.Renew (docs/design.md#renewal-run): in the steady state (no debt, remaining at amount +
+    -- rollover_max) every period expires `amount` and renews `amount`, so a run of them is one step (bounded work for
+    -- an idle grant), of as many periods as fit under the total cap. Exact in doubles: remaining - amount and room are
+    -- differences of integers <= 2^53; room / amount floors exactly there, and the product check guards it.
+    local room = MAX_ACCOUNT_TOTAL - account.granted
+    local run = min(index - g.period_index, floor(room / g.amount))
+    if run * g.amount > room then run = run - 1 end
+    if run >= 2 and account.debt == 0 and g.remaining - g.amount == g.rollover then
+      local total = run * g.amount
+      g.period_index = g.period_index + run
+      g.carried = g.rollover
+      account.expired = account.expired + total
+      append(EXPIRED, total, g.id, '')
+      account.granted = account.granted + total
+      append(RENEWED, total, g.id, '')
+    else
+      g.period_index = g.period_index + 1
+      local unused = g.remaining
+      local kept = min(unused, g.rollover)
+      if unused - kept > 0 then
+        account.expired = account.expired + unused - kept
+        append(EXPIRED, unused - kept, g.id, '')
+      end
+      g.remaining = kept + g.amount
+      g.carried = kept
+      account.granted = account.granted + g.amount
+      append(RENEWED, g.amount, g.id, '')
+      pay_off_debt(g)
     end
-    g.remaining = kept + g.amount
-    g.carried = kept
-    account.granted = account.granted + g.amount
-    append(RENEWED, g.amount, g.id, '')
-    pay_off_debt(g)
   end
 end
 

@@ -24,7 +24,7 @@ public abstract partial class CentralLedgerContract
         Time.Advance(TimeSpan.FromMilliseconds(1)); // the boundary itself starts the next period
         await AssertBalance(id, available: 200, expired: 200, granted: 400);
 
-        // 1,000 periods unseen are applied one by one, once each.
+        // 1,000 periods unseen are applied once each (as one step: the grant is in its steady state).
         Time.Advance(1_000 * length);
         await AssertBalance(id, available: 200, expired: 200_200, granted: 200_400);
         var grant = Assert.Single(await Ledger.ListGrantsAsync(id, includeInactive: false));

@@ -515,6 +515,22 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         var index = recurrence.PeriodIndexAt(g.EffectiveAt, until);
         while (g.PeriodIndex < index && _granted + g.Spec.Amount <= Validation.MaxAccountTotal)
         {
+            // In the steady state (no debt, remaining at amount + rollover_max) every period expires `amount` and renews
+            // `amount`: a run of them is one step, so an idle grant's missed periods cost bounded work
+            // (docs/design.md#renewal-run), of as many periods as fit under the total cap, as one by one would apply.
+            var run = Math.Min(index - g.PeriodIndex, (Validation.MaxAccountTotal - _granted) / g.Spec.Amount);
+            if (run >= 2 && _debt == 0 && g.Remaining - g.Spec.Amount == recurrence.RolloverMax)
+            {
+                var total = run * g.Spec.Amount;
+                g.PeriodIndex += run;
+                g.Carried = recurrence.RolloverMax;
+                _expired += total;
+                Append(now, LedgerEntryKind.Expired, total, g.Id, "");
+                _granted += total;
+                Append(now, LedgerEntryKind.Renewed, total, g.Id, "");
+                continue;
+            }
+
             g.PeriodIndex++;
             var unused = g.Remaining;
             var kept = Math.Min(unused, recurrence.RolloverMax);
