@@ -77,7 +77,14 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
                 }
             }
 
-            var runs = group.Runs.Where(r => servers.ContainsKey(r.Server)).Select(r => new RunState(r)).ToList();
+            foreach (var server in servers.Values.OfType<SidecarServer>().Where(s => s.TreeMissing is not null))
+            {
+                Notes.Add($"SKIPPED: the depth-3 runs on {server.Name}: {server.TreeMissing}");
+            }
+
+            var runs = group.Runs
+                .Where(r => servers.TryGetValue(r.Server, out var s) && (r.Workload != WorkloadKind.ReserveCommitDepth3 || s.TreeAccount is not null))
+                .Select(r => new RunState(r)).ToList();
             index += group.Runs.Count - runs.Count;
             for (var round = 0; round < plan.Rounds; round++)
             {
@@ -183,6 +190,7 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         {
             WorkloadKind.Ping => Workload.Ping(channel),
             WorkloadKind.ReserveCommit => Workload.ReserveCommit(channel, server.Account!),
+            WorkloadKind.ReserveCommitDepth3 => Workload.ReserveCommit(channel, server.TreeAccount!),
             _ => Workload.Consume(channel, server.Account!),
         };
 

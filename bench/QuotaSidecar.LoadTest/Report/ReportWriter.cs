@@ -22,18 +22,19 @@ internal static class ReportWriter
     {
         var ratios = Comparisons.Ratios(results);
         var targets = Comparisons.Targets(results);
-        var markdown = Markdown(mode, started, took, machine, loadAfter, results, ratios, targets, notes);
+        var tree = Comparisons.Tree(results);
+        var markdown = Markdown(mode, started, took, machine, loadAfter, results, ratios, tree, targets, notes);
         Directory.CreateDirectory(directory);
         var stem = Path.Combine(directory, $"{started.UtcDateTime:yyyyMMdd-HHmmss}-{mode}");
         File.WriteAllText(stem + ".md", markdown);
         File.WriteAllText(stem + ".json", JsonSerializer.Serialize(
-            new { mode, startedUtc = started, tookSeconds = took.TotalSeconds, machine, loadAverageAfter = loadAfter, notes, results, ratios, targets }, Json));
+            new { mode, startedUtc = started, tookSeconds = took.TotalSeconds, machine, loadAverageAfter = loadAfter, notes, results, ratios, tree, targets }, Json));
         return (markdown, stem + ".md", stem + ".json");
     }
 
     private static string Markdown(
         string mode, DateTimeOffset started, TimeSpan took, MachineInfo machine, string loadAfter,
-        IReadOnlyList<RunResult> results, IReadOnlyList<Ratio> ratios, IReadOnlyList<TargetCheck> targets, IReadOnlyList<string> notes)
+        IReadOnlyList<RunResult> results, IReadOnlyList<Ratio> ratios, IReadOnlyList<TreeComparison> tree, IReadOnlyList<TargetCheck> targets, IReadOnlyList<string> notes)
     {
         var md = new StringBuilder();
         void Line(string text = "") => md.Append(text).Append('\n');
@@ -62,6 +63,25 @@ internal static class ReportWriter
         foreach (var r in ratios)
         {
             Line(F($"| {r.Comparison} | {r.Conditions} | {r.Workload} | {r.P50:0.00}x | {r.P99:0.00}x | {r.Throughput:0.00}x | {Opt(r.ServerCpuPerRequest, "0.00")}x |"));
+        }
+
+        if (tree.Count > 0)
+        {
+            Line();
+            Line("## Account tree: depth 3 vs flat (the same sidecar, alternating rounds)");
+            Line();
+            Line("Reserve+Commit on the leaf of org → team → key (every node HARD, funded) vs on a flat account. Per round, then the median over the rounds; " +
+                "ratio = depth 3 / flat of the medians; paired = the median of the round-by-round p99 ratios. \"spread\" is how far the same kind moves " +
+                "between its own rounds (largest / smallest − 1): a difference between the kinds smaller than that is noise. Microseconds.");
+            Line();
+            Line("| server | conditions | p50 flat | p50 depth3 | p50 ratio | p99 flat (rounds) | p99 depth3 (rounds) | p99 ratio | paired p99 | Reserve p99 flat → depth3 | Reserve p99 ratio | handler p99 flat → depth3 | p99 spread flat / depth3 |");
+            Line("|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|");
+            foreach (var t in tree)
+            {
+                var reserve = t.FlatReserveP99 is { } fr && t.Depth3ReserveP99 is { } dr ? F($"{fr.Median:0} → {dr.Median:0}") : "-";
+                var handler = t.FlatHandlerP99 is { } fh && t.Depth3HandlerP99 is { } dh ? F($"{fh.Median:0.0} → {dh.Median:0.0}") : "-";
+                Line(F($"| {t.Server} | {t.Conditions} | {t.FlatP50.Median:0} | {t.Depth3P50.Median:0} | {t.P50Ratio:0.00}x | {t.FlatP99.Text} (**{t.FlatP99.Median:0}**) | {t.Depth3P99.Text} (**{t.Depth3P99.Median:0}**) | **{t.P99Ratio:0.00}x** | {t.PairedP99Text} | {reserve} | {Opt(t.ReserveP99Ratio, "0.00")}x | {handler} | {t.FlatP99.Spread:0%} / {t.Depth3P99.Spread:0%} |"));
+            }
         }
 
         Line();
