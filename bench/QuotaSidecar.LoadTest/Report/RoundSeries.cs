@@ -21,8 +21,8 @@ internal sealed record RoundSeries(IReadOnlyList<double> Rounds)
     /// measurement moves between rounds on this machine, the noise floor a comparison has to clear.</summary>
     public double Spread => Rounds.Count == 0 || Rounds.Min() <= 0 ? 0 : (Rounds.Max() / Rounds.Min()) - 1;
 
-    /// <summary>The rounds, e.g. "1,853 / 2,104 / 1,770".</summary>
-    public string Text => string.Join(" / ", Rounds.Select(r => r.ToString(r < 100 ? "0.#" : "#,0", CultureInfo.InvariantCulture)));
+    /// <summary>The rounds, e.g. "1853 / 2104 / 1770".</summary>
+    public string Text => string.Join(" / ", Rounds.Select(r => r.ToString(r < 100 ? "0.#" : "0", CultureInfo.InvariantCulture)));
 
     /// <summary>The series of <paramref name="value"/> over <paramref name="slices"/>; null when any slice lacks it.</summary>
     public static RoundSeries? Of(IReadOnlyList<SliceResult> slices, Func<SliceResult, double?> value)
