@@ -88,9 +88,11 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
             index += group.Runs.Count - runs.Count;
             for (var round = 0; round < plan.Rounds; round++)
             {
-                for (var i = 0; i < runs.Count; i++)
+                var backwards = plan.Alternate && round % 2 == 1;
+                for (var k = 0; k < runs.Count; k++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    var i = backwards ? runs.Count - 1 - k : k;
                     var run = runs[i];
                     if (run.Failed)
                     {

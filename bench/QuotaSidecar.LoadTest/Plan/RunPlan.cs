@@ -9,6 +9,10 @@ namespace QuotaSidecar.LoadTest.Plan;
 /// </summary>
 internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, int Rounds, long MaxOperations, TimeSpan Deadline, IReadOnlyList<RunGroup> Groups)
 {
+    /// <summary>Every other round runs its group backwards (A B C, C B A, ...), so no run always follows the same
+    /// neighbour: for paired comparisons where each run is next to its twin (A A', A' A, ...).</summary>
+    public bool Alternate { get; init; }
+
     /// <summary>Measured time of one slice.</summary>
     public TimeSpan Slice => Duration / Rounds;
 
@@ -95,8 +99,8 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
     /// <summary>
     /// Account trees (issue 17): Reserve+Commit on a flat account and on the leaf of a depth-3 path of the same
     /// sidecar, side by side, on the embedded and the Redis sidecar, closed loops over the Unix socket (c8, c1) and
-    /// TCP (c8). Each flat run is followed by its depth-3 twin in every round, so the two kinds alternate and share
-    /// the machine's load; the report takes the ratio of their medians over the rounds (--rounds for more).
+    /// TCP (c8). Each flat run is next to its depth-3 twin in every round (flat first, then depth 3 first in the
+    /// next round), so the two kinds alternate and share the machine's load; the report takes the ratio of their medians over the rounds (--rounds for more).
     /// About 2.5 minutes with the default 3 rounds of 3 s.
     /// </summary>
     public static RunPlan Tree()
@@ -112,7 +116,7 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
         }
 
         return new RunPlan("tree", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9), 3, 20_000_000, TimeSpan.FromMinutes(20),
-            [new RunGroup(0, direct)]);
+            [new RunGroup(0, direct)]) { Alternate = true };
     }
 
     /// <summary>Everything: a, b, c at concurrency 1, 8, 64 over TCP and the Unix socket, open loops, then b and c
