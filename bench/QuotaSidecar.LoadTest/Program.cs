@@ -8,7 +8,7 @@ using QuotaSidecar.LoadTest.Servers;
 //   (no mode)        the full run (~15-20 minutes)
 //   --quick          about 2 minutes: the targets' cases and a few more
 //   --smoke          a few seconds of load: every path once, no thresholds (CI)
-//   --tree           account trees: Reserve+Commit on a flat account vs the leaf of a depth-3 path, side by side (~2.5 min)
+//   --tree           account trees: Reserve+Commit on a flat account vs the leaf of a depth-3 path, side by side (~4 min)
 //   --sidecar PATH   the sidecar to run (default: src/QuotaSidecar/bin/Release/net10.0/QuotaSidecar.dll)
 //   --out DIR        where to write the .md and .json (default: bench/results)
 //   --redis-delay-ms X  delay the proxy adds to each chunk, each direction (default 1; a round trip gains 2X + ~0.3 ms)

@@ -83,7 +83,9 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
             }
 
             var runs = group.Runs
-                .Where(r => servers.TryGetValue(r.Server, out var s) && (r.Workload != WorkloadKind.ReserveCommitDepth3 || s.TreeAccount is not null))
+                .Where(r => servers.TryGetValue(r.Server, out var s)
+                    && (r.Workload != WorkloadKind.ReserveCommitDepth3 || s.TreeAccount is not null)
+                    && (r.Workload != WorkloadKind.ReserveCommitTwin || s.TwinAccount is not null))
                 .Select(r => new RunState(r)).ToList();
             index += group.Runs.Count - runs.Count;
             for (var round = 0; round < plan.Rounds; round++)
@@ -193,6 +195,7 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
             WorkloadKind.Ping => Workload.Ping(channel),
             WorkloadKind.ReserveCommit => Workload.ReserveCommit(channel, server.Account!),
             WorkloadKind.ReserveCommitDepth3 => Workload.ReserveCommit(channel, server.TreeAccount!),
+            WorkloadKind.ReserveCommitTwin => Workload.ReserveCommit(channel, server.TwinAccount!),
             _ => Workload.Consume(channel, server.Account!),
         };
 

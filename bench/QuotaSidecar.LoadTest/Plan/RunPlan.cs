@@ -98,10 +98,10 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
 
     /// <summary>
     /// Account trees (issue 17): Reserve+Commit on a flat account and on the leaf of a depth-3 path of the same
-    /// sidecar, side by side, on the embedded and the Redis sidecar, closed loops over the Unix socket (c8, c1) and
+    /// sidecar, side by side, with a second flat account as the A/A control (its ratio to the first is the noise), on the embedded and the Redis sidecar, closed loops over the Unix socket (c8, c1) and
     /// TCP (c8). Each flat run is next to its depth-3 twin in every round (flat first, then depth 3 first in the
     /// next round), so the two kinds alternate and share the machine's load; the report takes the ratio of their medians over the rounds (--rounds for more).
-    /// About 2.5 minutes with the default 3 rounds of 3 s.
+    /// About 4 minutes with the default 3 rounds of 3 s.
     /// </summary>
     public static RunPlan Tree()
     {
@@ -112,6 +112,7 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
             {
                 direct.Add(new(server, WorkloadKind.ReserveCommit, transport, concurrency));
                 direct.Add(new(server, WorkloadKind.ReserveCommitDepth3, transport, concurrency));
+                direct.Add(new(server, WorkloadKind.ReserveCommitTwin, transport, concurrency));
             }
         }
 

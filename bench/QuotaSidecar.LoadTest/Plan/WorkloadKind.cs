@@ -10,4 +10,8 @@ internal enum WorkloadKind
     /// funded): each request charges three accounts (docs/design.md#path-holds). Compared with
     /// <see cref="ReserveCommit"/> on a flat account of the same server.</summary>
     ReserveCommitDepth3,
+
+    /// <summary>Reserve+Commit on a second flat account of the same server: the A/A control of the depth-3
+    /// comparison (how far two identical workloads differ by the machine's noise alone).</summary>
+    ReserveCommitTwin,
 }

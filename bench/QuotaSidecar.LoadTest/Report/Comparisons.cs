@@ -5,6 +5,7 @@ internal static class Comparisons
 {
     private const string Flat = "reserve+commit";
     private const string Depth3 = "reserve+commit depth3";
+    private const string Twin = "reserve+commit twin";
 
     public static string Conditions(RunResult r) =>
         $"{r.Transport} {(r.Loop == "open" ? $"open@{r.RateOpsPerSecond:0}/s" : $"c{r.Concurrency}")}" + (r.RedisDelayMs > 0 ? $" redis+{r.RedisDelayMs:0.#}ms" : "");
@@ -21,11 +22,11 @@ internal static class Comparisons
                 ratios.Add(new($"{r.Server} / floor", Conditions(r), r.Workload, r.P50Us / floor.P50Us, r.P99Us / floor.P99Us, r.ThroughputRps / floor.ThroughputRps, r.ServerCpuUsPerRequest / floor.ServerCpuUsPerRequest));
             }
 
-            // depth 3 / flat: the same sidecar, the same conditions.
-            if (r.Workload == Depth3
+            // depth 3 (or the twin) / flat: the same sidecar, the same conditions.
+            if (r.Workload is Depth3 or Twin
                 && Find(results, r.Server, Flat, r.Transport, r.Loop, r.Concurrency, r.RateOpsPerSecond, r.RedisDelayMs) is { } flat)
             {
-                ratios.Add(new($"{r.Server} depth3 / flat", Conditions(r), Flat, r.P50Us / flat.P50Us, r.P99Us / flat.P99Us, r.ThroughputRps / flat.ThroughputRps, r.ServerCpuUsPerRequest / flat.ServerCpuUsPerRequest));
+                ratios.Add(new($"{r.Server} {(r.Workload == Depth3 ? "depth3" : "twin")} / flat", Conditions(r), Flat, r.P50Us / flat.P50Us, r.P99Us / flat.P99Us, r.ThroughputRps / flat.ThroughputRps, r.ServerCpuUsPerRequest / flat.ServerCpuUsPerRequest));
             }
 
             // naive / sidecar-redis: same workload and conditions.
@@ -96,17 +97,21 @@ internal static class Comparisons
                 redisRuns.All(r => r.RedisCallsPer1000Reserves <= 1)));
 
         // Issue 17, only when the run measured account trees: decided at the targets' conditions (c8, unix).
-        foreach (var tree in Tree(results).Where(t => t.Conditions == "unix c8"))
+        var comparisons = Tree(results);
+        foreach (var tree in comparisons.Where(t => t.Subject == "depth3" && t.Conditions == "unix c8"))
         {
-            var reserve = tree.ReserveP99Ratio is { } rr ? $"; the Reserve alone {rr:0.00}x ({tree.Depth3ReserveP99!.Median:0} vs {tree.FlatReserveP99!.Median:0} µs)" : "";
+            var control = comparisons.Find(t => t.Subject == "twin" && t.Server == tree.Server && t.Conditions == tree.Conditions) is { } aa
+                ? $"; A/A control (a second flat account, same rounds) {aa.P99Ratio:0.00}x"
+                : "";
+            var reserve = tree.ReserveP99Ratio is { } rr ? $"; the Reserve alone {rr:0.00}x ({tree.SubjectReserveP99!.Median:0} vs {tree.FlatReserveP99!.Median:0} µs)" : "";
             checks.Add(new(
                 $"{tree.Server}: depth-3 Reserve+Commit p99 within 10% of flat (c8, unix)",
-                $"{tree.P99Ratio:0.00}x ({tree.Depth3P99.Median:0} vs {tree.FlatP99.Median:0} µs, medians of {tree.FlatP99.Rounds.Count} rounds){reserve}; " +
-                $"paired {tree.PairedP99Text}; noise: flat p99 moves {tree.FlatP99.Spread:0%} between its own rounds, depth 3 {tree.Depth3P99.Spread:0%}",
+                $"{tree.P99Ratio:0.00}x ({tree.SubjectP99.Median:0} vs {tree.FlatP99.Median:0} µs, medians of {tree.FlatP99.Rounds.Count} rounds){reserve}; " +
+                $"paired {tree.PairedP99Text}{control}; noise: flat p99 moves {tree.FlatP99.Spread:0%} between its own rounds, depth 3 {tree.SubjectP99.Spread:0%}",
                 tree.P99Ratio <= TreeComparison.Allowed));
         }
 
-        var handler = results.Where(r => r.Server.StartsWith("sidecar", StringComparison.Ordinal) && r.HandlerP99Us is not null && r.Concurrency == 8 && r.Transport == "unix" && r.RedisDelayMs == 0).ToList();
+        var handler = results.Where(r => r.Server.StartsWith("sidecar", StringComparison.Ordinal) && r.Workload != Twin && r.HandlerP99Us is not null && r.Concurrency == 8 && r.Transport == "unix" && r.RedisDelayMs == 0).ToList();
         checks.Add(handler.Count == 0
             ? new("server-side handler p99 <= 20 µs (sidecar, c8, unix)", "not measured", null)
             : new(
@@ -116,11 +121,12 @@ internal static class Comparisons
         return checks;
     }
 
-    /// <summary>Every depth-3 run next to the flat run of the same sidecar and conditions, round by round.</summary>
+    /// <summary>Every depth-3 run, and every twin run (the A/A control), next to the flat run of the same sidecar and
+    /// conditions, round by round.</summary>
     public static List<TreeComparison> Tree(IReadOnlyList<RunResult> results)
     {
         var comparisons = new List<TreeComparison>();
-        foreach (var deep in results.Where(r => r.Workload == Depth3 && r.Slices.Count > 0))
+        foreach (var deep in results.Where(r => r.Workload is Depth3 or Twin && r.Slices.Count > 0))
         {
             if (Find(results, deep.Server, Flat, deep.Transport, deep.Loop, deep.Concurrency, deep.RateOpsPerSecond, deep.RedisDelayMs) is not { Slices.Count: > 0 } flat)
             {
@@ -130,6 +136,7 @@ internal static class Comparisons
             var paired = Paired(deep, flat, s => s.P99Us);
             comparisons.Add(new TreeComparison(
                 deep.Server,
+                deep.Workload == Depth3 ? "depth3" : "twin",
                 Conditions(deep),
                 RoundSeries.Of(flat.Slices, s => s.P50Us)!,
                 RoundSeries.Of(deep.Slices, s => s.P50Us)!,

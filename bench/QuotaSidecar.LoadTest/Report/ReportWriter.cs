@@ -70,19 +70,20 @@ internal static class ReportWriter
             Line();
             Line("## Account tree: depth 3 vs flat (the same sidecar, alternating rounds)");
             Line();
-            Line("Reserve+Commit on the leaf of org → team → key (every node HARD, funded) vs on a flat account. Per round, then the median over the rounds; " +
-                "ratio = depth 3 / flat of the medians; paired = the median of the round-by-round p99 ratios. \"spread\" is how far the same kind moves " +
-                "between its own rounds (largest / smallest − 1): a difference between the kinds smaller than that is noise. Microseconds.");
+            Line("Reserve+Commit on the leaf of org → team → key (every node HARD, funded: \"depth3\") vs on a flat account, and on a second flat account " +
+                "(\"twin\", the A/A control: its ratio is what noise alone does to the same measure). Per round, then the median over the rounds; " +
+                "ratio = subject / flat of the medians; paired = the median of the round-by-round p99 ratios. \"spread\" is how far the same kind moves " +
+                "between its own rounds (largest / smallest − 1). Microseconds.");
             Line();
-            Line("| server | conditions | p50 flat | p50 depth3 | p50 ratio | p99 flat (rounds) | p99 depth3 (rounds) | p99 ratio | paired p99 | Reserve p99 flat → depth3 | Reserve p99 ratio | handler p99 flat → depth3 | server CPU µs/req flat → depth3 | Redis calls / 1k req flat → depth3 | p99 spread flat / depth3 |");
-            Line("|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|");
+            Line("| server | conditions | subject | p50 flat | p50 subject | p50 ratio | p99 flat (rounds) | p99 subject (rounds) | p99 ratio | paired p99 | Reserve p99 flat → subject | Reserve p99 ratio | handler p99 flat → subject | server CPU µs/req flat → subject | Redis calls / 1k req flat → subject | p99 spread flat / subject |");
+            Line("|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|");
             foreach (var t in tree)
             {
-                var reserve = t.FlatReserveP99 is { } fr && t.Depth3ReserveP99 is { } dr ? F($"{fr.Median:0} → {dr.Median:0}") : "-";
-                var handler = t.FlatHandlerP99 is { } fh && t.Depth3HandlerP99 is { } dh ? F($"{fh.Median:0.0} → {dh.Median:0.0}") : "-";
-                var cpu = t.FlatCpuPerRequest is { } fc && t.Depth3CpuPerRequest is { } dc ? F($"{fc.Median:0} → {dc.Median:0}") : "-";
-                var redis = t.FlatRedisCallsPer1000 is { } f1 && t.Depth3RedisCallsPer1000 is { } d1 ? F($"{f1:0.00} → {d1:0.00}") : "-";
-                Line(F($"| {t.Server} | {t.Conditions} | {t.FlatP50.Median:0} | {t.Depth3P50.Median:0} | {t.P50Ratio:0.00}x | {t.FlatP99.Text} (**{t.FlatP99.Median:0}**) | {t.Depth3P99.Text} (**{t.Depth3P99.Median:0}**) | **{t.P99Ratio:0.00}x** | {t.PairedP99Text} | {reserve} | {Opt(t.ReserveP99Ratio, "0.00")}x | {handler} | {cpu} | {redis} | {t.FlatP99.Spread:0%} / {t.Depth3P99.Spread:0%} |"));
+                var reserve = t.FlatReserveP99 is { } fr && t.SubjectReserveP99 is { } dr ? F($"{fr.Median:0} → {dr.Median:0}") : "-";
+                var handler = t.FlatHandlerP99 is { } fh && t.SubjectHandlerP99 is { } dh ? F($"{fh.Median:0.0} → {dh.Median:0.0}") : "-";
+                var cpu = t.FlatCpuPerRequest is { } fc && t.SubjectCpuPerRequest is { } dc ? F($"{fc.Median:0} → {dc.Median:0}") : "-";
+                var redis = t.FlatRedisCallsPer1000 is { } f1 && t.SubjectRedisCallsPer1000 is { } d1 ? F($"{f1:0.00} → {d1:0.00}") : "-";
+                Line(F($"| {t.Server} | {t.Conditions} | {t.Subject} | {t.FlatP50.Median:0} | {t.SubjectP50.Median:0} | {t.P50Ratio:0.00}x | {t.FlatP99.Text} (**{t.FlatP99.Median:0}**) | {t.SubjectP99.Text} (**{t.SubjectP99.Median:0}**) | **{t.P99Ratio:0.00}x** | {t.PairedP99Text} | {reserve} | {Opt(t.ReserveP99Ratio, "0.00")}x | {handler} | {cpu} | {redis} | {t.FlatP99.Spread:0%} / {t.SubjectP99.Spread:0%} |"));
             }
         }
 

@@ -31,6 +31,8 @@ internal sealed class BaselineServer : IServerUnderTest
 
     public string? TreeAccount => null;
 
+    public string? TwinAccount => null;
+
     public static async Task<BaselineServer> StartAsync(
         string name, string baselinesDll, string? redisEndpoint, string runDirectory, CancellationToken cancellationToken)
     {

@@ -16,6 +16,9 @@ internal interface IServerUnderTest : IAsyncDisposable
     /// server has no account trees).</summary>
     string? TreeAccount { get; }
 
+    /// <summary>A second flat account like <see cref="Account"/>, for A/A controls (null: none).</summary>
+    string? TwinAccount { get; }
+
     GrpcChannel Channel(Transport transport);
 
     /// <summary>Marks the start of a measured run (reads the server's counters).</summary>

@@ -8,8 +8,8 @@ namespace QuotaSidecar.LoadTest.Servers;
 
 /// <summary>
 /// The real sidecar (<c>dotnet QuotaSidecar.dll</c>, Release) as a separate process, configured through its
-/// environment, with one funded HARD account and a depth-3 path of funded HARD accounts (org → team → key) created
-/// through the admin API. Handler time and Redis calls come
+/// environment, with two funded flat HARD accounts (the second an A/A control) and a depth-3 path of funded HARD
+/// accounts (org → team → key) created through the admin API. Handler time and Redis calls come
 /// from its Prometheus endpoint, diffed between the start and the end of each run. The load tool's own wrapper of a
 /// <see cref="ChildProcess"/> (not the tests' SidecarProcess): it logs to the run directory and serves load channels.
 /// </summary>
@@ -39,6 +39,8 @@ internal sealed class SidecarServer : IServerUnderTest
     public string? Account { get; }
 
     public string? TreeAccount { get; private set; }
+
+    public string? TwinAccount => Account + "-twin";
 
     /// <summary>Why <see cref="TreeAccount"/> is null (a sidecar built before account trees), else null.</summary>
     public string? TreeMissing { get; private set; }
@@ -141,12 +143,15 @@ internal sealed class SidecarServer : IServerUnderTest
     {
         var admin = new QuotaAdmin.QuotaAdminClient(_channels.Get(Transport.Tcp));
         var headers = new Metadata { { "authorization", "Bearer " + token } };
-        await admin.UpsertAccountAsync(
-            new UpsertAccountRequest { AccountId = Account, Status = AccountStatus.Active, OverageMode = OverageMode.Hard, Unit = "request" },
-            headers, cancellationToken: cancellationToken);
-        await admin.GrantCreditsAsync(
-            new GrantCreditsRequest { AccountId = Account, GrantId = "load-grant", Amount = 1_000_000_000_000L, Category = GrantCategory.Paid },
-            headers, cancellationToken: cancellationToken);
+        foreach (var id in new[] { Account, TwinAccount })
+        {
+            await admin.UpsertAccountAsync(
+                new UpsertAccountRequest { AccountId = id, Status = AccountStatus.Active, OverageMode = OverageMode.Hard, Unit = "request" },
+                headers, cancellationToken: cancellationToken);
+            await admin.GrantCreditsAsync(
+                new GrantCreditsRequest { AccountId = id, GrantId = "load-grant", Amount = 1_000_000_000_000L, Category = GrantCategory.Paid },
+                headers, cancellationToken: cancellationToken);
+        }
     }
 
     /// <summary>
