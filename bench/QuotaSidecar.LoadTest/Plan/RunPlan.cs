@@ -13,6 +13,11 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
     /// neighbour: for paired comparisons where each run is next to its twin (A A', A' A, ...).</summary>
     public bool Alternate { get; init; }
 
+    /// <summary>Before the measured rounds, one unmeasured round of every run of the group (each for
+    /// <see cref="Warmup"/>), so a fresh server's JIT tiering and first allocations land on no run's first slice
+    /// (otherwise they land on whichever run goes first, always the same one).</summary>
+    public bool WarmupRound { get; init; }
+
     /// <summary>Measured time of one slice.</summary>
     public TimeSpan Slice => Duration / Rounds;
 
@@ -117,7 +122,7 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
         }
 
         return new RunPlan("tree", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9), 3, 20_000_000, TimeSpan.FromMinutes(20),
-            [new RunGroup(0, direct)]) { Alternate = true };
+            [new RunGroup(0, direct)]) { Alternate = true, WarmupRound = true };
     }
 
     /// <summary>Everything: a, b, c at concurrency 1, 8, 64 over TCP and the Unix socket, open loops, then b and c
