@@ -8,6 +8,7 @@ using QuotaSidecar.LoadTest.Servers;
 //   (no mode)        the full run (~15-20 minutes)
 //   --quick          about 2 minutes: the targets' cases and a few more
 //   --smoke          a few seconds of load: every path once, no thresholds (CI)
+//   --tree           account trees: Reserve+Commit on a flat account vs the leaf of a depth-3 path, side by side (~4 min)
 //   --sidecar PATH   the sidecar to run (default: src/QuotaSidecar/bin/Release/net10.0/QuotaSidecar.dll)
 //   --out DIR        where to write the .md and .json (default: bench/results)
 //   --redis-delay-ms X  delay the proxy adds to each chunk, each direction (default 1; a round trip gains 2X + ~0.3 ms)
@@ -42,6 +43,9 @@ for (var i = 0; i < args.Length; i++)
         case "--smoke":
             mode = "smoke";
             break;
+        case "--tree":
+            mode = "tree";
+            break;
         case "--proxy-check":
             return await ProxyCheck.RunAsync();
         case "--full":
@@ -65,12 +69,12 @@ for (var i = 0; i < args.Length; i++)
             output = Path.GetFullPath(args[++i]);
             break;
         default:
-            Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: QuotaSidecar.LoadTest [--quick | --smoke | --full] [--sidecar PATH] [--out DIR] [--redis-delay-ms X] | --proxy-check");
+            Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: QuotaSidecar.LoadTest [--quick | --smoke | --tree | --full] [--sidecar PATH] [--out DIR] [--redis-delay-ms X] | --proxy-check");
             return 2;
     }
 }
 
-var plan = mode switch { "quick" => RunPlan.Quick(), "smoke" => RunPlan.Smoke(), _ => RunPlan.Full() };
+var plan = mode switch { "quick" => RunPlan.Quick(), "smoke" => RunPlan.Smoke(), "tree" => RunPlan.Tree(), _ => RunPlan.Full() };
 if (rounds is { } n)
 {
     // N slices of the mode's slice length: more slices, more pairs for the slice-by-slice ratios.

@@ -31,7 +31,9 @@ internal sealed class RunState(RunSpec spec)
             slice.Requests / Math.Max(1e-9, slice.Elapsed.TotalSeconds),
             RunRecorder.Microseconds(slice.Latency, 50),
             RunRecorder.Microseconds(slice.Latency, 99),
-            interval.CpuSeconds is { } c && slice.Requests > 0 ? c * 1_000_000 / slice.Requests : null));
+            interval.CpuSeconds is { } c && slice.Requests > 0 ? c * 1_000_000 / slice.Requests : null,
+            slice.Reserve.TotalCount > 0 ? RunRecorder.Microseconds(slice.Reserve, 99) : null,
+            interval.Handler?.Quantile(0.99)));
         if (interval.Handler is { } handler)
         {
             _handler.Add(handler);
@@ -56,7 +58,7 @@ internal sealed class RunState(RunSpec spec)
         var r = Recorder;
         var open = Spec.Rate is not null;
         // Reserve (or Consume) requests: half of a Reserve+Commit run's requests.
-        var reserves = Spec.Workload == WorkloadKind.ReserveCommit ? (r.Requests + 1) / 2 : r.Requests;
+        var reserves = Spec.Workload.IsReserveCommit() ? (r.Requests + 1) / 2 : r.Requests;
         return new RunResult
         {
             Server = Spec.Server.Name(),
@@ -79,6 +81,8 @@ internal sealed class RunState(RunSpec spec)
             MaxUs = RunRecorder.Microseconds(r.Latency, 100),
             ServiceP50Us = open ? RunRecorder.Microseconds(r.Service, 50) : null,
             ServiceP99Us = open ? RunRecorder.Microseconds(r.Service, 99) : null,
+            ReserveP50Us = r.Reserve.TotalCount > 0 ? RunRecorder.Microseconds(r.Reserve, 50) : null,
+            ReserveP99Us = r.Reserve.TotalCount > 0 ? RunRecorder.Microseconds(r.Reserve, 99) : null,
             HandlerP50Us = _hasHandler ? _handler.Quantile(0.50) : null,
             HandlerP99Us = _hasHandler ? _handler.Quantile(0.99) : null,
             RedisCallsPer1000 = _redisCalls is { } calls && r.Requests > 0 ? calls * 1000.0 / r.Requests : null,

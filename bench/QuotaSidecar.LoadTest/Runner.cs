@@ -77,13 +77,34 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
                 }
             }
 
-            var runs = group.Runs.Where(r => servers.ContainsKey(r.Server)).Select(r => new RunState(r)).ToList();
+            foreach (var server in servers.Values.OfType<SidecarServer>().Where(s => s.TreeMissing is not null))
+            {
+                Notes.Add($"SKIPPED: the depth-3 runs on {server.Name}: {server.TreeMissing}");
+            }
+
+            var runs = group.Runs
+                .Where(r => servers.TryGetValue(r.Server, out var s)
+                    && (r.Workload != WorkloadKind.ReserveCommitDepth3 || s.TreeAccount is not null)
+                    && (r.Workload != WorkloadKind.ReserveCommitTwin || s.TwinAccount is not null))
+                .Select(r => new RunState(r)).ToList();
             index += group.Runs.Count - runs.Count;
+            if (plan.WarmupRound)
+            {
+                foreach (var run in runs)
+                {
+                    var warmup = new RunRecorder();
+                    progress.Track($"warm-up round: {run.Spec.Describe(group.RedisDelayMs)}", warmup, plan.Warmup);
+                    await LoopAsync(run.Spec, WorkloadFor(run.Spec, servers[run.Spec.Server]), plan.Warmup, warmup, cancellationToken);
+                }
+            }
+
             for (var round = 0; round < plan.Rounds; round++)
             {
-                for (var i = 0; i < runs.Count; i++)
+                var backwards = plan.Alternate && round % 2 == 1;
+                for (var k = 0; k < runs.Count; k++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    var i = backwards ? runs.Count - 1 - k : k;
                     var run = runs[i];
                     if (run.Failed)
                     {
@@ -173,20 +194,14 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         }
     }
 
-    /// <summary>One slice of a run: a warm-up (the full one before the first slice), then the measured part between
+    /// <summary>One slice of a run: a warm-up (the full one before the first slice, unless the plan had a warm-up
+    /// round), then the measured part between
     /// two reads of the server's counters, added to the run's totals.</summary>
     private async Task MeasureSliceAsync(RunState run, IServerUnderTest server, int round, string label, CancellationToken cancellationToken)
     {
         var spec = run.Spec;
-        var channel = server.Channel(spec.Transport);
-        var workload = spec.Workload switch
-        {
-            WorkloadKind.Ping => Workload.Ping(channel),
-            WorkloadKind.ReserveCommit => Workload.ReserveCommit(channel, server.Account!),
-            _ => Workload.Consume(channel, server.Account!),
-        };
-
-        var warmupTime = round == 0 ? plan.Warmup : plan.Rewarm;
+        var workload = WorkloadFor(spec, server);
+        var warmupTime = round == 0 && !plan.WarmupRound ? plan.Warmup : plan.Rewarm;
         var warmup = new RunRecorder();
         progress.Track(label + " (warm-up)", warmup, warmupTime);
         await LoopAsync(spec, workload, warmupTime, warmup, cancellationToken);
@@ -200,6 +215,19 @@ internal sealed class Runner(RunPlan plan, ToolPaths paths, ProgressLine progres
         {
             progress.Note($"{label}: {slice.Errors} errors, first: {slice.FirstError}");
         }
+    }
+
+    private static Workload WorkloadFor(RunSpec spec, IServerUnderTest server)
+    {
+        var channel = server.Channel(spec.Transport);
+        return spec.Workload switch
+        {
+            WorkloadKind.Ping => Workload.Ping(channel),
+            WorkloadKind.ReserveCommit => Workload.ReserveCommit(channel, server.Account!),
+            WorkloadKind.ReserveCommitDepth3 => Workload.ReserveCommit(channel, server.TreeAccount!),
+            WorkloadKind.ReserveCommitTwin => Workload.ReserveCommit(channel, server.TwinAccount!),
+            _ => Workload.Consume(channel, server.Account!),
+        };
     }
 
     private Task<RunRecorder> LoopAsync(RunSpec spec, Workload workload, TimeSpan duration, RunRecorder recorder, CancellationToken cancellationToken) =>

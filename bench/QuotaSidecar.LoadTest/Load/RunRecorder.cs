@@ -22,6 +22,10 @@ internal sealed class RunRecorder
     /// <summary>Latency from actual send time, in TimeSpan ticks (equals <see cref="Latency"/> in a closed loop).</summary>
     public LongConcurrentHistogram Service { get; } = new(1, Highest, 3);
 
+    /// <summary>The Reserve requests alone (Reserve+Commit workloads; also in <see cref="Latency"/>), from intended
+    /// send time, in TimeSpan ticks: the latency a caller waits before it may do the work it reserved for.</summary>
+    public LongConcurrentHistogram Reserve { get; } = new(1, Highest, 3);
+
     public long Requests => Interlocked.Read(ref _requests);
 
     public long Errors => Interlocked.Read(ref _errors);
@@ -40,6 +44,7 @@ internal sealed class RunRecorder
     {
         Latency.Add(other.Latency);
         Service.Add(other.Service);
+        Reserve.Add(other.Reserve);
         Interlocked.Add(ref _requests, other.Requests);
         Interlocked.Add(ref _errors, other.Errors);
         Interlocked.Add(ref _denied, other.Denied);
@@ -49,12 +54,13 @@ internal sealed class RunRecorder
 
     /// <summary>Records one completed request that was meant to go at <paramref name="intended"/> and went at
     /// <paramref name="sent"/> (both <see cref="Stopwatch"/> timestamps).</summary>
-    public void Completed(long intended, long sent)
+    public void Completed(long intended, long sent) => Record(Stopwatch.GetTimestamp(), intended, sent);
+
+    /// <summary><see cref="Completed"/> for a Reserve: also recorded in <see cref="Reserve"/>.</summary>
+    public void CompletedReserve(long intended, long sent)
     {
-        var now = Stopwatch.GetTimestamp();
-        Latency.RecordValue(Math.Clamp(ToTicks(now - intended), 1, Highest));
-        Service.RecordValue(Math.Clamp(ToTicks(now - sent), 1, Highest));
-        Interlocked.Increment(ref _requests);
+        var latency = Record(Stopwatch.GetTimestamp(), intended, sent);
+        Reserve.RecordValue(latency);
     }
 
     public void Deny() => Interlocked.Increment(ref _denied);
@@ -68,6 +74,15 @@ internal sealed class RunRecorder
     /// <summary>A percentile (0..100) of <paramref name="histogram"/> in microseconds.</summary>
     public static double Microseconds(HistogramBase histogram, double percentile) =>
         histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) / 10.0;
+
+    private long Record(long now, long intended, long sent)
+    {
+        var latency = Math.Clamp(ToTicks(now - intended), 1, Highest);
+        Latency.RecordValue(latency);
+        Service.RecordValue(Math.Clamp(ToTicks(now - sent), 1, Highest));
+        Interlocked.Increment(ref _requests);
+        return latency;
+    }
 
     private static long ToTicks(long stopwatchTicks) => (long)(stopwatchTicks * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
 }

@@ -43,7 +43,8 @@ internal abstract class Workload
         }
     }
 
-    /// <summary>Reserve 1 credit with a sidecar-made id, then Commit it: two requests.</summary>
+    /// <summary>Reserve 1 credit with a sidecar-made id, then Commit it: two requests. The account may be a flat one
+    /// or the leaf of an account path (then both requests charge every node of the path).</summary>
     private sealed class ReserveCommitWorkload(Quota.QuotaClient client, string account) : Workload
     {
         public override string Name => "reserve+commit";
@@ -54,7 +55,7 @@ internal abstract class Workload
             {
                 var sent = Stopwatch.GetTimestamp();
                 var reserved = await client.ReserveAsync(new ReserveRequest { AccountId = account, Amount = 1 });
-                recorder.Completed(intended, sent);
+                recorder.CompletedReserve(intended, sent);
                 if (reserved.Decision != Decision.Granted)
                 {
                     recorder.Deny();

@@ -9,6 +9,15 @@ namespace QuotaSidecar.LoadTest.Plan;
 /// </summary>
 internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, int Rounds, long MaxOperations, TimeSpan Deadline, IReadOnlyList<RunGroup> Groups)
 {
+    /// <summary>Every other round runs its group backwards (A B C, C B A, ...), so no run always follows the same
+    /// neighbour: for paired comparisons where each run is next to its twin (A A', A' A, ...).</summary>
+    public bool Alternate { get; init; }
+
+    /// <summary>Before the measured rounds, one unmeasured round of every run of the group (each for
+    /// <see cref="Warmup"/>), so a fresh server's JIT tiering and first allocations land on no run's first slice
+    /// (otherwise they land on whichever run goes first, always the same one).</summary>
+    public bool WarmupRound { get; init; }
+
     /// <summary>Measured time of one slice.</summary>
     public TimeSpan Slice => Duration / Rounds;
 
@@ -40,7 +49,9 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
             new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, 2),
             new(ServerKind.SidecarEmbedded, WorkloadKind.Consume, Transport.Unix, 2),
             new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommit, Transport.Unix, 0, Rate: 200),
+            new(ServerKind.SidecarEmbedded, WorkloadKind.ReserveCommitDepth3, Transport.Unix, 2),
             new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommit, Transport.Unix, 2),
+            new(ServerKind.SidecarRedis, WorkloadKind.ReserveCommitDepth3, Transport.Tcp, 2),
             new(ServerKind.SidecarRedis, WorkloadKind.Consume, Transport.Tcp, 2),
             new(ServerKind.Naive, WorkloadKind.ReserveCommit, Transport.Unix, 2),
             new(ServerKind.Naive, WorkloadKind.Consume, Transport.Tcp, 2),
@@ -88,6 +99,30 @@ internal sealed record RunPlan(string Mode, TimeSpan Warmup, TimeSpan Duration, 
         ];
         return new RunPlan("quick", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), 2, 2_000_000, TimeSpan.FromMinutes(6),
             [new RunGroup(0, direct), new RunGroup(DelayMs, delayed)]);
+    }
+
+    /// <summary>
+    /// Account trees (issue 17): Reserve+Commit on a flat account and on the leaf of a depth-3 path of the same
+    /// sidecar, side by side, with a second flat account as the A/A control (its ratio to the first is the noise), on the embedded and the Redis sidecar, closed loops over the Unix socket (c8, c1) and
+    /// TCP (c8). Each flat run is next to its depth-3 twin in every round (flat first, then depth 3 first in the
+    /// next round), so the two kinds alternate and share the machine's load; the report takes the ratio of their medians over the rounds (--rounds for more).
+    /// About 4 minutes with the default 3 rounds of 3 s.
+    /// </summary>
+    public static RunPlan Tree()
+    {
+        List<RunSpec> direct = [];
+        foreach (var server in new[] { ServerKind.SidecarEmbedded, ServerKind.SidecarRedis })
+        {
+            foreach (var (transport, concurrency) in new[] { (Transport.Unix, 8), (Transport.Tcp, 8), (Transport.Unix, 1) })
+            {
+                direct.Add(new(server, WorkloadKind.ReserveCommit, transport, concurrency));
+                direct.Add(new(server, WorkloadKind.ReserveCommitDepth3, transport, concurrency));
+                direct.Add(new(server, WorkloadKind.ReserveCommitTwin, transport, concurrency));
+            }
+        }
+
+        return new RunPlan("tree", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9), 3, 20_000_000, TimeSpan.FromMinutes(20),
+            [new RunGroup(0, direct)]) { Alternate = true, WarmupRound = true };
     }
 
     /// <summary>Everything: a, b, c at concurrency 1, 8, 64 over TCP and the Unix socket, open loops, then b and c

@@ -1,10 +1,12 @@
 namespace QuotaSidecar.LoadTest.Report;
 
-
-
 /// <summary>Pairs up runs and checks the targets.</summary>
 internal static class Comparisons
 {
+    private const string Flat = "reserve+commit";
+    private const string Depth3 = "reserve+commit depth3";
+    private const string Twin = "reserve+commit twin";
+
     public static string Conditions(RunResult r) =>
         $"{r.Transport} {(r.Loop == "open" ? $"open@{r.RateOpsPerSecond:0}/s" : $"c{r.Concurrency}")}" + (r.RedisDelayMs > 0 ? $" redis+{r.RedisDelayMs:0.#}ms" : "");
 
@@ -18,6 +20,13 @@ internal static class Comparisons
                 && Find(results, "floor", "ping", r.Transport, r.Loop, r.Concurrency, r.RateOpsPerSecond, 0) is { } floor)
             {
                 ratios.Add(new($"{r.Server} / floor", Conditions(r), r.Workload, r.P50Us / floor.P50Us, r.P99Us / floor.P99Us, r.ThroughputRps / floor.ThroughputRps, r.ServerCpuUsPerRequest / floor.ServerCpuUsPerRequest));
+            }
+
+            // depth 3 (or the twin) / flat: the same sidecar, the same conditions.
+            if (r.Workload is Depth3 or Twin
+                && Find(results, r.Server, Flat, r.Transport, r.Loop, r.Concurrency, r.RateOpsPerSecond, r.RedisDelayMs) is { } flat)
+            {
+                ratios.Add(new($"{r.Server} {(r.Workload == Depth3 ? "depth3" : "twin")} / flat", Conditions(r), Flat, r.P50Us / flat.P50Us, r.P99Us / flat.P99Us, r.ThroughputRps / flat.ThroughputRps, r.ServerCpuUsPerRequest / flat.ServerCpuUsPerRequest));
             }
 
             // naive / sidecar-redis: same workload and conditions.
@@ -78,7 +87,8 @@ internal static class Comparisons
                 p50.Median >= 5 && p99.Median >= 5));
         }
 
-        var redisRuns = results.Where(r => r.Server == "sidecar-redis" && r.RedisCallsPer1000Reserves is not null && r.Loop == "closed").ToList();
+        // Flat accounts: a depth-3 path settles three accounts, so its calls are its own row of the tree table.
+        var redisRuns = results.Where(r => r.Server == "sidecar-redis" && r.Workload != Depth3 && r.RedisCallsPer1000Reserves is not null && r.Loop == "closed").ToList();
         checks.Add(redisRuns.Count == 0
             ? new("<= 1 Redis call per 1,000 Reserves (sidecar-redis)", "not measured", null)
             : new(
@@ -86,7 +96,22 @@ internal static class Comparisons
                 $"worst {redisRuns.Max(r => r.RedisCallsPer1000Reserves)!.Value:0.00} ({Conditions(redisRuns.MaxBy(r => r.RedisCallsPer1000Reserves)!)} {redisRuns.MaxBy(r => r.RedisCallsPer1000Reserves)!.Workload}), median {Median(redisRuns.Select(r => r.RedisCallsPer1000Reserves!.Value)):0.00}",
                 redisRuns.All(r => r.RedisCallsPer1000Reserves <= 1)));
 
-        var handler = results.Where(r => r.Server.StartsWith("sidecar", StringComparison.Ordinal) && r.HandlerP99Us is not null && r.Concurrency == 8 && r.Transport == "unix" && r.RedisDelayMs == 0).ToList();
+        // Issue 17, only when the run measured account trees: decided at the targets' conditions (c8, unix).
+        var comparisons = Tree(results);
+        foreach (var tree in comparisons.Where(t => t.Subject == "depth3" && t.Conditions == "unix c8"))
+        {
+            var control = comparisons.Find(t => t.Subject == "twin" && t.Server == tree.Server && t.Conditions == tree.Conditions) is { } aa
+                ? $"; A/A control (a second flat account, same rounds) {aa.P99Ratio:0.00}x"
+                : "";
+            var reserve = tree.ReserveP99Ratio is { } rr ? $"; the Reserve alone {rr:0.00}x ({tree.SubjectReserveP99!.Median:0} vs {tree.FlatReserveP99!.Median:0} µs)" : "";
+            checks.Add(new(
+                $"{tree.Server}: depth-3 Reserve+Commit p99 within 10% of flat (c8, unix)",
+                $"{tree.P99Ratio:0.00}x ({tree.SubjectP99.Median:0} vs {tree.FlatP99.Median:0} µs, medians of {tree.FlatP99.Rounds.Count} rounds){reserve}; " +
+                $"paired {tree.PairedP99Text}{control}; noise: flat p99 moves {tree.FlatP99.Spread:0%} between its own rounds, depth 3 {tree.SubjectP99.Spread:0%}",
+                tree.P99Ratio <= TreeComparison.Allowed));
+        }
+
+        var handler = results.Where(r => r.Server.StartsWith("sidecar", StringComparison.Ordinal) && r.Workload != Twin && r.HandlerP99Us is not null && r.Concurrency == 8 && r.Transport == "unix" && r.RedisDelayMs == 0).ToList();
         checks.Add(handler.Count == 0
             ? new("server-side handler p99 <= 20 µs (sidecar, c8, unix)", "not measured", null)
             : new(
@@ -94,6 +119,42 @@ internal static class Comparisons
                 string.Join(", ", handler.Select(r => $"{r.Server} {r.Workload} {r.HandlerP99Us:0.#} µs")),
                 handler.All(r => r.HandlerP99Us <= 20)));
         return checks;
+    }
+
+    /// <summary>Every depth-3 run, and every twin run (the A/A control), next to the flat run of the same sidecar and
+    /// conditions, round by round.</summary>
+    public static List<TreeComparison> Tree(IReadOnlyList<RunResult> results)
+    {
+        var comparisons = new List<TreeComparison>();
+        foreach (var deep in results.Where(r => r.Workload is Depth3 or Twin && r.Slices.Count > 0))
+        {
+            if (Find(results, deep.Server, Flat, deep.Transport, deep.Loop, deep.Concurrency, deep.RateOpsPerSecond, deep.RedisDelayMs) is not { Slices.Count: > 0 } flat)
+            {
+                continue;
+            }
+
+            var paired = Paired(deep, flat, s => s.P99Us);
+            comparisons.Add(new TreeComparison(
+                deep.Server,
+                deep.Workload == Depth3 ? "depth3" : "twin",
+                Conditions(deep),
+                RoundSeries.Of(flat.Slices, s => s.P50Us)!,
+                RoundSeries.Of(deep.Slices, s => s.P50Us)!,
+                RoundSeries.Of(flat.Slices, s => s.P99Us)!,
+                RoundSeries.Of(deep.Slices, s => s.P99Us)!,
+                RoundSeries.Of(flat.Slices, s => s.ReserveP99Us),
+                RoundSeries.Of(deep.Slices, s => s.ReserveP99Us),
+                RoundSeries.Of(flat.Slices, s => s.HandlerP99Us),
+                RoundSeries.Of(deep.Slices, s => s.HandlerP99Us),
+                RoundSeries.Of(flat.Slices, s => s.ServerCpuUsPerRequest),
+                RoundSeries.Of(deep.Slices, s => s.ServerCpuUsPerRequest),
+                flat.RedisCallsPer1000,
+                deep.RedisCallsPer1000,
+                paired.Median,
+                paired.Text));
+        }
+
+        return comparisons;
     }
 
     /// <summary>Slice-by-slice ratios of <paramref name="a"/> over <paramref name="b"/>: median, and the range.</summary>

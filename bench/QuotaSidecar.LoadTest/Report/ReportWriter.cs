@@ -22,18 +22,19 @@ internal static class ReportWriter
     {
         var ratios = Comparisons.Ratios(results);
         var targets = Comparisons.Targets(results);
-        var markdown = Markdown(mode, started, took, machine, loadAfter, results, ratios, targets, notes);
+        var tree = Comparisons.Tree(results);
+        var markdown = Markdown(mode, started, took, machine, loadAfter, results, ratios, tree, targets, notes);
         Directory.CreateDirectory(directory);
         var stem = Path.Combine(directory, $"{started.UtcDateTime:yyyyMMdd-HHmmss}-{mode}");
         File.WriteAllText(stem + ".md", markdown);
         File.WriteAllText(stem + ".json", JsonSerializer.Serialize(
-            new { mode, startedUtc = started, tookSeconds = took.TotalSeconds, machine, loadAverageAfter = loadAfter, notes, results, ratios, targets }, Json));
+            new { mode, startedUtc = started, tookSeconds = took.TotalSeconds, machine, loadAverageAfter = loadAfter, notes, results, ratios, tree, targets }, Json));
         return (markdown, stem + ".md", stem + ".json");
     }
 
     private static string Markdown(
         string mode, DateTimeOffset started, TimeSpan took, MachineInfo machine, string loadAfter,
-        IReadOnlyList<RunResult> results, IReadOnlyList<Ratio> ratios, IReadOnlyList<TargetCheck> targets, IReadOnlyList<string> notes)
+        IReadOnlyList<RunResult> results, IReadOnlyList<Ratio> ratios, IReadOnlyList<TreeComparison> tree, IReadOnlyList<TargetCheck> targets, IReadOnlyList<string> notes)
     {
         var md = new StringBuilder();
         void Line(string text = "") => md.Append(text).Append('\n');
@@ -62,6 +63,28 @@ internal static class ReportWriter
         foreach (var r in ratios)
         {
             Line(F($"| {r.Comparison} | {r.Conditions} | {r.Workload} | {r.P50:0.00}x | {r.P99:0.00}x | {r.Throughput:0.00}x | {Opt(r.ServerCpuPerRequest, "0.00")}x |"));
+        }
+
+        if (tree.Count > 0)
+        {
+            Line();
+            Line("## Account tree: depth 3 vs flat (the same sidecar, alternating rounds)");
+            Line();
+            Line("Reserve+Commit on the leaf of org → team → key (every node HARD, funded: \"depth3\") vs on a flat account, and on a second flat account " +
+                "(\"twin\", the A/A control: its ratio is what noise alone does to the same measure). Per round, then the median over the rounds; " +
+                "ratio = subject / flat of the medians; paired = the median of the round-by-round p99 ratios. \"spread\" is how far the same kind moves " +
+                "between its own rounds (largest / smallest − 1). Microseconds.");
+            Line();
+            Line("| server | conditions | subject | p50 flat | p50 subject | p50 ratio | p99 flat (rounds) | p99 subject (rounds) | p99 ratio | paired p99 | Reserve p99 flat → subject | Reserve p99 ratio | handler p99 flat → subject | server CPU µs/req flat → subject | Redis calls / 1k req flat → subject | p99 spread flat / subject |");
+            Line("|---|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|");
+            foreach (var t in tree)
+            {
+                var reserve = t.FlatReserveP99 is { } fr && t.SubjectReserveP99 is { } dr ? F($"{fr.Median:0} → {dr.Median:0}") : "-";
+                var handler = t.FlatHandlerP99 is { } fh && t.SubjectHandlerP99 is { } dh ? F($"{fh.Median:0.0} → {dh.Median:0.0}") : "-";
+                var cpu = t.FlatCpuPerRequest is { } fc && t.SubjectCpuPerRequest is { } dc ? F($"{fc.Median:0} → {dc.Median:0}") : "-";
+                var redis = t.FlatRedisCallsPer1000 is { } f1 && t.SubjectRedisCallsPer1000 is { } d1 ? F($"{f1:0.00} → {d1:0.00}") : "-";
+                Line(F($"| {t.Server} | {t.Conditions} | {t.Subject} | {t.FlatP50.Median:0} | {t.SubjectP50.Median:0} | {t.P50Ratio:0.00}x | {t.FlatP99.Text} (**{t.FlatP99.Median:0}**) | {t.SubjectP99.Text} (**{t.SubjectP99.Median:0}**) | **{t.P99Ratio:0.00}x** | {t.PairedP99Text} | {reserve} | {Opt(t.ReserveP99Ratio, "0.00")}x | {handler} | {cpu} | {redis} | {t.FlatP99.Spread:0%} / {t.SubjectP99.Spread:0%} |"));
+            }
         }
 
         Line();

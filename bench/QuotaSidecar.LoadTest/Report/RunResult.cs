@@ -51,6 +51,12 @@ internal sealed record RunResult
 
     public double? ServiceP99Us { get; init; }
 
+    /// <summary>Reserve+Commit runs: the Reserve requests alone (half the requests), from intended send time,
+    /// microseconds.</summary>
+    public double? ReserveP50Us { get; init; }
+
+    public double? ReserveP99Us { get; init; }
+
     /// <summary>Server-side handler time, from the server's own histogram over the run, microseconds.</summary>
     public double? HandlerP50Us { get; init; }
 
@@ -66,7 +72,7 @@ internal sealed record RunResult
     /// shared machine's load than latency is.</summary>
     public double? ServerCpuUsPerRequest { get; init; }
 
-    /// <summary>Each measured slice's throughput, p50, p99 and server CPU per request, in order.</summary>
+    /// <summary>Each measured slice's throughput, p50, p99, server CPU per request, Reserve p99 and handler p99, in order.</summary>
     public IReadOnlyList<SliceResult> Slices { get; init; } = [];
 
     /// <summary>Resident memory of the server process at the end of the run, MiB.</summary>

@@ -29,6 +29,10 @@ internal sealed class BaselineServer : IServerUnderTest
 
     public string? Account { get; }
 
+    public string? TreeAccount => null;
+
+    public string? TwinAccount => null;
+
     public static async Task<BaselineServer> StartAsync(
         string name, string baselinesDll, string? redisEndpoint, string runDirectory, CancellationToken cancellationToken)
     {

@@ -12,6 +12,13 @@ internal interface IServerUnderTest : IAsyncDisposable
     /// <summary>The account the quota workloads spend from (null for the floor).</summary>
     string? Account { get; }
 
+    /// <summary>The leaf of a depth-3 account path (org → team → key) the depth-3 workloads spend from (null: the
+    /// server has no account trees).</summary>
+    string? TreeAccount { get; }
+
+    /// <summary>A second flat account like <see cref="Account"/>, for A/A controls (null: none).</summary>
+    string? TwinAccount { get; }
+
     GrpcChannel Channel(Transport transport);
 
     /// <summary>Marks the start of a measured run (reads the server's counters).</summary>

@@ -8,7 +8,8 @@ namespace QuotaSidecar.LoadTest.Servers;
 
 /// <summary>
 /// The real sidecar (<c>dotnet QuotaSidecar.dll</c>, Release) as a separate process, configured through its
-/// environment, with one funded HARD account created through the admin API. Handler time and Redis calls come
+/// environment, with two funded flat HARD accounts (the second an A/A control) and a depth-3 path of funded HARD
+/// accounts (org → team → key) created through the admin API. Handler time and Redis calls come
 /// from its Prometheus endpoint, diffed between the start and the end of each run. The load tool's own wrapper of a
 /// <see cref="ChildProcess"/> (not the tests' SidecarProcess): it logs to the run directory and serves load channels.
 /// </summary>
@@ -36,6 +37,13 @@ internal sealed class SidecarServer : IServerUnderTest
     public string Name { get; }
 
     public string? Account { get; }
+
+    public string? TreeAccount { get; private set; }
+
+    public string? TwinAccount => Account + "-twin";
+
+    /// <summary>Why <see cref="TreeAccount"/> is null (a sidecar built before account trees), else null.</summary>
+    public string? TreeMissing { get; private set; }
 
     /// <summary>Metric names found in the last scrape (reported so a renamed metric is noticed).</summary>
     public string? HandlerMetricName { get; private set; }
@@ -85,6 +93,7 @@ internal sealed class SidecarServer : IServerUnderTest
                 () => $"{name} was not ready (GET /readyz on 127.0.0.1:{httpPort}) within 60 s:\n{process.Tail()}",
                 cancellationToken);
             await server.CreateAccountAsync(token, cancellationToken);
+            await server.CreateTreeAsync(token, cancellationToken);
         }
         catch
         {
@@ -134,12 +143,51 @@ internal sealed class SidecarServer : IServerUnderTest
     {
         var admin = new QuotaAdmin.QuotaAdminClient(_channels.Get(Transport.Tcp));
         var headers = new Metadata { { "authorization", "Bearer " + token } };
-        await admin.UpsertAccountAsync(
-            new UpsertAccountRequest { AccountId = Account, Status = AccountStatus.Active, OverageMode = OverageMode.Hard, Unit = "request" },
-            headers, cancellationToken: cancellationToken);
-        await admin.GrantCreditsAsync(
-            new GrantCreditsRequest { AccountId = Account, GrantId = "load-grant", Amount = 1_000_000_000_000L, Category = GrantCategory.Paid },
-            headers, cancellationToken: cancellationToken);
+        foreach (var id in new[] { Account, TwinAccount })
+        {
+            await admin.UpsertAccountAsync(
+                new UpsertAccountRequest { AccountId = id, Status = AccountStatus.Active, OverageMode = OverageMode.Hard, Unit = "request" },
+                headers, cancellationToken: cancellationToken);
+            await admin.GrantCreditsAsync(
+                new GrantCreditsRequest { AccountId = id, GrantId = "load-grant", Amount = 1_000_000_000_000L, Category = GrantCategory.Paid },
+                headers, cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// org → team → key under the flat account's id, each HARD with the same large grant as the flat account, so the
+    /// depth-3 runs differ from the flat ones only by the two ancestors every request also charges. A sidecar that
+    /// does not know <c>parent_id</c> ignores it (an unknown protobuf field) and would make three flat accounts: the
+    /// parent echoed back by UpsertAccount is checked, and without it the depth-3 runs are skipped, not mismeasured.
+    /// </summary>
+    private async Task CreateTreeAsync(string token, CancellationToken cancellationToken)
+    {
+        var admin = new QuotaAdmin.QuotaAdminClient(_channels.Get(Transport.Tcp));
+        var headers = new Metadata { { "authorization", "Bearer " + token } };
+        string? parent = null;
+        foreach (var level in new[] { "org", "team", "key" })
+        {
+            var id = $"{Account}-{level}";
+            var request = new UpsertAccountRequest { AccountId = id, Status = AccountStatus.Active, OverageMode = OverageMode.Hard, Unit = "request" };
+            if (parent is not null)
+            {
+                request.ParentId = parent;
+            }
+
+            var account = await admin.UpsertAccountAsync(request, headers, cancellationToken: cancellationToken);
+            if (account.ParentId != (parent ?? ""))
+            {
+                TreeMissing = $"{Name} answered UpsertAccount({id}, parent_id {parent}) with parent '{account.ParentId}': no account trees in this build";
+                return;
+            }
+
+            await admin.GrantCreditsAsync(
+                new GrantCreditsRequest { AccountId = id, GrantId = "load-grant", Amount = 1_000_000_000_000L, Category = GrantCategory.Paid },
+                headers, cancellationToken: cancellationToken);
+            parent = id;
+        }
+
+        TreeAccount = parent;
     }
 
     /// <summary>True while the process runs; once it has exited, waiting longer is pointless: fail with its log.</summary>
