@@ -85,17 +85,83 @@ public sealed class RequestLimitsTests
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
     }
 
+    [Fact]
+    public async Task A_shed_call_whose_request_never_ends_is_answered_once_the_drain_timeout_passes_and_counted()
+    {
+        await using var sidecar = new SidecarFactory()
+            .With("Quota:Limits:MaxConcurrentRequests", "1")
+            .With("Quota:Limits:ShedDrainTimeout", "00:00:00.2");
+        using var undrained = new ShedCounter("quota.requests.shed.undrained");
+        using var client = new HttpClient(sidecar.Server.CreateHandler()) { BaseAddress = sidecar.Server.BaseAddress };
+
+        // A first request whose body never ends is admitted and holds the only permit (its handler waits for the
+        // message); a shed answer to a normal call shows it is held.
+        using var firstBody = new NeverEndingContent();
+        using var first = new HttpRequestMessage(HttpMethod.Post, "/quota.v1.Quota/Consume") { Content = firstBody, Version = System.Net.HttpVersion.Version20 };
+        var holding = client.SendAsync(first, HttpCompletionOption.ResponseHeadersRead);
+        var shedSeen = false;
+        for (var i = 0; i < 200 && !shedSeen; i++)
+        {
+            try
+            {
+                await sidecar.Quota.GetBalanceAsync(new GetBalanceRequest { AccountId = "seeded" }, Calls.Deadline);
+                await Task.Delay(10);
+            }
+            catch (RpcException e)
+            {
+                shedSeen = e.StatusCode == StatusCode.ResourceExhausted;
+            }
+        }
+
+        Assert.True(shedSeen, "the in-flight cap never bit");
+
+        // A second such request is shed: the answer must still come, bounded by the drain timeout, and be counted.
+        using var body = new NeverEndingContent();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/quota.v1.Quota/Consume") { Content = body, Version = System.Net.HttpVersion.Version20 };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("8", response.Headers.GetValues("grpc-status").Single()); // RESOURCE_EXHAUSTED, trailers-only
+        Assert.True(undrained.Count >= 1, "the undrained shed call was not counted"); // other hosts of this process may add theirs
+        Assert.False(holding.IsCompleted); // the first one still holds its permit: it was never shed
+    }
+
+    /// <summary>A request body that never ends (a client that stopped sending mid-request).</summary>
+    private sealed class NeverEndingContent : HttpContent
+    {
+        private readonly TaskCompletionSource _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public NeverEndingContent() => Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.FlushAsync();
+            await _end.Task;
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            _end.TrySetResult();
+            base.Dispose(disposing);
+        }
+    }
+
     /// <summary>Counts quota.requests.shed measurements made anywhere in this process.</summary>
     private sealed class ShedCounter : IDisposable
     {
         private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
         private long _count;
 
-        public ShedCounter()
+        public ShedCounter(string instrumentName = "quota.requests.shed")
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == "QuotaSidecar" && instrument.Name == "quota.requests.shed")
+                if (instrument.Meter.Name == "QuotaSidecar" && instrument.Name == instrumentName)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
