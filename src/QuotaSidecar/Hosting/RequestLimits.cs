@@ -24,8 +24,8 @@ internal static class RequestLimits
                 ? RateLimitPartition.GetTokenBucketLimiter(context.Connection.Id ?? "", _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = limits.RequestsPerSecondPerConnection,
-                    TokensPerPeriod = Math.Max(1, limits.RequestsPerSecondPerConnection / 10),
-                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                    TokensPerPeriod = Refill(limits.RequestsPerSecondPerConnection).Tokens,
+                    ReplenishmentPeriod = Refill(limits.RequestsPerSecondPerConnection).Period,
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 })
@@ -38,6 +38,11 @@ internal static class RequestLimits
         });
         return services;
     }
+
+    /// <summary>The bucket's refill for a rate: a tenth every 100 ms when that is a whole number of tokens (smooth), else
+    /// the whole rate once a second (exact: 25/s must not become 20/s, nor 1/s become 10/s).</summary>
+    internal static (int Tokens, TimeSpan Period) Refill(int perSecond) =>
+        perSecond % 10 == 0 ? (perSecond / 10, TimeSpan.FromMilliseconds(100)) : (perSecond, TimeSpan.FromSeconds(1));
 
     private static bool IsGrpc(HttpContext context) =>
         context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;

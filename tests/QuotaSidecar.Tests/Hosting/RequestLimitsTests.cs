@@ -40,6 +40,19 @@ public sealed class RequestLimitsTests
         Assert.True(shed.Count >= statuses.Count(s => s == StatusCode.ResourceExhausted), $"quota.requests.shed counted {shed.Count}");
     }
 
+    [Theory]
+    [InlineData(20, 2, 100)]
+    [InlineData(1_000, 100, 100)]
+    [InlineData(25, 25, 1_000)]
+    [InlineData(1, 1, 1_000)]
+    public void The_per_connection_bucket_refills_exactly_the_configured_rate(int perSecond, int tokens, int periodMs)
+    {
+        var (t, period) = QuotaSidecar.Hosting.RequestLimits.Refill(perSecond);
+
+        Assert.Equal((tokens, TimeSpan.FromMilliseconds(periodMs)), (t, period));
+        Assert.Equal(perSecond, t * (1_000 / periodMs));
+    }
+
     [Fact]
     public async Task Requests_beyond_the_in_flight_cap_are_shed_at_once()
     {
