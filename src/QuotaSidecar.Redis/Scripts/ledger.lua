@@ -951,21 +951,44 @@ function renew(g)
   if g.expires ~= nil and g.expires <= NOW then upto = g.expires - 1 end
   local index = period_index_at(g.period, g.effective, upto)
   while g.period_index < index and g.amount <= MAX_ACCOUNT_TOTAL - account.granted do
-    -- AccountBook.Renew (docs/design.md#renewal-run): in the steady state (no debt, remaining at amount +
-    -- rollover_max) every period expires `amount` and renews `amount`, so a run of them is one step (bounded work for
-    -- an idle grant), of as many periods as fit under the total cap. Exact in doubles: remaining - amount and room are
-    -- differences of integers <= 2^53; room / amount floors exactly there, and the product check guards it.
-    local room = MAX_ACCOUNT_TOTAL - account.granted
-    local run = min(index - g.period_index, floor(room / g.amount))
-    if run * g.amount > room then run = run - 1 end
-    if run >= 2 and account.debt == 0 and g.remaining - g.amount == g.rollover then
-      local total = run * g.amount
+    -- AccountBook.Renew (docs/design.md#renewal-run): three states repeat the same period; a run of k >= 2 of them is
+    -- one step (bounded work for an idle grant), of as many periods as fit under the total cap and before the expiry
+    -- (index). Exact in doubles: every operand is an integer <= 2^53 and idiv divides exactly.
+    local amount = g.amount
+    local fit = min(index - g.period_index, idiv(MAX_ACCOUNT_TOTAL - account.granted, amount))
+    local run, kind = 0, nil
+    if g.remaining == 0 and account.debt >= amount then
+      run, kind = min(fit, idiv(account.debt, amount)), 'debt'
+    elseif account.debt == 0 and g.remaining <= g.rollover then
+      run, kind = min(fit, idiv(g.rollover - g.remaining, amount) + 1), 'climb'
+    elseif account.debt == 0 and g.remaining - amount == g.rollover then
+      run, kind = fit, 'steady'
+    end
+    if run >= 2 then
+      local total = run * amount
       g.period_index = g.period_index + run
-      g.carried = g.rollover
-      account.expired = account.expired + total
-      append(EXPIRED, total, g.id, '')
-      account.granted = account.granted + total
-      append(RENEWED, total, g.id, '')
+      if kind == 'debt' then
+        -- Nothing carried in: each period renews `amount` and pays all of it to debt (remaining stays 0).
+        g.carried = 0
+        account.granted = account.granted + total
+        append(RENEWED, total, g.id, '')
+        account.debt = account.debt - total
+        account.consumed = account.consumed + total
+        append(OVERAGE_PAID, total, g.id, '')
+      elseif kind == 'climb' then
+        -- Each period carries all of remaining (at most rollover_max at its boundary) and expires nothing.
+        g.carried = g.remaining + total - amount
+        g.remaining = g.remaining + total
+        account.granted = account.granted + total
+        append(RENEWED, total, g.id, '')
+      else
+        -- Steady: each period expires `amount`, carries rollover_max and renews `amount`.
+        g.carried = g.rollover
+        account.expired = account.expired + total
+        append(EXPIRED, total, g.id, '')
+        account.granted = account.granted + total
+        append(RENEWED, total, g.id, '')
+      end
     else
       g.period_index = g.period_index + 1
       local unused = g.remaining

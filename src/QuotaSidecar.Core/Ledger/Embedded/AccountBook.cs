@@ -515,14 +515,48 @@ internal sealed class AccountBook(AccountPolicy policy, CentralLedgerOptions opt
         var index = recurrence.PeriodIndexAt(g.EffectiveAt, until);
         while (g.PeriodIndex < index && _granted + g.Spec.Amount <= Validation.MaxAccountTotal)
         {
-            // In the steady state (no debt, remaining at amount + rollover_max) every period expires `amount` and renews
-            // `amount`: a run of them is one step, so an idle grant's missed periods cost bounded work
-            // (docs/design.md#renewal-run), of as many periods as fit under the total cap, as one by one would apply.
-            var run = Math.Min(index - g.PeriodIndex, (Validation.MaxAccountTotal - _granted) / g.Spec.Amount);
-            if (run >= 2 && _debt == 0 && g.Remaining - g.Spec.Amount == recurrence.RolloverMax)
+            // Three states repeat the same period over and over; a run of k >= 2 of them is one step, so an idle grant's
+            // missed periods cost bounded work (docs/design.md#renewal-run), of as many periods as fit under the total
+            // cap and before the grant's expiry (index), with the balances, grant and entry totals of one by one.
+            var amount = g.Spec.Amount;
+            var fit = Math.Min(index - g.PeriodIndex, (Validation.MaxAccountTotal - _granted) / amount);
+            if (g.Remaining == 0 && _debt >= amount)
             {
-                var total = run * g.Spec.Amount;
-                g.PeriodIndex += run;
+                // Debt: nothing carried in, each period renews `amount` and pays it all to debt (remaining stays 0).
+                var run = Math.Min(fit, _debt / amount);
+                if (run >= 2)
+                {
+                    var total = run * amount;
+                    g.PeriodIndex += run;
+                    g.Carried = 0;
+                    _granted += total;
+                    Append(now, LedgerEntryKind.Renewed, total, g.Id, "");
+                    _debt -= total;
+                    _consumed += total;
+                    Append(now, LedgerEntryKind.OveragePaid, total, g.Id, "");
+                    continue;
+                }
+            }
+            else if (_debt == 0 && g.Remaining <= recurrence.RolloverMax)
+            {
+                // Climb: each period carries all of remaining (at most rollover_max at its boundary), expires nothing.
+                var run = Math.Min(fit, ((recurrence.RolloverMax - g.Remaining) / amount) + 1);
+                if (run >= 2)
+                {
+                    var total = run * amount;
+                    g.PeriodIndex += run;
+                    g.Carried = g.Remaining + total - amount;
+                    g.Remaining += total;
+                    _granted += total;
+                    Append(now, LedgerEntryKind.Renewed, total, g.Id, "");
+                    continue;
+                }
+            }
+            else if (_debt == 0 && g.Remaining - amount == recurrence.RolloverMax && fit >= 2)
+            {
+                // Steady: each period expires `amount`, carries rollover_max and renews `amount`.
+                var total = fit * amount;
+                g.PeriodIndex += fit;
                 g.Carried = recurrence.RolloverMax;
                 _expired += total;
                 Append(now, LedgerEntryKind.Expired, total, g.Id, "");
