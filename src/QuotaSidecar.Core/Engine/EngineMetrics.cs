@@ -115,14 +115,5 @@ public sealed class EngineMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private static string ReasonTag(DenyReason reason) => reason switch
-    {
-        DenyReason.None => "none",
-        DenyReason.InsufficientCredits => "insufficient_credits",
-        DenyReason.UnknownAccount => "unknown_account",
-        DenyReason.AccountSuspended => "account_suspended",
-        DenyReason.StoreUnavailable => "store_unavailable",
-        DenyReason.AncestorInsufficientCredits => "ancestor_insufficient_credits",
-        _ => "other",
-    };
+    private static string ReasonTag(DenyReason reason) => DenyReasonTokens.Of(reason) ?? "other";
 }

@@ -104,24 +104,15 @@ public sealed partial class QuotaEngine
         taken = null;
         var leaf = path.Leaf;
         var now = _time.GetUtcNow().UtcTicks;
-        for (var i = 0; i < path.Count; i++)
+        if (!path.IsCurrent(now))
         {
-            var node = path[i];
-            if (node.Evicted || node.ParentId != (i + 1 < path.Count ? path[i + 1].Id : node.ParentId))
-            {
-                return PathTry.Stale;
-            }
-
-            node.SweepExpired(now);
+            return PathTry.Stale;
         }
 
-        for (var i = 0; i < path.Count; i++)
+        if (path.FirstSuspended() is { } suspended)
         {
-            if (path[i].IsSuspended)
-            {
-                result = Deny(leaf, reservationId, amount, ttlTicks, now, DenyReason.AccountSuspended, path[i]);
-                return PathTry.Answered;
-            }
+            result = Deny(leaf, reservationId, amount, ttlTicks, now, DenyReason.AccountSuspended, suspended);
+            return PathTry.Answered;
         }
 
         for (var i = 0; i < path.Count; i++)
@@ -288,21 +279,16 @@ public sealed partial class QuotaEngine
         try
         {
             var now = _time.GetUtcNow().UtcTicks;
-            for (var i = 0; i < path.Count; i++)
+            if (!path.IsCurrent(now))
             {
-                var node = path[i];
-                if (node.Evicted || (i + 1 < path.Count && node.ParentId != path[i + 1].Id))
-                {
-                    return false;
-                }
+                return false;
+            }
 
-                node.SweepExpired(now);
-                if (node.IsSuspended)
-                {
-                    _metrics.Decision(Decision.Denied, DenyReason.AccountSuspended);
-                    result = ConsumeResult.Denied(DenyReason.AccountSuspended, node.BalanceHint, node.IsLowBalance, node.Id);
-                    return true;
-                }
+            if (path.FirstSuspended() is { } suspended)
+            {
+                _metrics.Decision(Decision.Denied, DenyReason.AccountSuspended);
+                result = ConsumeResult.Denied(DenyReason.AccountSuspended, suspended.BalanceHint, suspended.IsLowBalance, suspended.Id);
+                return true;
             }
 
             for (var i = 0; i < path.Count; i++)
@@ -452,78 +438,43 @@ public sealed partial class QuotaEngine
     private static DenyReason ShortReason(LocalAccount leaf, LocalAccount node) =>
         node == leaf ? DenyReason.InsufficientCredits : DenyReason.AncestorInsufficientCredits;
 
-    /// <summary>The shortfall policy of each node a slow Reserve worked on (at most <see cref="AccountPath.MaxDepth"/>).</summary>
+    /// <summary>The shortfall policy of each node a slow Reserve worked on: a path's nodes, or a few more when the tree
+    /// was rearranged during the request (each one costs an exchange, so the request's wait budget bounds them).</summary>
     private sealed class NodePolicies(TimeSpan reclaimWait)
     {
-        private readonly string?[] _ids = new string?[AccountPath.MaxDepth * 2];
-        private readonly ShortfallPolicy[] _policies = new ShortfallPolicy[AccountPath.MaxDepth * 2];
-        private readonly bool[] _exchanged = new bool[AccountPath.MaxDepth * 2];
+        private readonly List<string> _ids = new(AccountPath.MaxDepth);
+        private ShortfallPolicy[] _policies = new ShortfallPolicy[AccountPath.MaxDepth];
 
         /// <summary>The node was loaded by an exchange made for this request (it counts as its first).</summary>
         public void Exchanged(string accountId)
         {
-            var i = IndexOf(accountId, create: false);
-            if (i >= 0)
+            if (!_ids.Contains(accountId))
             {
-                return;
+                Add(accountId, exchanged: true);
             }
-
-            i = IndexOf(accountId, create: true);
-            _exchanged[i] = true;
-            _policies[i] = new ShortfallPolicy(true, reclaimWait);
         }
 
-        /// <summary>The node's place (valid until the next call of <see cref="Slot"/> or <see cref="Exchanged"/>).</summary>
+        /// <summary>The node's place, for <see cref="Next"/> and <see cref="Refund"/>.</summary>
         public int Slot(string accountId)
         {
-            var i = IndexOf(accountId, create: false);
-            if (i < 0)
-            {
-                i = IndexOf(accountId, create: true);
-                _policies[i] = new ShortfallPolicy(_exchanged[i], reclaimWait);
-            }
-
-            return i;
+            var i = _ids.IndexOf(accountId);
+            return i >= 0 ? i : Add(accountId, exchanged: false);
         }
 
         public ShortfallStep Next(int slot, LocalAccount node, long amount) => _policies[slot].Next(node, amount);
 
         public void Refund(int slot) => _policies[slot].Refund();
 
-        private int IndexOf(string accountId, bool create)
+        private int Add(string accountId, bool exchanged)
         {
-            for (var i = 0; i < _ids.Length; i++)
+            if (_ids.Count == _policies.Length)
             {
-                if (_ids[i] == accountId)
-                {
-                    return i;
-                }
-
-                if (_ids[i] is null)
-                {
-                    if (!create)
-                    {
-                        return -1;
-                    }
-
-                    _ids[i] = accountId;
-                    return i;
-                }
+                Array.Resize(ref _policies, _policies.Length * 2);
             }
 
-            // More distinct nodes than a path can have (the tree was rearranged several times during one request): the
-            // oldest entry's slot is reused; its node starts over, bounded by the request's wait budget.
-            if (!create)
-            {
-                return -1;
-            }
-
-            Array.Copy(_ids, 1, _ids, 0, _ids.Length - 1);
-            Array.Copy(_policies, 1, _policies, 0, _policies.Length - 1);
-            Array.Copy(_exchanged, 1, _exchanged, 0, _exchanged.Length - 1);
-            _ids[^1] = accountId;
-            _exchanged[^1] = false;
-            return _ids.Length - 1;
+            _policies[_ids.Count] = new ShortfallPolicy(exchanged, reclaimWait);
+            _ids.Add(accountId);
+            return _ids.Count - 1;
         }
     }
 }

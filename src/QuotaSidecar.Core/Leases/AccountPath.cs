@@ -56,6 +56,38 @@ internal struct AccountPath
         return false;
     }
 
+    /// <summary>Under the gates: no node was evicted and each node's parent is still the next one, so the path is the
+    /// tree as this sidecar knows it now (false: resolve it again). Also sweeps the nodes' expired holds.</summary>
+    public readonly bool IsCurrent(long nowTicks)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            var node = _nodes[i];
+            if (node.Evicted || (i + 1 < Count && node.ParentId != _nodes[i + 1].Id))
+            {
+                return false;
+            }
+
+            node.SweepExpired(nowTicks);
+        }
+
+        return true;
+    }
+
+    /// <summary>Under the gates: the first suspended node, nearest the leaf, or null.</summary>
+    public readonly LocalAccount? FirstSuspended()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            if (_nodes[i].IsSuspended)
+            {
+                return _nodes[i];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Takes every node's gate, in lock order.</summary>
     public readonly void Enter()
     {

@@ -10,13 +10,5 @@ internal static class DenialReasons
     public const string InvalidCost = "invalid_cost";
     public const string AccountNotAllowed = "account_not_allowed";
 
-    public static string Of(DenyReason reason) => reason switch
-    {
-        DenyReason.InsufficientCredits => "insufficient_credits",
-        DenyReason.UnknownAccount => "unknown_account",
-        DenyReason.AccountSuspended => "account_suspended",
-        DenyReason.StoreUnavailable => "store_unavailable",
-        DenyReason.AncestorInsufficientCredits => "ancestor_insufficient_credits",
-        _ => "denied",
-    };
+    public static string Of(DenyReason reason) => reason == DenyReason.None ? "denied" : DenyReasonTokens.Of(reason) ?? "denied";
 }
