@@ -22,26 +22,30 @@ internal static partial class StartupFailure
     /// started, and the failure is printed by <see cref="RunAsync"/> instead.</summary>
     private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
-    private static volatile bool s_started;
+    /// <summary>True when this is the sidecar's own process. A host that runs <c>Program</c> from another assembly (a
+    /// test's WebApplicationFactory) is given the exception instead: it waits for the app to start or to throw, and an
+    /// entry point that returned 1 would leave it a disposed host rather than the reason.</summary>
+    private static bool OwnProcess => System.Reflection.Assembly.GetEntryAssembly() == typeof(StartupFailure).Assembly;
 
     /// <summary>Builds and runs the sidecar; returns the process's exit code.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(stderr);
         QuotaOptions? settings = null;
+        var started = false; // per run, not static: a test process starts many hosts, some of them meant to fail
         try
         {
             var builder = WebApplication.CreateBuilder(args);
-            builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Information && (s_started || level < LogLevel.Error));
+            builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Information && (Volatile.Read(ref started) || level < LogLevel.Error));
             builder.AddQuotaSidecar();
             settings = QuotaSidecarHost.ReadBeforeValidation(builder.Configuration);
             await using var app = builder.Build();
             app.MapQuotaSidecar();
-            app.Lifetime.ApplicationStarted.Register(() => s_started = true);
+            app.Lifetime.ApplicationStarted.Register(() => Volatile.Write(ref started, true));
             await app.RunAsync();
             return 0;
         }
-        catch (Exception e) when (!s_started && e is not HostAbortedException) // HostAbortedException: a test host took the app
+        catch (Exception e) when (!Volatile.Read(ref started) && OwnProcess && e is not HostAbortedException) // HostAbortedException: a test host took the app
         {
             foreach (var line in Describe(e, settings ?? new QuotaOptions()))
             {

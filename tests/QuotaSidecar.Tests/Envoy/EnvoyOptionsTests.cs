@@ -20,7 +20,7 @@ public sealed class EnvoyOptionsTests
         var e = Assert.ThrowsAny<Exception>(() => factory.Server);
 
         var failures = e is OptionsValidationException v ? string.Join('\n', v.Failures) : e.ToString();
-        Assert.Contains(message, failures, StringComparison.Ordinal);
+        Assert.True(failures.Contains(message, StringComparison.Ordinal), $"expected \"{message}\" in:\n{e}");
     }
 
     [Fact]
