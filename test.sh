@@ -49,9 +49,16 @@ mkdir -p artifacts
 set +e
 # Everything but the slow fault scenarios (scripts/fault-suite.sh runs those too).
 # A test that hangs fails after 10 minutes of silence, named, instead of holding CI until its limit.
-dotnet test QuotaSidecar.sln -c Release --no-build -nologo --logger "console;verbosity=detailed" --filter "Category!=Slow" \
+# Two runs: the fault scenarios last and alone. They time real processes against budgets (the slowest answer
+# <= MaxWait + 50 ms on the sidecars' own histogram); beside the other test projects on two vCPUs, CPU starvation
+# alone could push an answer past that.
+dotnet test QuotaSidecar.sln -c Release --no-build -nologo --logger "console;verbosity=detailed" \
+  --filter "Category!=Slow&FullyQualifiedName!~QuotaSidecar.FaultTests" \
   --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee artifacts/test.log
 status=${PIPESTATUS[0]}
+dotnet test tests/QuotaSidecar.FaultTests -c Release --no-build -nologo --logger "console;verbosity=detailed" --filter "Category!=Slow" \
+  --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee -a artifacts/test.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 # awk alone (no grep in a pipeline): with pipefail, a grep that finds no 'Failed:' line would end the script.
 passed=$(awk '/^[[:space:]]+Passed: [0-9]+/ {s+=$2} END {print s+0}' artifacts/test.log)
