@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Accounts;
@@ -19,7 +20,7 @@ namespace QuotaSidecar.Redis;
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
 /// <see cref="QuotaError.Unavailable"/>.
 /// </summary>
-public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IAsyncDisposable, IDisposable
+public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IStoreShards, IAsyncDisposable, IDisposable
 {
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
@@ -80,10 +81,10 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
     }
 
     /// <inheritdoc />
-    public event Action<string>? ConnectionLost;
+    public event Action<string?, string>? ConnectionLost;
 
     /// <inheritdoc />
-    public event Action? ConnectionRestored;
+    public event Action<string?>? ConnectionRestored;
 
     /// <summary>The connection, for instrumentation only (the host attaches the OpenTelemetry Redis instrumentation's
     /// profiler to it when tracing is on); commands go through the ledger's methods.</summary>
@@ -331,12 +332,37 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
         }
     }
 
+    /// <summary>On a Redis Cluster, the endpoint of the primary serving the account's hash slot now, as the client's
+    /// cluster map has it (no I/O; the map follows failovers as the client learns of them); null on a single server
+    /// (one failure domain) or when the client knows no server for the slot.</summary>
+    public string? ShardOf(string accountId)
+    {
+        try
+        {
+            var server = _redis.GetServer(AccountKeys.Account(_keyPrefix, accountId));
+            return server.ServerType == ServerType.Cluster ? Shard(server.EndPoint) : null;
+        }
+        catch (Exception e) when (e is RedisException or InvalidOperationException)
+        {
+            return null; // no server known for the slot: the account shares the whole store's breaker
+        }
+    }
+
+    // The same text for an endpoint whether it comes from the cluster map or a connection event.
+    private static string Shard(EndPoint endPoint) => endPoint switch
+    {
+        IPEndPoint ip => ip.ToString(),
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => endPoint.ToString() ?? "",
+    };
+
     // Only the connections that carry the ledger's calls; a subscription connection's state says nothing about them.
+    // On a cluster the event names its node's endpoint, the shard whose breaker it opens or restores.
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
-            ConnectionLost?.Invoke($"connection to {e.EndPoint} failed ({e.FailureType}): {e.Exception?.Message}");
+            ConnectionLost?.Invoke(ShardOf(e.EndPoint), $"connection to {e.EndPoint} failed ({e.FailureType}): {e.Exception?.Message}");
         }
     }
 
@@ -344,7 +370,24 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
-            ConnectionRestored?.Invoke();
+            ConnectionRestored?.Invoke(ShardOf(e.EndPoint));
+        }
+    }
+
+    private string? ShardOf(EndPoint? endPoint)
+    {
+        if (endPoint is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _redis.GetServer(endPoint).ServerType == ServerType.Cluster ? Shard(endPoint) : null;
+        }
+        catch (ArgumentException)
+        {
+            return null; // an endpoint the client does not know (any more)
         }
     }
 
