@@ -50,6 +50,9 @@ public sealed class StoreFaultScenario
 
     public TimeSpan NewcomerEvery { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The scenario's sidecars, once started (for an <see cref="Inject"/> that reads their state mid-fault).</summary>
+    public IReadOnlyList<SidecarProcess> Sidecars { get; private set; } = [];
+
     public static IReadOnlyList<string> NewcomerIds(int count) => [.. Enumerable.Range(0, count).Select(i => $"new-{i:D3}")];
 
     public async Task<StoreFaultReport> RunAsync(ITestOutputHelper output)
@@ -68,6 +71,7 @@ public sealed class StoreFaultScenario
         await using var fleet = new Fleet(Store, settings);
         var nodes = new[] { await fleet.StartAsync("a"), await fleet.StartAsync("b"), await fleet.StartAsync("c") };
         var sidecars = nodes.Select(n => n.Sidecar).ToArray();
+        Sidecars = sidecars;
         var newcomers = NewcomerIds(Newcomers);
         await CreateAccountsAsync(nodes[0].Admin, [.. SteadyAccounts.Select(a => (a, SteadyCredits)), .. newcomers.Select(a => (a, NewcomerCredits))]);
 
