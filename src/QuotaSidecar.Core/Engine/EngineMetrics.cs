@@ -61,7 +61,7 @@ public sealed class EngineMetrics : IDisposable
         _rollbackRestored = _meter.CreateCounter<long>(
             "quota.store.rollback.restored", "{credit}", "Usage the central store had acknowledged and lost in a rollback, charged again (once).");
         _shardsOverflow = _meter.CreateCounter<long>(
-            "quota.store.shards.overflow", "{shard}", "Store shards seen beyond the cap of per-shard breakers: they share one breaker.");
+            "quota.store.shards.overflow", "{lookup}", "Breaker lookups for a store shard beyond the cap of 64 shard breakers (such shards share the whole-store breaker).");
     }
 
     /// <summary>The meter, for gauges observed from engine state.</summary>
