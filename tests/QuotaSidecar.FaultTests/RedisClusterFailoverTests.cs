@@ -87,8 +87,9 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
                 pausedAt = Stopwatch.GetTimestamp();
                 try
                 {
-                    // What every sidecar says of its shards while the primary is paused (the first second: the breakers open).
-                    await Task.Delay(TimeSpan.FromSeconds(1));
+                    // What every sidecar says of its shards while the primary is paused, once its breakers had time to open
+                    // (the first exchanges to the paused primary fail after Quota:Store:ExchangeTimeout, 1 s).
+                    await Task.Delay(TimeSpan.FromSeconds(1.5));
                     while (Stopwatch.GetElapsedTime(pausedAt) < pause - TimeSpan.FromMilliseconds(500))
                     {
                         foreach (var sidecar in scenario!.Sidecars)
