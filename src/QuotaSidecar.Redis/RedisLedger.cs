@@ -332,15 +332,24 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
         }
     }
 
-    /// <summary>On a Redis Cluster, the endpoint of the primary serving the account's hash slot now, as the client's
-    /// cluster map has it (no I/O; the map follows failovers as the client learns of them); null on a single server
-    /// (one failure domain) or when the client knows no server for the slot.</summary>
+    /// <summary>On a Redis Cluster, the endpoint of the primary serving the account's hash slot now, as the cluster
+    /// last described itself to the client (CLUSTER NODES, refreshed by the client after a failover or a MOVED; no
+    /// I/O); null on a single server (one failure domain) or when the client knows no server for the slot.</summary>
     public string? ShardOf(string accountId)
     {
         try
         {
-            var server = _redis.GetServer(AccountKeys.Account(_keyPrefix, accountId));
-            return server.ServerType == ServerType.Cluster ? Shard(server.EndPoint) : null;
+            var key = AccountKeys.Account(_keyPrefix, accountId);
+            var server = _redis.GetServer(key);
+            if (server.ServerType != ServerType.Cluster)
+            {
+                return null;
+            }
+
+            // Not the server GetServer chose: when the slot's primary is disconnected it answers with any other server
+            // (its fallback for routing), which would put a dead primary's accounts on a healthy primary's breaker.
+            var owner = server.ClusterConfiguration?.GetBySlot(_redis.GetHashSlot(key));
+            return Shard(owner?.EndPoint ?? server.EndPoint);
         }
         catch (Exception e) when (e is RedisException or InvalidOperationException)
         {

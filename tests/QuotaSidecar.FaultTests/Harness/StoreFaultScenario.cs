@@ -101,6 +101,13 @@ public sealed class StoreFaultScenario
         await watch.StopAsync();
 
         var exits = await SidecarProcess.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(30));
+        for (var i = 0; i < sidecars.Length; i++)
+        {
+            // The breakers' transitions, one log line each (naming the shard): which part of the store each sidecar lost.
+            var transitions = sidecars[i].Output.Split('\n').Where(l => l.Contains("Central store", StringComparison.Ordinal)).ToList();
+            output.WriteLine($"sidecar {i} store log ({transitions.Count} lines): {string.Join(" | ", transitions.Take(12).Select(l => l.Trim()))}");
+        }
+
         var auditor = await fleet.StartAsync("auditor");
         // Leases a paused or cut-off store could not renew are reclaimed by the next call touching the account once
         // their TTL and the reclaim grace have passed; these reads are such calls. One deadline for all accounts.
