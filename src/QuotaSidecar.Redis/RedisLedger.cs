@@ -22,6 +22,10 @@ namespace QuotaSidecar.Redis;
 /// </summary>
 public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IStoreShards, IAsyncDisposable, IDisposable
 {
+    // Long enough to outlast a failover's trials, short enough that a resharding later is seen through the client's
+    // own description again.
+    private static readonly TimeSpan TopologyKept = TimeSpan.FromSeconds(30);
+
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
 
@@ -43,6 +47,9 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _calls;
     private long _callCount;
+
+    // The cluster's description asked for while a shard was down (RefreshAsync); ShardOf prefers it for TopologyKept.
+    private volatile Topology? _topology;
 
     /// <summary>Uses an existing connection (not disposed with the ledger).</summary>
     /// <param name="redis">A connection to a Redis server or cluster (Redis 7.0 or later: functions).</param>
@@ -348,12 +355,49 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
 
             // Not the server GetServer chose: when the slot's primary is disconnected it answers with any other server
             // (its fallback for routing), which would put a dead primary's accounts on a healthy primary's breaker.
-            var owner = server.ClusterConfiguration?.GetBySlot(_redis.GetHashSlot(key));
+            // The cluster's description: the one RefreshAsync asked for while a shard was down, else the client's.
+            var topology = _topology is { } fresh && _time.GetUtcNow() - fresh.At < TopologyKept ? fresh.Nodes : server.ClusterConfiguration;
+            var owner = topology?.GetBySlot(_redis.GetHashSlot(key));
             return Shard(owner?.EndPoint ?? server.EndPoint);
         }
         catch (Exception e) when (e is RedisException or InvalidOperationException)
         {
             return null; // no server known for the slot: the account shares the whole store's breaker
+        }
+    }
+
+    /// <summary>CLUSTER NODES from a primary not among <paramref name="unavailable"/>, at most once a second: after a
+    /// failover the client's own description still names the failed primary until it reconfigures, which it may not
+    /// do while no call for those slots goes out (the failed shard's breaker holds them back).</summary>
+    public async ValueTask RefreshAsync(IReadOnlyCollection<string> unavailable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unavailable);
+        var now = _time.GetUtcNow();
+        if (_topology is { } last && now - last.At < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+
+        foreach (var endpoint in _redis.GetEndPoints())
+        {
+            var server = _redis.GetServer(endpoint);
+            if (!server.IsConnected || server.IsReplica || server.ServerType != ServerType.Cluster || unavailable.Contains(Shard(endpoint)))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (await server.ClusterNodesAsync().WaitAsync(cancellationToken).ConfigureAwait(false) is { } nodes)
+                {
+                    _topology = new Topology(nodes, now);
+                    return;
+                }
+            }
+            catch (RedisException)
+            {
+                // the next primary
+            }
         }
     }
 
@@ -560,4 +604,6 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
         options.ConnectionString.Contains(key + "=", StringComparison.OrdinalIgnoreCase);
 
     private static string Endpoints(ConfigurationOptions config) => string.Join(",", config.EndPoints.Select(e => e.ToString()));
+
+    private sealed record Topology(ClusterConfiguration Nodes, DateTimeOffset At);
 }

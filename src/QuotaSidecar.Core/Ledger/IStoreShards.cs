@@ -13,4 +13,12 @@ public interface IStoreShards
     /// I/O) and the same string <see cref="IStoreConnectionEvents"/> gives for that shard.
     /// </summary>
     string? ShardOf(string accountId);
+
+    /// <summary>
+    /// Asks the store which shard serves what now, from a shard not in <paramref name="unavailable"/> (after a
+    /// failover the accounts of a failed shard are served by another, which <see cref="ShardOf"/> must then say).
+    /// Called by the settle pass while some shard's breaker is open, before its trial; an implementation may skip a
+    /// refresh made less than a second ago, and must not throw for a store that does not answer.
+    /// </summary>
+    ValueTask RefreshAsync(IReadOnlyCollection<string> unavailable, CancellationToken cancellationToken);
 }

@@ -24,6 +24,8 @@ internal sealed class TwoShardLedger(ICentralLedger inner) : ICentralLedger, ISt
 
     public string? ShardOf(string accountId) => accountId[^1] % 2 == 0 ? "s0" : "s1";
 
+    public ValueTask RefreshAsync(IReadOnlyCollection<string> unavailable, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     public void Lose(string shard) => ConnectionLost?.Invoke(shard, $"connection to {shard} failed");
 
     public void Restore(string shard) => ConnectionRestored?.Invoke(shard);
