@@ -12,8 +12,8 @@ namespace QuotaSidecar.Core.Settlement;
 /// returns what is not needed, renews the lease and takes more. One exchange runs per account at a time; whoever
 /// needs one while it runs waits for that one. An exchange runs on its own, not on its waiters' time: each call to the
 /// store is bounded by <see cref="EngineOptions.ExchangeTimeout"/> and goes out only when the <see cref="StoreBreaker"/>
-/// of the account's shard (<see cref="StoreBreakers.For"/>) admits it. An exchange that fails stays in flight and is resent unchanged (same sequence), so the store applies
-/// it exactly once.
+/// of the account's shard (<see cref="StoreBreakers.For"/>) admits it. An exchange that fails stays in flight and is
+/// resent unchanged (same sequence), so the store applies it exactly once.
 /// </summary>
 internal sealed class LeaseExchanger(
     AccountTable accounts, ICentralLedger ledger, EngineOptions options, LeaseSizing sizing, StoreBreakers breakers, TimeProvider time, EngineMetrics metrics, ILogger logger)

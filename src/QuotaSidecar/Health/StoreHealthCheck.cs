@@ -18,10 +18,15 @@ internal sealed class StoreHealthCheck(QuotaEngine engine, Seeder seeder, Journa
             : engine.StoreAvailable
             ? HealthCheckResult.Healthy("central store reachable")
             : engine.ActiveAccounts > 0
-                ? HealthCheckResult.Degraded($"central store unreachable (breaker {Describe(engine.StoreBreakerState)}: {Shards(engine)}); serving from leases")
-                : HealthCheckResult.Unhealthy($"central store unreachable (breaker {Describe(engine.StoreBreakerState)}: {Shards(engine)}) and no leases in hand"));
+                ? HealthCheckResult.Degraded($"central store unreachable (breaker {Describe(engine.StoreBreakerState)}{Shards(engine)}); serving from leases")
+                : HealthCheckResult.Unhealthy($"central store unreachable (breaker {Describe(engine.StoreBreakerState)}{Shards(engine)}) and no leases in hand"));
 
-    private static string Shards(QuotaEngine engine) => string.Join(", ", engine.UnavailableShards);
+    // A store of one shard reads as before ("breaker open"); a cluster's open shards are named.
+    private static string Shards(QuotaEngine engine)
+    {
+        var shards = engine.UnavailableShards.Where(s => s != "whole store").ToList();
+        return shards.Count == 0 ? "" : "; not closed: " + string.Join(", ", shards);
+    }
 
     private static string Describe(BreakerState state) => state switch
     {
