@@ -26,6 +26,10 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
     // own description again.
     private static readonly TimeSpan TopologyKept = TimeSpan.FromSeconds(30);
 
+    /// <summary>The shard of the accounts whose slot no live primary serves (between a primary's failure and its
+    /// replica's promotion).</summary>
+    private const string UnservedSlots = "slots without a live primary";
+
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
 
@@ -357,8 +361,14 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
             // (its fallback for routing), which would put a dead primary's accounts on a healthy primary's breaker.
             // The cluster's description: the one RefreshAsync asked for while a shard was down, else the client's.
             var topology = _topology is { } fresh && _time.GetUtcNow() - fresh.At < TopologyKept ? fresh.Nodes : server.ClusterConfiguration;
-            var owner = topology?.GetBySlot(_redis.GetHashSlot(key));
-            return Shard(owner?.EndPoint ?? server.EndPoint);
+            if (topology is null)
+            {
+                return Shard(server.EndPoint);
+            }
+
+            // A primary the cluster marked failed is left out of the description: until its replica is promoted its
+            // slots have no owner, and their accounts share one breaker of their own (not a healthy primary's).
+            return topology.GetBySlot(_redis.GetHashSlot(key))?.EndPoint is { } owner ? Shard(owner) : UnservedSlots;
         }
         catch (Exception e) when (e is RedisException or InvalidOperationException)
         {
