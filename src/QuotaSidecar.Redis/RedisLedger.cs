@@ -22,10 +22,6 @@ namespace QuotaSidecar.Redis;
 /// </summary>
 public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IStoreShards, IAsyncDisposable, IDisposable
 {
-    // Long enough to outlast a failover's trials, short enough that a resharding later is seen through the client's
-    // own description again.
-    private static readonly TimeSpan TopologyKept = TimeSpan.FromSeconds(30);
-
     /// <summary>The shard of the accounts whose slot no live primary serves (between a primary's failure and its
     /// replica's promotion).</summary>
     private const string UnservedSlots = "slots without a live primary";
@@ -52,8 +48,9 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
     private readonly Counter<long> _calls;
     private long _callCount;
 
-    // The cluster's description asked for while a shard was down (RefreshAsync); ShardOf prefers it for TopologyKept.
-    private volatile Topology? _topology;
+    // RefreshShards: when the client last reconfigured for it (UTC ticks), and whether it is reconfiguring now.
+    private long _shardsRefreshedTicks;
+    private int _refreshingShards;
 
     /// <summary>Uses an existing connection (not disposed with the ledger).</summary>
     /// <param name="redis">A connection to a Redis server or cluster (Redis 7.0 or later: functions).</param>
@@ -359,8 +356,8 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
 
             // Not the server GetServer chose: when the slot's primary is disconnected it answers with any other server
             // (its fallback for routing), which would put a dead primary's accounts on a healthy primary's breaker.
-            // The cluster's description: the one RefreshAsync asked for while a shard was down, else the client's.
-            var topology = _topology is { } fresh && _time.GetUtcNow() - fresh.At < TopologyKept ? fresh.Nodes : server.ClusterConfiguration;
+            // The owner in the cluster's description (CLUSTER NODES as the client last read it).
+            var topology = server.ClusterConfiguration;
             if (topology is null)
             {
                 return Shard(server.EndPoint);
@@ -376,38 +373,35 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
         }
     }
 
-    /// <summary>CLUSTER NODES from a primary not among <paramref name="unavailable"/>, at most once a second: after a
-    /// failover the client's own description still names the failed primary until it reconfigures, which it may not
-    /// do while no call for those slots goes out (the failed shard's breaker holds them back).</summary>
-    public async ValueTask RefreshAsync(IReadOnlyCollection<string> unavailable, CancellationToken cancellationToken)
+    /// <summary>Has the client reconfigure (CLUSTER NODES from every node, as at connect), in the background and at
+    /// most once a second: after a failover its description still names the failed primary until it reconfigures,
+    /// which it may not do on its own while no call for those slots goes out (the failed shard's breaker holds them
+    /// back).</summary>
+    public void RefreshShards()
     {
-        ArgumentNullException.ThrowIfNull(unavailable);
-        var now = _time.GetUtcNow();
-        if (_topology is { } last && now - last.At < TimeSpan.FromSeconds(1))
+        var now = _time.GetUtcNow().UtcTicks;
+        if (now - Interlocked.Read(ref _shardsRefreshedTicks) < TimeSpan.TicksPerSecond || Interlocked.Exchange(ref _refreshingShards, 1) == 1)
         {
             return;
         }
 
-        foreach (var endpoint in _redis.GetEndPoints())
-        {
-            var server = _redis.GetServer(endpoint);
-            if (!server.IsConnected || server.IsReplica || server.ServerType != ServerType.Cluster || unavailable.Contains(Shard(endpoint)))
-            {
-                continue;
-            }
+        Interlocked.Exchange(ref _shardsRefreshedTicks, now);
+        _ = ReconfigureAsync();
+    }
 
-            try
-            {
-                if (await server.ClusterNodesAsync().WaitAsync(cancellationToken).ConfigureAwait(false) is { } nodes)
-                {
-                    _topology = new Topology(nodes, now);
-                    return;
-                }
-            }
-            catch (RedisException)
-            {
-                // the next primary
-            }
+    private async Task ReconfigureAsync()
+    {
+        try
+        {
+            await _redis.ConfigureAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException or InvalidOperationException)
+        {
+            // the next refresh tries again; ShardOf answers from the description the client has
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshingShards, 0);
         }
     }
 
@@ -614,6 +608,4 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
         options.ConnectionString.Contains(key + "=", StringComparison.OrdinalIgnoreCase);
 
     private static string Endpoints(ConfigurationOptions config) => string.Join(",", config.EndPoints.Select(e => e.ToString()));
-
-    private sealed record Topology(ClusterConfiguration Nodes, DateTimeOffset At);
 }

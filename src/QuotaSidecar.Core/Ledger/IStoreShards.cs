@@ -15,10 +15,9 @@ public interface IStoreShards
     string? ShardOf(string accountId);
 
     /// <summary>
-    /// Asks the store which shard serves what now, from a shard not in <paramref name="unavailable"/> (after a
-    /// failover the accounts of a failed shard are served by another, which <see cref="ShardOf"/> must then say).
-    /// Called by the settle pass while some shard's breaker is open, before its trial; an implementation may skip a
-    /// refresh made less than a second ago, and must not throw for a store that does not answer.
+    /// Starts, in the background, learning which shard serves what now (after a failover the accounts of a failed
+    /// shard are served by another, which <see cref="ShardOf"/> must then say). Called by the settle pass while some
+    /// shard's breaker is open; returns at once, may skip a refresh made less than a second ago, never throws.
     /// </summary>
-    ValueTask RefreshAsync(IReadOnlyCollection<string> unavailable, CancellationToken cancellationToken);
+    void RefreshShards();
 }

@@ -87,7 +87,7 @@ public sealed class Settler
             // store of one shard: its breaker not closed): no pass until a trial finds it back. Only some shards down:
             // the pass runs; an account on an open shard is refused by its breaker with no call, and waits for the
             // shard's trial.
-            await _breakers.RefreshAsync(cancellationToken);
+            _breakers.RefreshShards();
             await Task.WhenAll(_breakers.Trials().Select(t => _exchanger.ProbeAsync(t.Breaker, t.ProbeAccount, cancellationToken).AsTask()));
             if (_breakers.AllDown)
             {

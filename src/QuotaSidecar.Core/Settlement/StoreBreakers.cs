@@ -133,37 +133,23 @@ internal sealed class StoreBreakers
         return names;
     }
 
-    /// <summary>While a shard's breaker is open, asks the ledger which shard serves what now (bounded by the trial
-    /// timeout): after a failover its accounts move to the promoted replica's breaker, closed, and are served at
+    /// <summary>While a shard's breaker is open, has the ledger learn which shard serves what now (in the
+    /// background): after a failover its accounts move to the promoted replica's breaker, closed, and are served at
     /// once, and the failed shard serves nothing and is dropped at its trial.</summary>
-    public async ValueTask RefreshAsync(CancellationToken cancellationToken)
+    public void RefreshShards()
     {
         if (_ledger is null)
         {
             return;
         }
 
-        var unavailable = new List<string>();
-        foreach (var (shard, breaker) in _shards)
+        foreach (var (_, breaker) in _shards)
         {
             if (!breaker.Closed)
             {
-                unavailable.Add(shard);
+                _ledger.RefreshShards();
+                return;
             }
-        }
-
-        if (unavailable.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await _ledger.RefreshAsync(unavailable, cancellationToken).AsTask().WaitAsync(_trialTimeout, _time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            // the shards' trials go on with what the ledger knew
         }
     }
 

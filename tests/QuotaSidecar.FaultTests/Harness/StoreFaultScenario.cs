@@ -104,7 +104,7 @@ public sealed class StoreFaultScenario
         for (var i = 0; i < sidecars.Length; i++)
         {
             // The breakers' transitions, one log line each (naming the shard): which part of the store each sidecar lost.
-            var transitions = sidecars[i].Output.Split('\n').Where(l => l.Contains("Central store", StringComparison.Ordinal) || l.Contains("Store shard", StringComparison.Ordinal)).ToList();
+            var transitions = sidecars[i].Output.Split('\n').Where(l => l.Contains("Central store", StringComparison.Ordinal) || l.Contains("Store shard", StringComparison.Ordinal) || l.Contains("Settle pass failed", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).ToList();
             output.WriteLine($"sidecar {i} store log ({transitions.Count} lines): {string.Join(" | ", transitions.Take(40).Select(l => l.Trim()))}");
         }
 
