@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using QuotaSidecar.Core;
 using QuotaSidecar.Core.Accounts;
@@ -19,8 +20,12 @@ namespace QuotaSidecar.Redis;
 /// never the Redis server's. Redis errors and timeouts surface as <see cref="QuotaException"/> with
 /// <see cref="QuotaError.Unavailable"/>.
 /// </summary>
-public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IAsyncDisposable, IDisposable
+public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpiryWarnings, IStoreConnectionEvents, IStoreShards, IAsyncDisposable, IDisposable
 {
+    /// <summary>The shard of the accounts whose slot no live primary serves (between a primary's failure and its
+    /// replica's promotion).</summary>
+    private const string UnservedSlots = "slots without a live primary";
+
     /// <summary>The meter of the Redis ledger's instruments.</summary>
     public const string MeterName = "QuotaSidecar.Redis";
 
@@ -42,6 +47,10 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _calls;
     private long _callCount;
+
+    // RefreshShards: when the client last reconfigured for it (UTC ticks), and whether it is reconfiguring now.
+    private long _shardsRefreshedTicks;
+    private int _refreshingShards;
 
     /// <summary>Uses an existing connection (not disposed with the ledger).</summary>
     /// <param name="redis">A connection to a Redis server or cluster (Redis 7.0 or later: functions).</param>
@@ -80,10 +89,10 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
     }
 
     /// <inheritdoc />
-    public event Action<string>? ConnectionLost;
+    public event Action<string?, string>? ConnectionLost;
 
     /// <inheritdoc />
-    public event Action? ConnectionRestored;
+    public event Action<string?>? ConnectionRestored;
 
     /// <summary>The connection, for instrumentation only (the host attaches the OpenTelemetry Redis instrumentation's
     /// profiler to it when tracing is on); commands go through the ledger's methods.</summary>
@@ -331,12 +340,86 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
         }
     }
 
+    /// <summary>On a Redis Cluster, the endpoint of the primary serving the account's hash slot now, as the cluster
+    /// last described itself to the client (CLUSTER NODES, refreshed by the client after a failover or a MOVED; no
+    /// I/O); null on a single server (one failure domain) or when the client knows no server for the slot.</summary>
+    public string? ShardOf(string accountId)
+    {
+        try
+        {
+            var key = AccountKeys.Account(_keyPrefix, accountId);
+            var server = _redis.GetServer(key);
+            if (server.ServerType != ServerType.Cluster)
+            {
+                return null;
+            }
+
+            // Not the server GetServer chose: when the slot's primary is disconnected it answers with any other server
+            // (its fallback for routing), which would put a dead primary's accounts on a healthy primary's breaker.
+            // The owner in the cluster's description (CLUSTER NODES as the client last read it).
+            var topology = server.ClusterConfiguration;
+            if (topology is null)
+            {
+                return Shard(server.EndPoint);
+            }
+
+            // A primary the cluster marked failed is left out of the description: until its replica is promoted its
+            // slots have no owner, and their accounts share one breaker of their own (not a healthy primary's).
+            return topology.GetBySlot(_redis.GetHashSlot(key))?.EndPoint is { } owner ? Shard(owner) : UnservedSlots;
+        }
+        catch (Exception e) when (e is RedisException or InvalidOperationException)
+        {
+            return null; // no server known for the slot: the account shares the whole store's breaker
+        }
+    }
+
+    /// <summary>Has the client reconfigure (CLUSTER NODES from every node, as at connect), in the background and at
+    /// most once a second: after a failover its description still names the failed primary until it reconfigures,
+    /// which it may not do on its own while no call for those slots goes out (the failed shard's breaker holds them
+    /// back).</summary>
+    public void RefreshShards()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        if (now - Interlocked.Read(ref _shardsRefreshedTicks) < TimeSpan.TicksPerSecond || Interlocked.Exchange(ref _refreshingShards, 1) == 1)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _shardsRefreshedTicks, now);
+        _ = ReconfigureAsync();
+    }
+
+    private async Task ReconfigureAsync()
+    {
+        try
+        {
+            await _redis.ConfigureAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException or InvalidOperationException)
+        {
+            // the next refresh tries again; ShardOf answers from the description the client has
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshingShards, 0);
+        }
+    }
+
+    // The same text for an endpoint whether it comes from the cluster map or a connection event.
+    private static string Shard(EndPoint endPoint) => endPoint switch
+    {
+        IPEndPoint ip => ip.ToString(),
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => endPoint.ToString() ?? "",
+    };
+
     // Only the connections that carry the ledger's calls; a subscription connection's state says nothing about them.
+    // On a cluster the event names its node's endpoint, the shard whose breaker it opens or restores.
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
-            ConnectionLost?.Invoke($"connection to {e.EndPoint} failed ({e.FailureType}): {e.Exception?.Message}");
+            ConnectionLost?.Invoke(ShardOf(e.EndPoint), $"connection to {e.EndPoint} failed ({e.FailureType}): {e.Exception?.Message}");
         }
     }
 
@@ -344,7 +427,24 @@ public sealed partial class RedisLedger : ICentralLedger, Core.Events.IGrantExpi
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
-            ConnectionRestored?.Invoke();
+            ConnectionRestored?.Invoke(ShardOf(e.EndPoint));
+        }
+    }
+
+    private string? ShardOf(EndPoint? endPoint)
+    {
+        if (endPoint is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _redis.GetServer(endPoint).ServerType == ServerType.Cluster ? Shard(endPoint) : null;
+        }
+        catch (ArgumentException)
+        {
+            return null; // an endpoint the client does not know (any more)
         }
     }
 

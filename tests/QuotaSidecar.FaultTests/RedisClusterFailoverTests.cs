@@ -53,6 +53,101 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
             StoreFaultReport.Check(replicas.Any(r => r.Port == promoted?.Port), $"slot {slot} went to {promoted?.Endpoint}, not to a replica of the killed primary"));
     }
 
+    /// <summary>
+    /// One primary of three is paused (SIGSTOP, no replica to fail over to, a node timeout longer than the pause) for
+    /// 4 s under load. A breaker per shard (docs/design.md {#store-breaker}): newcomers on the other primaries are
+    /// GRANTED (their exchanges answer within the wait budget; none is refused at once by a breaker, at most two may
+    /// run out of their budget on a loaded machine), newcomers on the paused one are DENIED
+    /// STORE_UNAVAILABLE within MaxWait + 50 ms, only that shard's breaker opens (quota.store.shards.open is 1 and
+    /// /readyz names it), and after SIGCONT every account is conserved with consumed = GRANTED answers. With one
+    /// breaker for the whole store the paused primary's failures deny the healthy primaries' newcomers too.
+    /// </summary>
+    [Fact]
+    public async Task A_paused_primary_denies_only_the_accounts_on_its_slots()
+    {
+        await using var cluster = await RedisCluster.StartAsync(
+            primaries: 3, replicasPerPrimary: 0, nodeTimeout: TimeSpan.FromSeconds(60), "--cluster-require-full-coverage", "no");
+        var accounts = await OneAccountPerPrimaryAsync(cluster);
+        var victim = await cluster.PrimaryOfSlotAsync(await cluster.SlotOfAsync(accounts[0]));
+        var victimSlots = (await cluster.TopologyAsync()).Single(n => n.Port == victim.Port);
+        var pause = TimeSpan.FromSeconds(4);
+
+        long pausedAt = 0, resumedAt = 0;
+        var shardsOpen = new List<double>();
+        var readiness = new List<string>();
+        StoreFaultScenario? scenario = null;
+        scenario = new StoreFaultScenario
+        {
+            Fault = $"Redis Cluster, 3 primaries, no replicas (cluster-node-timeout 60 s): SIGSTOP of the primary of '{accounts[0]}' ({victim.Endpoint}) for {pause.TotalSeconds} s, then SIGCONT",
+            Store = cluster.Endpoints,
+            SteadyAccounts = accounts,
+            CallersPerSteadyAccount = 1,
+            Inject = async () =>
+            {
+                victim.Pause();
+                pausedAt = Stopwatch.GetTimestamp();
+                try
+                {
+                    // What every sidecar says of its shards while the primary is paused, once its breakers had time to open
+                    // (the first exchanges to the paused primary fail after Quota:Store:ExchangeTimeout, 1 s).
+                    await Task.Delay(TimeSpan.FromSeconds(1.5));
+                    while (Stopwatch.GetElapsedTime(pausedAt) < pause - TimeSpan.FromMilliseconds(500))
+                    {
+                        foreach (var sidecar in scenario!.Sidecars)
+                        {
+                            shardsOpen.Add((await Scrape.ReadAsync(sidecar.HttpPort)).Sum("quota_store_shards_open"));
+                        }
+
+                        await Task.Delay(TimeSpan.FromMilliseconds(200));
+                    }
+
+                    foreach (var sidecar in scenario!.Sidecars)
+                    {
+                        readiness.Add(await ReadinessAsync(sidecar));
+                    }
+
+                    await Task.Delay(pause - Stopwatch.GetElapsedTime(pausedAt));
+                }
+                finally
+                {
+                    resumedAt = Stopwatch.GetTimestamp();
+                    victim.Resume();
+                }
+            },
+        };
+        var report = await scenario.RunAsync(output);
+
+        // Calls started while the primary was paused and answered before it resumed (MaxWait + 50 ms before SIGCONT).
+        var paused = report.Newcomers.Between(pausedAt, resumedAt - Stopwatch.Frequency * 150 / 1000).ToList();
+        var onVictim = paused.Where(s => victimSlots.Serves(RedisCluster.SlotOf(s.Account))).ToList();
+        var elsewhere = paused.Where(s => !victimSlots.Serves(RedisCluster.SlotOf(s.Account))).ToList();
+        output.WriteLine($"newcomers while paused, on the paused primary's slots: {onVictim.Describe()}");
+        output.WriteLine($"newcomers while paused, on the other primaries:        {elsewhere.Describe()}");
+        output.WriteLine($"quota_store_shards_open read during the pause: {string.Join(' ', shardsOpen)}");
+        output.WriteLine("/readyz during the pause:\n" + string.Join('\n', readiness));
+
+        var budget = (StoreFaultScenario.MaxWait + TimeSpan.FromMilliseconds(50)).TotalMicroseconds;
+        report.AssertMustShow(
+            StoreFaultReport.Check(onVictim.Count > 0 && elsewhere.Count > 0, "no newcomer call on the paused primary or none on the others: the scenario did not test anything"),
+            // A breaker refuses at once (well within MaxWait): none may be refused so; a healthy primary slower than MaxWait
+            // on this shared 2-core machine (a call that waited its whole budget) is noise, tolerated twice.
+            StoreFaultReport.Check(
+                !elsewhere.Any(s => !s.Granted && s.Micros < StoreFaultScenario.MaxWait.TotalMicroseconds) && elsewhere.Count(s => !s.Granted) <= 2,
+                $"newcomers on healthy primaries not granted: {elsewhere.DescribeNotGranted(pausedAt)}"),
+            StoreFaultReport.Check(
+                onVictim.All(s => s.Class() == "DENIED:STORE_UNAVAILABLE" && s.Micros <= budget),
+                $"newcomers on the paused primary not DENIED STORE_UNAVAILABLE within MaxWait + 50 ms: {string.Join(", ", onVictim.Where(s => s.Class() != "DENIED:STORE_UNAVAILABLE" || s.Micros > budget).Take(20).Select(s => $"{s.Class()} in {s.Micros / 1000:F1} ms"))}"),
+            StoreFaultReport.Check(shardsOpen.Count > 0 && shardsOpen.All(n => n == 1), $"quota_store_shards_open during the pause was {string.Join(' ', shardsOpen)}, not 1 on every sidecar"),
+            StoreFaultReport.Check(readiness.All(r => r.Contains(victim.Endpoint, StringComparison.Ordinal)), $"/readyz does not name the paused shard {victim.Endpoint}: {string.Join(" | ", readiness)}"));
+    }
+
+    private static async Task<string> ReadinessAsync(SidecarProcess sidecar)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{sidecar.HttpPort}/readyz"));
+        return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+    }
+
     /// <summary>Account ids whose hash slots lie on different primaries, one per primary, the first on the primary the
     /// scenario kills.</summary>
     private static async Task<IReadOnlyList<string>> OneAccountPerPrimaryAsync(RedisCluster cluster)

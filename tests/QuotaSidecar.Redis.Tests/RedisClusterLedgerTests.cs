@@ -53,6 +53,19 @@ public sealed class RedisClusterLedgerTests(RedisClusterFixture cluster) : IClas
         }
     }
 
+    [Fact]
+    public void An_account_is_on_the_shard_of_the_master_serving_its_slot()
+    {
+        var masters = cluster.Connection.GetServers().Where(s => s.IsConnected && !s.IsReplica).ToList();
+        var ledger = new RedisLedger(cluster.Connection, new RedisLedgerOptions { KeyPrefix = cluster.KeyPrefix }, new FakeTimeProvider());
+
+        // The breaker per shard (docs/design.md#store-breaker) keys on this: one shard per master, named by its endpoint.
+        var shards = AccountPerMaster(masters).Select(a => (Master: a.Key.ToString(), Shard: ledger.ShardOf(a.Value))).ToList();
+        Assert.All(shards, s => Assert.Equal(s.Master, s.Shard));
+        Assert.Equal(masters.Count, shards.Select(s => s.Shard).Distinct().Count());
+
+    }
+
     private static async Task<bool> LibraryLoadedAsync(IServer server)
     {
         var list = await server.ExecuteAsync("FUNCTION", "LIST", "LIBRARYNAME", Scripts.LedgerLibrary.Instance.Name);

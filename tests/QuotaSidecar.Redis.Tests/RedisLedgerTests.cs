@@ -17,6 +17,13 @@ public sealed class RedisLedgerTests(RedisFixture redis) : IClassFixture<RedisFi
     private readonly string _prefix = $"{redis.KeyPrefix}-{Guid.NewGuid():N}";
 
     [Fact]
+    public void A_single_server_is_one_shard()
+    {
+        // null: the engine keeps one breaker for the whole store, as before shards (docs/design.md#store-breaker).
+        Assert.Null(NewLedger().ShardOf("any-account"));
+    }
+
+    [Fact]
     public async Task Amounts_of_2_pow_53_are_stored_as_integers_and_read_back_exactly()
     {
         const long max = Validation.MaxAmount;

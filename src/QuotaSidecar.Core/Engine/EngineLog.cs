@@ -4,11 +4,11 @@ namespace QuotaSidecar.Core.Engine;
 
 internal static partial class EngineLog
 {
-    [LoggerMessage(1, LogLevel.Warning, "Central store unavailable for account {AccountId}; serving from leases ({Reason})")]
-    public static partial void StoreUnavailable(ILogger logger, string accountId, string reason);
+    [LoggerMessage(1, LogLevel.Warning, "Central store unavailable ({Shard}) for account {AccountId}; serving from leases ({Reason})")]
+    public static partial void StoreUnavailable(ILogger logger, string shard, string accountId, string reason);
 
-    [LoggerMessage(2, LogLevel.Information, "Central store reachable again")]
-    public static partial void StoreBack(ILogger logger);
+    [LoggerMessage(2, LogLevel.Information, "Central store reachable again ({Shard})")]
+    public static partial void StoreBack(ILogger logger, string shard);
 
     [LoggerMessage(3, LogLevel.Warning, "Lease of account {AccountId} was reclaimed by the store while held; {Unreported} credits of usage charged centrally")]
     public static partial void LeaseLost(ILogger logger, string accountId, long unreported);
@@ -30,4 +30,10 @@ internal static partial class EngineLog
 
     [LoggerMessage(9, LogLevel.Error, "Central store no longer knows account {AccountId} although it acknowledged exchange {Acknowledged} for it (usage total {AcknowledgedUsage}): it lost the account (restored from before its creation?). The sidecar treats it as unknown; usage on it cannot be billed until the account and its grants are recreated")]
     public static partial void StoreLostAccount(ILogger logger, string accountId, long acknowledged, long acknowledgedUsage);
+
+    [LoggerMessage(10, LogLevel.Warning, "Store shards reached the cap of {MaxShards} breakers: shard {Shard} shares one breaker with any other shard beyond the cap (a failure of one of them opens it for all). Further cases are only counted (quota_store_shards_overflow_total)")]
+    public static partial void StoreShardsCapped(ILogger logger, int maxShards, string shard);
+
+    [LoggerMessage(11, LogLevel.Information, "Store shard {Shard} serves no account any more (failed over, or left the cluster): its breaker is dropped")]
+    public static partial void StoreShardRetired(ILogger logger, string shard);
 }

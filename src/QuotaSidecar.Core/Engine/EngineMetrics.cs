@@ -28,6 +28,7 @@ public sealed class EngineMetrics : IDisposable
     private readonly Histogram<double> _storeWait;
     private readonly Counter<long> _storeRollbacks;
     private readonly Counter<long> _rollbackRestored;
+    private readonly Counter<long> _shardsOverflow;
 
     public EngineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -59,6 +60,8 @@ public sealed class EngineMetrics : IDisposable
             "quota.store.rollbacks", "{account}", "Accounts on which the central store was found to have gone back in time (lost writes it had acknowledged to this sidecar), and resynchronised.");
         _rollbackRestored = _meter.CreateCounter<long>(
             "quota.store.rollback.restored", "{credit}", "Usage the central store had acknowledged and lost in a rollback, charged again (once).");
+        _shardsOverflow = _meter.CreateCounter<long>(
+            "quota.store.shards.overflow", "{lookup}", "Breaker lookups for a store shard beyond the cap of 64 shard breakers (such shards share the whole-store breaker).");
     }
 
     /// <summary>The meter, for gauges observed from engine state.</summary>
@@ -112,6 +115,8 @@ public sealed class EngineMetrics : IDisposable
         _storeRollbacks.Add(1);
         _rollbackRestored.Add(restored);
     }
+
+    internal void StoreShardsOverflowed() => _shardsOverflow.Add(1);
 
     public void Dispose() => _meter.Dispose();
 

@@ -26,7 +26,7 @@ public sealed partial class QuotaEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly EngineMetrics _metrics;
     private readonly LeaseSizing _sizing;
-    private readonly StoreBreaker _breaker;
+    private readonly StoreBreakers _breakers;
     private readonly IStoreConnectionEvents? _connection;
     private readonly LeaseExchanger _exchanger;
     private readonly long _defaultTtlTicks;
@@ -54,26 +54,28 @@ public sealed partial class QuotaEngine : IAsyncDisposable
             new IdempotencyMetrics(_metrics, log, options.IdempotencyWindow, options.MaxIdempotencyRecords));
         _accounts = new AccountTable(_holds, journal, options.MaxLabelSets);
         _sizing = new LeaseSizing(options);
-        _breaker = new StoreBreaker(_time, options.SettleInterval, Settler.MaxBackoff, 2 * options.ExchangeTimeout, log);
-        _exchanger = new LeaseExchanger(_accounts, ledger, options, _sizing, _breaker, _time, _metrics, log)
+        _breakers = new StoreBreakers(ledger as IStoreShards, _time, options.SettleInterval, Settler.MaxBackoff, 2 * options.ExchangeTimeout, _metrics, log);
+        _exchanger = new LeaseExchanger(_accounts, ledger, options, _sizing, _breakers, _time, _metrics, log)
         {
             Attribution = new UsageAttribution(_metrics, log, usageSink),
         };
-        Settler = new Settler(_accounts, _holds, _exchanger, _sizing, _breaker, options, _time, _metrics, log);
+        Settler = new Settler(_accounts, _holds, _exchanger, _sizing, _breakers, options, _time, _metrics, log);
         _connection = ledger as IStoreConnectionEvents;
         if (_connection is not null)
         {
-            _connection.ConnectionLost += OnConnectionLost;
-            _connection.ConnectionRestored += _breaker.ConnectionRestored;
+            _connection.ConnectionLost += _breakers.ConnectionLost;
+            _connection.ConnectionRestored += _breakers.ConnectionRestored;
         }
 
         _defaultTtlTicks = options.DefaultHoldTtl.Ticks;
         _maxTtlTicks = options.MaxHoldTtl.Ticks;
         _metrics.Meter.CreateObservableGauge("quota.holds.open", _accounts.OpenHolds, "{hold}", "Open holds on this sidecar.");
         _metrics.Meter.CreateObservableGauge("quota.credits.at_risk", _accounts.UsageAtRisk, "{credit}", "Committed usage not yet reported to the store (lost if the process dies).");
-        _metrics.Meter.CreateObservableGauge("quota.store.available", () => _breaker.Closed ? 1 : 0, "{bool}", "1 while the central store answers (the breaker is closed).");
+        _metrics.Meter.CreateObservableGauge("quota.store.available", () => _breakers.Closed ? 1 : 0, "{bool}", "1 while the whole central store answers (every shard's breaker is closed).");
         _metrics.Meter.CreateObservableGauge(
-            "quota.store.breaker.state", () => (int)_breaker.State, "{state}", "The store breaker: 0 closed (store answers), 1 half-open (one trial call out), 2 open (no calls; requests answered from what is local).");
+            "quota.store.breaker.state", () => (int)_breakers.State, "{state}", "The worst store breaker (one per shard): 0 closed (store answers), 1 half-open (one trial call out), 2 open (no calls; requests answered from what is local).");
+        _metrics.Meter.CreateObservableGauge(
+            "quota.store.shards.open", () => _breakers.Unavailable().Count, "{shard}", "Store shards (Redis Cluster primaries; 1 for a single store) whose breaker is open or half-open: their accounts are answered from what is local.");
         _metrics.Meter.CreateObservableGauge(
             "quota.idempotency.window", () => TimeSpan.FromTicks(_holds.EffectiveWindowTicks(_time.GetUtcNow().UtcTicks)).TotalSeconds, "s",
             "How far back finished holds are remembered now: Quota:Idempotency:Window, or less once MaxRecords bites.");
@@ -84,11 +86,15 @@ public sealed partial class QuotaEngine : IAsyncDisposable
     /// <summary>This sidecar's instance id.</summary>
     public string InstanceId => _options.InstanceId;
 
-    /// <summary>Whether the central store answered the last call (the breaker is closed).</summary>
-    public bool StoreAvailable => _breaker.Closed;
+    /// <summary>Whether the whole central store answered its last calls (every shard's breaker is closed).</summary>
+    public bool StoreAvailable => _breakers.Closed;
 
-    /// <summary>The store breaker's state (docs/design.md {#store-breaker}).</summary>
-    public BreakerState StoreBreakerState => _breaker.State;
+    /// <summary>The worst of the store breakers' states, one per shard (docs/design.md {#store-breaker}).</summary>
+    public BreakerState StoreBreakerState => _breakers.State;
+
+    /// <summary>The shards whose breaker is open or half-open ("whole store" for a store of one shard, else
+    /// "shard &lt;endpoint&gt;"); empty while <see cref="StoreAvailable"/>.</summary>
+    public IReadOnlyList<string> UnavailableShards => _breakers.Unavailable();
 
     /// <summary>Open holds on this sidecar.</summary>
     public long OpenHolds => _accounts.OpenHolds();
@@ -325,8 +331,8 @@ public sealed partial class QuotaEngine : IAsyncDisposable
     {
         if (_connection is not null)
         {
-            _connection.ConnectionLost -= OnConnectionLost;
-            _connection.ConnectionRestored -= _breaker.ConnectionRestored;
+            _connection.ConnectionLost -= _breakers.ConnectionLost;
+            _connection.ConnectionRestored -= _breakers.ConnectionRestored;
         }
 
         Settler.Complete();
@@ -653,7 +659,6 @@ public sealed partial class QuotaEngine : IAsyncDisposable
         return new Load(account, Exchanged: true, StoreUnavailable: false);
     }
 
-    private void OnConnectionLost(string reason) => _breaker.Failed("the connection", reason);
 
     private ReserveResult Replay(Hold? hold, string accountId, long amount, long ttlTicks)
     {

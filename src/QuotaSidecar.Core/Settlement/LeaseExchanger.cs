@@ -12,15 +12,12 @@ namespace QuotaSidecar.Core.Settlement;
 /// returns what is not needed, renews the lease and takes more. One exchange runs per account at a time; whoever
 /// needs one while it runs waits for that one. An exchange runs on its own, not on its waiters' time: each call to the
 /// store is bounded by <see cref="EngineOptions.ExchangeTimeout"/> and goes out only when the <see cref="StoreBreaker"/>
-/// admits it. An exchange that fails stays in flight and is resent unchanged (same sequence), so the store applies
-/// it exactly once.
+/// of the account's shard (<see cref="StoreBreakers.For"/>) admits it. An exchange that fails stays in flight and is
+/// resent unchanged (same sequence), so the store applies it exactly once.
 /// </summary>
 internal sealed class LeaseExchanger(
-    AccountTable accounts, ICentralLedger ledger, EngineOptions options, LeaseSizing sizing, StoreBreaker breaker, TimeProvider time, EngineMetrics metrics, ILogger logger)
+    AccountTable accounts, ICentralLedger ledger, EngineOptions options, LeaseSizing sizing, StoreBreakers breakers, TimeProvider time, EngineMetrics metrics, ILogger logger)
 {
-    /// <summary>An account id no one uses: reading it is a cheap round trip to the store.</summary>
-    private const string ProbeAccountId = "quota-sidecar-store-probe";
-
     // One counter for all accounts: sequences must only increase per (instance, account), and an account forgotten
     // by the idle eviction and seen again must not start over at 1 (the store would take it for a replay).
     private long _sequence;
@@ -31,10 +28,11 @@ internal sealed class LeaseExchanger(
     public UsageAttribution? Attribution { get; init; }
 
     /// <summary>
-    /// Asks the store something harmless and records whether it answered: the breaker's trial when no exchange is
-    /// due, and the first contact at start (otherwise a sidecar with no accounts would not learn the store's state).
+    /// Reads <paramref name="probeAccount"/> (an account no one uses, on <paramref name="breaker"/>'s shard) and records
+    /// whether the store answered: the breaker's trial when no exchange is due, and the first contact at start
+    /// (otherwise a sidecar with no accounts would not learn the store's state).
     /// </summary>
-    public async ValueTask ProbeAsync(CancellationToken cancellationToken)
+    public async ValueTask ProbeAsync(StoreBreaker breaker, string probeAccount, CancellationToken cancellationToken)
     {
         if (!breaker.TryAdmit())
         {
@@ -43,11 +41,11 @@ internal sealed class LeaseExchanger(
 
         try
         {
-            await ledger.GetAccountAsync(ProbeAccountId, cancellationToken).AsTask().WaitAsync(options.ExchangeTimeout, time, cancellationToken);
+            await ledger.GetAccountAsync(probeAccount, cancellationToken).AsTask().WaitAsync(options.ExchangeTimeout, time, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            breaker.Failed(ProbeAccountId, Reason(e));
+            breaker.Failed(probeAccount, Reason(e));
             return;
         }
 
@@ -112,6 +110,8 @@ internal sealed class LeaseExchanger(
 
     private async Task<ExchangeOutcome> RoundsAsync(LocalAccount account, ExchangeIntent intent, bool pastBreaker, Activity? span)
     {
+        // Resolved per exchange, not cached on the account: after a failover the account's slot is another shard's.
+        var breaker = breakers.For(account.Id);
         for (var round = 0; round < 3; round++)
         {
             if (!pastBreaker && !breaker.TryAdmit())

@@ -9,8 +9,8 @@ namespace QuotaSidecar.Core.Settlement;
 
 /// <summary>
 /// The engine's background work (docs/design.md §4): the settle pass every interval (report usage, renew leases,
-/// return idle or surplus credits, evict idle accounts, forget old idempotency records), the breaker's trial while
-/// the store is down, the refill queue fed by the hot path, and the shutdown drain. Driven by the host
+/// return idle or surplus credits, evict idle accounts, forget old idempotency records), the breakers' trials while
+/// the store or a shard of it is down, the refill queue fed by the hot path, and the shutdown drain. Driven by the host
 /// (<see cref="RunAsync"/> until stopping, then <see cref="ShutdownAsync"/>).
 /// </summary>
 public sealed class Settler
@@ -29,7 +29,7 @@ public sealed class Settler
     private readonly HoldTable _holds;
     private readonly LeaseExchanger _exchanger;
     private readonly LeaseSizing _sizing;
-    private readonly StoreBreaker _breaker;
+    private readonly StoreBreakers _breakers;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
     private readonly EngineMetrics _metrics;
@@ -38,14 +38,14 @@ public sealed class Settler
     private bool _probed;
 
     internal Settler(
-        AccountTable accounts, HoldTable holds, LeaseExchanger exchanger, LeaseSizing sizing, StoreBreaker breaker,
+        AccountTable accounts, HoldTable holds, LeaseExchanger exchanger, LeaseSizing sizing, StoreBreakers breakers,
         EngineOptions options, TimeProvider time, EngineMetrics metrics, ILogger logger)
     {
         _accounts = accounts;
         _holds = holds;
         _exchanger = exchanger;
         _sizing = sizing;
-        _breaker = breaker;
+        _breakers = breakers;
         _options = options;
         _time = time;
         _metrics = metrics;
@@ -81,11 +81,15 @@ public sealed class Settler
     /// <summary>One settle pass over every account with something to report, renew, return or refill.</summary>
     public async Task PassAsync(CancellationToken cancellationToken = default)
     {
-        if (!_breaker.Closed)
+        if (!_breakers.Closed)
         {
-            // The store is down: no pass until the breaker's trial (this probe, when due) finds it back.
-            await _exchanger.ProbeAsync(cancellationToken);
-            if (!_breaker.Closed)
+            // Each breaker that is not closed gets its trial (a probe on its shard, when due). The whole store down (a
+            // store of one shard: its breaker not closed): no pass until a trial finds it back. Only some shards down:
+            // the pass runs; an account on an open shard is refused by its breaker with no call, and waits for the
+            // shard's trial.
+            _breakers.RefreshShards();
+            await Task.WhenAll(_breakers.Trials().Select(t => _exchanger.ProbeAsync(t.Breaker, t.ProbeAccount, cancellationToken).AsTask()));
+            if (_breakers.AllDown)
             {
                 return;
             }
@@ -142,7 +146,7 @@ public sealed class Settler
             if (!_probed)
             {
                 _probed = true; // the first contact: learn the store's state even with nothing to exchange
-                await _exchanger.ProbeAsync(cancellationToken);
+                await _exchanger.ProbeAsync(_breakers.For(StoreBreakers.ProbeAccountId), StoreBreakers.ProbeAccountId, cancellationToken);
             }
 
             return;

@@ -4,13 +4,14 @@ using QuotaSidecar.Core.Engine;
 namespace QuotaSidecar.Core.Settlement;
 
 /// <summary>
-/// The circuit breaker in front of the store (docs/design.md {#store-breaker}). A failed or timed-out call, or a lost
+/// The circuit breaker in front of the store, or of one shard of it (docs/design.md {#store-breaker}). A failed or timed-out call, or a lost
 /// connection, opens it: for the open period no call goes out, so nothing queues behind a dead connection and a
 /// request that needs the store is answered at once from what is local. When the period ends one call goes out as
 /// the trial (half-open): an answer closes the breaker, a failure opens it again for twice as long (up to a cap).
-/// Any answer from the store closes it. Logs once per outage, not per request.
+/// Any answer from the store closes it. Logs once per outage, not per request, naming the shard.
 /// </summary>
-internal sealed class StoreBreaker(TimeProvider time, TimeSpan firstOpen, TimeSpan maxOpen, TimeSpan trialTimeout, ILogger logger)
+/// <param name="shard">The shard it guards (<see cref="Ledger.IStoreShards.ShardOf"/>); null: the whole store.</param>
+internal sealed class StoreBreaker(string? shard, TimeProvider time, TimeSpan firstOpen, TimeSpan maxOpen, TimeSpan trialTimeout, ILogger logger)
 {
     private readonly Lock _gate = new();
     private volatile BreakerState _state = BreakerState.Closed;
@@ -20,6 +21,12 @@ internal sealed class StoreBreaker(TimeProvider time, TimeSpan firstOpen, TimeSp
     private long _trialTicks;
 
     public BreakerState State => _state;
+
+    /// <summary>The shard it guards; null: the whole store (or the shards beyond the cap).</summary>
+    public string? Shard => shard;
+
+    /// <summary>The shard for logs and readiness.</summary>
+    public string Name => shard is null ? "whole store" : "shard " + shard;
 
     /// <summary>Closed: the store answered the last call.</summary>
     public bool Closed => _state == BreakerState.Closed;
@@ -70,7 +77,7 @@ internal sealed class StoreBreaker(TimeProvider time, TimeSpan firstOpen, TimeSp
             _openTicks = 0;
         }
 
-        EngineLog.StoreBack(logger);
+        EngineLog.StoreBack(logger, Name);
     }
 
     /// <summary>A call about <paramref name="subject"/> failed or timed out: opens the breaker (again).</summary>
@@ -92,7 +99,7 @@ internal sealed class StoreBreaker(TimeProvider time, TimeSpan firstOpen, TimeSp
 
         if (wasClosed)
         {
-            EngineLog.StoreUnavailable(logger, subject, reason);
+            EngineLog.StoreUnavailable(logger, Name, subject, reason);
         }
     }
 

@@ -50,6 +50,9 @@ public sealed class StoreFaultScenario
 
     public TimeSpan NewcomerEvery { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The scenario's sidecars, once started (for an <see cref="Inject"/> that reads their state mid-fault).</summary>
+    public IReadOnlyList<SidecarProcess> Sidecars { get; private set; } = [];
+
     public static IReadOnlyList<string> NewcomerIds(int count) => [.. Enumerable.Range(0, count).Select(i => $"new-{i:D3}")];
 
     public async Task<StoreFaultReport> RunAsync(ITestOutputHelper output)
@@ -68,6 +71,7 @@ public sealed class StoreFaultScenario
         await using var fleet = new Fleet(Store, settings);
         var nodes = new[] { await fleet.StartAsync("a"), await fleet.StartAsync("b"), await fleet.StartAsync("c") };
         var sidecars = nodes.Select(n => n.Sidecar).ToArray();
+        Sidecars = sidecars;
         var newcomers = NewcomerIds(Newcomers);
         await CreateAccountsAsync(nodes[0].Admin, [.. SteadyAccounts.Select(a => (a, SteadyCredits)), .. newcomers.Select(a => (a, NewcomerCredits))]);
 
@@ -97,6 +101,13 @@ public sealed class StoreFaultScenario
         await watch.StopAsync();
 
         var exits = await SidecarProcess.TerminateAllAsync(sidecars, TimeSpan.FromSeconds(30));
+        for (var i = 0; i < sidecars.Length; i++)
+        {
+            // The breakers' transitions, one log line each (naming the shard): which part of the store each sidecar lost.
+            var transitions = sidecars[i].Output.Split('\n').Where(l => l.Contains("Central store", StringComparison.Ordinal) || l.Contains("Store shard", StringComparison.Ordinal) || l.Contains("Settle pass failed", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).ToList();
+            output.WriteLine($"sidecar {i} store log ({transitions.Count} lines): {string.Join(" | ", transitions.Take(40).Select(l => l.Trim()))}");
+        }
+
         var auditor = await fleet.StartAsync("auditor");
         // Leases a paused or cut-off store could not renew are reclaimed by the next call touching the account once
         // their TTL and the reclaim grace have passed; these reads are such calls. One deadline for all accounts.
