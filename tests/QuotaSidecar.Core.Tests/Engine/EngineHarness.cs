@@ -83,9 +83,12 @@ internal sealed class EngineHarness : IAsyncDisposable
         return id;
     }
 
-    public async Task<Balance> CentralBalanceAsync(string accountId)
+    public Task<Balance> CentralBalanceAsync(string accountId) => ConservedBalanceAsync(Central, accountId);
+
+    /// <summary>The account's central balance, asserting the conservation law holds on it.</summary>
+    public static async Task<Balance> ConservedBalanceAsync(ICentralLedger ledger, string accountId)
     {
-        var view = await Central.GetAccountAsync(accountId);
+        var view = await ledger.GetAccountAsync(accountId);
         Assert.NotNull(view);
         Assert.True(view.Balance.IsConserved, $"conservation broken: {view.Balance}");
         return view.Balance;

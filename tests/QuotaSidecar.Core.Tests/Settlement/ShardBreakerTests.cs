@@ -94,11 +94,5 @@ public sealed class ShardBreakerTests : IAsyncDisposable
         return id;
     }
 
-    private async Task<Balance> CentralAsync(string accountId)
-    {
-        var view = await _central.GetAccountAsync(accountId);
-        Assert.NotNull(view);
-        Assert.True(view.Balance.IsConserved, $"conservation broken: {view.Balance}");
-        return view.Balance;
-    }
+    private Task<Balance> CentralAsync(string accountId) => EngineHarness.ConservedBalanceAsync(_central, accountId);
 }
