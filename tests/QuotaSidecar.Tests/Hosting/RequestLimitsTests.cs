@@ -108,13 +108,28 @@ public sealed class RequestLimitsTests
         using var client = new HttpClient(sidecar.Server.CreateHandler()) { BaseAddress = sidecar.Server.BaseAddress };
 
         // A first request whose body never ends is admitted and holds the only permit (its handler waits for the
-        // message); a shed answer to a normal call shows it is held.
-        using var firstBody = new NeverEndingContent();
-        using var first = new HttpRequestMessage(HttpMethod.Post, "/quota.v1.Quota/Consume") { Content = firstBody, Version = System.Net.HttpVersion.Version20 };
-        var holding = client.SendAsync(first, HttpCompletionOption.ResponseHeadersRead);
+        // message); a shed answer to a normal call shows it is held. If it arrived while a probing call held the permit
+        // it was shed itself (and answered): send another.
+        var holders = new List<IDisposable>();
+        Task<HttpResponseMessage> Hold()
+        {
+            var content = new NeverEndingContent();
+            var message = new HttpRequestMessage(HttpMethod.Post, "/quota.v1.Quota/Consume") { Content = content, Version = System.Net.HttpVersion.Version20 };
+            holders.Add(content);
+            holders.Add(message);
+            return client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+        }
+
+        using var release = new Disposables(holders);
+        var holding = Hold();
         var shedSeen = false;
         for (var i = 0; i < 200 && !shedSeen; i++)
         {
+            if (holding.IsCompleted)
+            {
+                holding = Hold();
+            }
+
             try
             {
                 await sidecar.Quota.GetBalanceAsync(new GetBalanceRequest { AccountId = "seeded" }, Calls.Deadline);
@@ -136,6 +151,11 @@ public sealed class RequestLimitsTests
         Assert.Equal("8", response.Headers.GetValues("grpc-status").Single()); // RESOURCE_EXHAUSTED, trailers-only
         Assert.True(undrained.Count >= 1, "the undrained shed call was not counted"); // other hosts of this process may add theirs
         Assert.False(holding.IsCompleted); // the first one still holds its permit: it was never shed
+    }
+
+    private sealed class Disposables(List<IDisposable> items) : IDisposable
+    {
+        public void Dispose() => items.ForEach(item => item.Dispose());
     }
 
     /// <summary>A request body that never ends (a client that stopped sending mid-request).</summary>
